@@ -1,0 +1,28 @@
+# deps.cmake - SQLite is required; PAPI and likwid are optional and their
+# samplers are compiled in when found.  The configure log says which.
+find_package(SQLite3 REQUIRED)
+find_package(Threads REQUIRED)
+
+find_path(PAPI_INCLUDE_DIR papi.h)
+find_library(PAPI_LIBRARY papi)
+if(PAPI_INCLUDE_DIR AND PAPI_LIBRARY)
+  set(TB_HAVE_PAPI 1)
+  set(TB_PAPI_STATE "found")
+  message(STATUS "tritbench: PAPI found (${PAPI_LIBRARY}): papi sampler compiled in")
+else()
+  set(TB_HAVE_PAPI 0)
+  set(TB_PAPI_STATE "not-found")
+  message(STATUS "tritbench: PAPI NOT found (apt-get install libpapi-dev): papi sampler reports absent")
+endif()
+
+find_path(LIKWID_INCLUDE_DIR likwid.h)
+find_library(LIKWID_LIBRARY likwid)
+if(LIKWID_INCLUDE_DIR AND LIKWID_LIBRARY)
+  set(TB_HAVE_LIKWID 1)
+  set(TB_LIKWID_STATE "found")
+  message(STATUS "tritbench: likwid found (${LIKWID_LIBRARY}): likwid sampler compiled in")
+else()
+  set(TB_HAVE_LIKWID 0)
+  set(TB_LIKWID_STATE "not-found")
+  message(STATUS "tritbench: likwid NOT found (apt-get install likwid): likwid sampler reports absent")
+endif()

@@ -1,0 +1,56 @@
+/* registry.c - the one list of kernel variants.  Each format family
+ * exports a NULL-terminated array; add yours to `families` below. */
+#include "tb-kernel.h"
+
+#include <string.h>
+
+/* Family lists, defined in each format's list file. */
+/* TB-FAMILY-DECLS (keep this marker: one extern line per family) */
+
+static const tb_kernel *const *const families[] = {
+    /* TB-FAMILY-LIST (keep this marker: one entry per family) */
+    NULL,
+};
+
+int tb_kernel_count(void)
+{
+    int n = 0;
+    for (int f = 0; families[f]; f++)
+        for (int i = 0; families[f][i]; i++)
+            n++;
+    return n;
+}
+
+const tb_kernel *tb_kernel_at(int idx)
+{
+    for (int f = 0; families[f]; f++)
+        for (int i = 0; families[f][i]; i++)
+            if (idx-- == 0)
+                return families[f][i];
+    return NULL;
+}
+
+const tb_kernel *tb_kernel_find(const char *name)
+{
+    for (int i = 0, n = tb_kernel_count(); i < n; i++)
+        if (!strcmp(tb_kernel_at(i)->name, name))
+            return tb_kernel_at(i);
+    return NULL;
+}
+
+const tb_kernel *tb_kernel_best(const char *format, uint32_t allowed)
+{
+    const tb_kernel *best = NULL;
+    int best_bits = -1;
+    for (int i = 0, n = tb_kernel_count(); i < n; i++) {
+        const tb_kernel *k = tb_kernel_at(i);
+        if (strcmp(k->format, format) || !tb_kernel_usable(k, allowed))
+            continue;
+        int bits = __builtin_popcount(k->isa_mask);
+        if (bits > best_bits) {
+            best = k;
+            best_bits = bits;
+        }
+    }
+    return best;
+}

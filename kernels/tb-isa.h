@@ -1,0 +1,28 @@
+/* tb-isa.h - instruction-set feature bits for run-time kernel dispatch.
+ * tb_isa_detect() runs CPUID/XGETBV and is compiled without any -m flag,
+ * so it is safe on every x86-64.  TB_ISA (environment) or --isa can cap the
+ * set to force a lower variant for A/B comparisons on one machine. */
+#ifndef TB_ISA_H
+#define TB_ISA_H
+
+#include <stdint.h>
+
+enum {
+    TB_ISA_AVX2       = 1u << 0, /* AVX2 + FMA + F16C */
+    TB_ISA_AVX512     = 1u << 1, /* AVX-512 F, BW, DQ, VL */
+    TB_ISA_AVX512VNNI = 1u << 2, /* AVX-512 VNNI (vpdpbusd) */
+    TB_ISA_AVX512BF16 = 1u << 3, /* AVX-512 BF16 (vdpbf16ps) */
+    TB_ISA_AVXVNNI    = 1u << 4, /* VEX-coded AVX-VNNI */
+    TB_ISA_AVX512VBMI = 1u << 5, /* AVX-512 VBMI (vpermb) */
+    TB_ISA_AVX512FP16 = 1u << 6, /* AVX-512 FP16 */
+};
+
+/* Features of this CPU (and OS state saving), cached after the first call. */
+uint32_t tb_isa_detect(void);
+/* Parse a level name ("scalar", "avx2", "avx512", "avx512vnni", "native")
+ * into the mask of features it allows; returns -1 for an unknown name. */
+int tb_isa_parse(const char *name, uint32_t *mask);
+/* Space-separated names of the bits in mask, e.g. "avx2 avx512 avx512vnni". */
+const char *tb_isa_names(uint32_t mask, char *buf, int len);
+
+#endif

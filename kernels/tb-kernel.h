@@ -1,0 +1,90 @@
+/* tb-kernel.h - the matmul backend contract (kernels/ layer).
+ *
+ * A kernel variant is one `const tb_kernel` record: a weight format (fp16,
+ * bf16, int8, tq2, tq1, tl) implemented for one ISA.  Variants are listed in
+ * kernels/registry.c, one NULL-terminated list per format family.  Every
+ * format has a scalar reference variant (isa_mask 0, name "<format>_ref")
+ * that is the oracle for the others.
+ *
+ * Semantics of every variant (float in, float out, so formats are
+ * interchangeable and honest end to end):
+ *   y[j][r] = sum_c W[r][c] * x[j][c]   for r < rows, j < n, c < cols
+ * with W quantized by the format's own recipe in prepare() (outside timing)
+ * and x quantized (when the format uses int8 activations) inside run()
+ * (inside timing, as a real layer would).  x is row-major n x cols, y is
+ * row-major n x rows.  n == 1 is GEMV (decode), n > 1 is GEMM.
+ *
+ * Verification: a variant is compared with its ref on the same inputs.
+ * max_nmse == 0 means bit-exact (memcmp of y); integer and ternary formats
+ * are bit-exact because the int32 accumulators and the float epilogue are
+ * computed identically.  Float formats state their bound.
+ *
+ * Thread-safety: prepare/free are not thread-safe; run() uses the pool it is
+ * given and may be called again only after it returned.
+ * This layer includes nothing of the project but its own headers.
+ */
+#ifndef TB_KERNEL_H
+#define TB_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tb-isa.h"
+#include "tb-pool.h"
+
+/* Analytic per-call cost of a run(): operations by kind and bytes moved.
+ * Kinds follow the paper's energy table (arXiv 2310.11453 Table 2). */
+typedef struct tb_kops {
+    double int8_add, int8_mul;   /* 8-bit integer arithmetic */
+    double fp16_add, fp16_mul;   /* 16-bit float arithmetic (also bf16) */
+    double fp32_add, fp32_mul;   /* 32-bit float arithmetic */
+    double bytes_weights;        /* packed weights + scales read */
+    double bytes_acts;           /* activations read (as stored, fp32) */
+    double bytes_out;            /* outputs written */
+} tb_kops;
+
+typedef enum tb_act_type {
+    TB_ACT_F32 = 0, /* float activations used directly (fp16/bf16 formats) */
+    TB_ACT_I8 = 1,  /* per-token absmax int8 activations, quantized in run() */
+} tb_act_type;
+
+/* Opaque prepared (quantized, packed) weight matrix. */
+typedef struct tb_kmat tb_kmat;
+
+typedef struct tb_kernel {
+    const char *name;        /* unique, "<format>_<isa>", e.g. "tq2_avx512vnni" */
+    const char *format;      /* "fp16", "bf16", "int8", "tq2", "tq1", "tl" */
+    const char *isa;         /* "scalar", "avx2", "avx512", "avx512vnni", ... */
+    uint32_t isa_mask;       /* TB_ISA_* bits the variant needs; 0 = portable */
+    const char *ref;         /* name of the reference variant it is checked against */
+    double max_nmse;         /* 0 = bit-exact vs ref; else NMSE bound vs ref */
+    double bits_per_weight;  /* storage cost incl. scales, per weight */
+    tb_act_type act;
+
+    /* Quantize and pack a rows x cols fp32 matrix (row-major).  Allocates.
+     * Returns 0 or a negative errno. Not timed. */
+    int (*prepare)(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
+    /* Free what prepare allocated (NULL allowed). */
+    void (*free)(tb_kmat *m);
+    /* Bytes of scratch run() needs for n columns (0 = none). */
+    size_t (*scratch_bytes)(const tb_kmat *m, int64_t n);
+    /* y = W x for n activation rows; timed: no malloc, no I/O.  scratch is
+     * 64-byte aligned, scratch_bytes(m, n) long.  nthreads <= pool size. */
+    void (*run)(const tb_kmat *m, const float *x, int64_t n, float *y,
+                void *scratch, tb_pool *pool, int nthreads);
+    /* Analytic costs of one run() with these dimensions. */
+    void (*ops)(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
+} tb_kernel;
+
+/* Registry (kernels/registry.c). */
+int tb_kernel_count(void);
+const tb_kernel *tb_kernel_at(int i);
+const tb_kernel *tb_kernel_find(const char *name);
+/* Best usable variant of a format under `allowed` ISA bits (NULL if none). */
+const tb_kernel *tb_kernel_best(const char *format, uint32_t allowed);
+/* 1 when every bit the variant needs is in `allowed`. */
+static inline int tb_kernel_usable(const tb_kernel *k, uint32_t allowed)
+{
+    return (k->isa_mask & ~allowed) == 0;
+}
+
+#endif
