@@ -1,0 +1,145 @@
+/* cli-info.c - `tritbench info`: the machine fingerprint and, for every
+ * measurement source, whether it is live here and why not. */
+#include "tb-cli.h"
+#include "tb-isa.h"
+#include "tb-json.h"
+#include "tb-machine.h"
+#include "tb-runner.h"
+#include "tb-sampler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char info_help[] =
+    "usage: tritbench info [--json]\n"
+    "\n"
+    "Print this machine's fingerprint (CPU identity, microcode, ISA flags, topology, caches,\n"
+    "memory, kernel, hypervisor, governor/boost, THP, perf_event_paranoid) and, for every\n"
+    "measurement source (clock, perf_event, PAPI, likwid, RAPL via powercap, perf power PMU,\n"
+    "MSR, NVML, energy model), whether it is live here and, if not, why and what would fix it.\n"
+    "\n"
+    "  --json   machine-readable output\n"
+    "\n"
+    "TRITBENCH_SYSFS_ROOT, TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT redirect /sys, /dev and\n"
+    "/proc (used by the tests to read fixture trees).\n";
+
+typedef struct src_row {
+    const char *name;
+    tb_probe p;
+} src_row;
+
+static int collect(src_row *rows, int max)
+{
+    int n = 0;
+    rows[n].name = "clock";
+    memset(&rows[n].p, 0, sizeof rows[n].p);
+    rows[n].p.state = TB_AVAIL_LIVE;
+    snprintf(rows[n].p.version, sizeof rows[n].p.version, "CLOCK_MONOTONIC_RAW res %.0f ns", tb_clock_res_ns());
+    n++;
+    for (int i = 0; tb_samplers[i] && n < max - 1; i++) {
+        rows[n].name = tb_samplers[i]->name;
+        memset(&rows[n].p, 0, sizeof rows[n].p);
+        tb_samplers[i]->probe(&rows[n].p);
+        n++;
+    }
+    rows[n].name = "energy-model";
+    memset(&rows[n].p, 0, sizeof rows[n].p);
+    rows[n].p.state = TB_AVAIL_LIVE;
+    snprintf(rows[n].p.version, sizeof rows[n].p.version, "arXiv 2310.11453 Table 2 (45nm, 7nm)");
+    return n + 1;
+}
+
+static void size_str(int64_t b, char *buf, int len)
+{
+    if (b < 0)
+        snprintf(buf, (size_t)len, "unknown");
+    else if (b >= (1 << 30))
+        snprintf(buf, (size_t)len, "%.1f GiB", b / 1073741824.0);
+    else if (b >= (1 << 20))
+        snprintf(buf, (size_t)len, "%lld MiB", (long long)(b >> 20));
+    else
+        snprintf(buf, (size_t)len, "%lld KiB", (long long)(b >> 10));
+}
+
+static const char *or_unknown(const char *s) { return s && *s ? s : "unknown"; }
+
+int tb_cmd_info(int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (tb_is_help(argv[i])) {
+            fputs(info_help, stdout);
+            return TB_EXIT_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else {
+            return tb_die(TB_EXIT_USAGE, "info: unknown option '%s' (try: tritbench info --help)", argv[i]);
+        }
+    }
+    tb_machine m;
+    tb_machine_probe(&m);
+    src_row rows[32];
+    int nrows = collect(rows, 32);
+    uint32_t isa = tb_isa_detect();
+    char isabuf[256];
+    tb_isa_names(isa, isabuf, sizeof isabuf);
+    if (json) {
+        static char buf[1 << 16];
+        char mj[8192];
+        tb_machine_json(&m, mj, sizeof mj);
+        tb_json j;
+        tb_json_init(&j, buf, sizeof buf);
+        tb_json_obj_begin(&j);
+        tb_json_kv_str(&j, "dispatch_isa", isabuf);
+        tb_json_arr_begin(&j, "sources");
+        for (int i = 0; i < nrows; i++) {
+            tb_json_obj_begin(&j);
+            tb_json_kv_str(&j, "name", rows[i].name);
+            tb_json_kv_str(&j, "state", tb_avail_names[rows[i].p.state]);
+            tb_json_kv_bool(&j, "live", rows[i].p.state == TB_AVAIL_LIVE);
+            tb_json_kv_str(&j, "reason", rows[i].p.reason[0] ? rows[i].p.reason : NULL);
+            tb_json_kv_str(&j, "fix", rows[i].p.fix[0] ? rows[i].p.fix : NULL);
+            tb_json_kv_str(&j, "version", rows[i].p.version[0] ? rows[i].p.version : NULL);
+            tb_json_obj_end(&j);
+        }
+        tb_json_arr_end(&j);
+        tb_json_obj_end(&j);
+        /* splice: {"machine": <mj>, <rest of j without its opening brace>} */
+        printf("{\"machine\":%s,%s\n", mj, buf + 1);
+        return TB_EXIT_OK;
+    }
+    char l1[32], l2[32], l3[32], mem[32];
+    size_str(m.l1d, l1, sizeof l1);
+    size_str(m.l2, l2, sizeof l2);
+    size_str(m.l3, l3, sizeof l3);
+    size_str(m.mem_bytes, mem, sizeof mem);
+    printf("machine %s (%s)\n", m.fingerprint, m.hostname);
+    printf("  cpu          %s %s\n", or_unknown(m.vendor), or_unknown(m.brand));
+    printf("  family/model/stepping  %d/%d (0x%x)/%d   microcode %s\n", m.family, m.model, m.model > 0 ? m.model : 0,
+           m.stepping, or_unknown(m.microcode));
+    printf("  topology     %d socket(s), %d core(s), %d thread(s), SMT %s, %d NUMA node(s)\n", m.sockets, m.cores,
+           m.threads, m.smt_on < 0 ? "unknown" : m.smt_on ? "on" : "off", m.numa_nodes);
+    printf("  caches       L1d %s, L2 %s, L3 %s (per instance)\n", l1, l2, l3);
+    printf("  memory       %s\n", mem);
+    printf("  isa flags    %s\n", or_unknown(m.isa_flags));
+    printf("  dispatch     %s%s\n", isabuf, getenv("TB_ISA") ? " (capped by TB_ISA)" : "");
+    printf("  kernel       %s   os %s\n", or_unknown(m.kernel), or_unknown(m.os));
+    printf("  hypervisor   %s\n", or_unknown(m.hypervisor));
+    printf("  governor     %s   boost %s   freq %lld-%lld kHz\n", m.governor[0] ? m.governor : "unknown (no cpufreq)",
+           or_unknown(m.boost), (long long)m.freq_min_khz, (long long)m.freq_max_khz);
+    printf("  THP          %s   ASLR %d   perf_event_paranoid %d\n", or_unknown(m.thp), m.aslr,
+           m.perf_event_paranoid);
+    printf("\nmeasurement sources\n");
+    for (int i = 0; i < nrows; i++) {
+        const tb_probe *p = &rows[i].p;
+        printf("  %-13s %-12s %s\n", rows[i].name, tb_avail_names[p->state],
+               p->state == TB_AVAIL_LIVE ? p->version : p->reason);
+        if (p->state != TB_AVAIL_LIVE && p->fix[0])
+            printf("  %-13s %-12s fix: %s\n", "", "", p->fix);
+    }
+    if (strcmp(m.governor, "performance") || strcmp(m.boost, "off"))
+        printf("\nfor lower variance: set the governor to performance and turn boost off, e.g.\n"
+               "  cpupower frequency-set -g performance; echo 0 > /sys/devices/system/cpu/cpufreq/boost\n");
+    return TB_EXIT_OK;
+}

@@ -1,0 +1,50 @@
+/* main.c - the tritbench command line: dispatch to subcommands.  The only
+ * main() of the project, and the only place that exits. */
+#include "tb-cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: tritbench COMMAND [options]\n"
+          "\n"
+          "Measure what ternary (1.58-bit) LLM weights save over fp16 and int8 on this CPU.\n"
+          "\n"
+          "commands:\n"
+          "  info      machine fingerprint and every measurement source (live or why not)\n"
+          "  list      suites, backends, samplers or models\n"
+          "  run       run a suite and store the results in SQLite\n"
+          "  report    render stored results (not yet implemented)\n"
+          "  compare   compare two runs (not yet implemented)\n"
+          "  merge     merge databases from several machines (not yet implemented)\n"
+          "\n"
+          "`tritbench COMMAND --help` describes each command.\n"
+          "exit status: 0 ok, 1 failure, 2 usage error\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (tb_is_help(cmd) || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return TB_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        puts("tritbench 0.1.0");
+        return TB_EXIT_OK;
+    }
+    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+        {"info", tb_cmd_info},       {"list", tb_cmd_list},       {"run", tb_cmd_run},
+        {"report", tb_cmd_report},   {"compare", tb_cmd_compare}, {"merge", tb_cmd_merge},
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(cmd, cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    return tb_die(TB_EXIT_USAGE, "unknown command '%s' (try: tritbench --help)", cmd);
+}

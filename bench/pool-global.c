@@ -1,0 +1,25 @@
+/* pool-global.c - the process-wide worker pool every workload shares:
+ * created once by the CLI (tb_bench_pool_init) with --threads workers. */
+#include "tb-bench.h"
+
+static tb_pool *g_pool;
+
+int tb_bench_pool_init(int max_threads)
+{
+    if (g_pool)
+        return 0;
+    return tb_pool_create(max_threads, 1, &g_pool);
+}
+
+tb_pool *tb_bench_pool(void)
+{
+    if (!g_pool)
+        tb_bench_pool_init(1);
+    return g_pool;
+}
+
+void tb_bench_pool_free(void)
+{
+    tb_pool_free(g_pool);
+    g_pool = NULL;
+}

@@ -1,0 +1,400 @@
+/* probes.c - machine-ceiling workloads: memory bandwidth (STREAM-style
+ * read, copy, triad over arrays several times the LLC, 1..N threads) and
+ * compute peak (fp32 FMA per ISA, int8 multiply-add per ISA).  Their results
+ * are stored per machine and later serve as roofline ceilings. */
+#include "tb-bench.h"
+#include "tb-machine.h"
+#include "tb-isa.h"
+#include "probes/tb-probe-kernels.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- bandwidth ---------------------------------------------------------- */
+
+typedef enum { BW_READ, BW_COPY, BW_TRIAD } bw_kind;
+static const char *const bw_names[] = {"read", "copy", "triad"};
+static const int bw_arrays[] = {1, 2, 3};
+
+typedef struct bw_impl {
+    const char *isa;
+    uint32_t mask;
+    tb_bw_read_fn read;
+    tb_bw_copy_fn copy;
+    tb_bw_triad_fn triad;
+} bw_impl;
+
+static const bw_impl bw_impls[] = {
+    {"avx512", TB_ISA_AVX512, tb_bw_read_avx512, tb_bw_copy_avx512, tb_bw_triad_avx512},
+    {"avx2", TB_ISA_AVX2, tb_bw_read_avx2, tb_bw_copy_avx2, tb_bw_triad_avx2},
+    {"scalar", 0, tb_bw_read_scalar, tb_bw_copy_scalar, tb_bw_triad_scalar},
+};
+
+typedef struct bw_spec {
+    bw_kind kind;
+    const bw_impl *impl;
+    size_t floats; /* per array */
+} bw_spec;
+
+typedef struct bw_ctx {
+    const tb_case *c;
+    const bw_spec *spec;
+    float *a[3];
+    size_t n;
+    volatile float sink;
+    float partial[64];
+} bw_ctx;
+
+static void bw_slice(const bw_ctx *x, int tid, int nt, size_t *b, size_t *e)
+{
+    long lb, le;
+    tb_pool_split((long)x->n, 1024, tid, nt, &lb, &le); /* 4 KiB-aligned slices */
+    *b = (size_t)lb;
+    *e = (size_t)le;
+}
+
+static void bw_touch(void *arg, int tid, int nt)
+{
+    bw_ctx *x = arg;
+    size_t b, e;
+    bw_slice(x, tid, nt, &b, &e);
+    for (int k = 0; k < bw_arrays[x->spec->kind]; k++)
+        for (size_t i = b; i < e; i++)
+            x->a[k][i] = (float)((i + (size_t)k) & 7); /* small integers: exact sums */
+}
+
+static void bw_job(void *arg, int tid, int nt)
+{
+    bw_ctx *x = arg;
+    size_t b, e;
+    bw_slice(x, tid, nt, &b, &e);
+    if (e <= b)
+        return;
+    const bw_impl *im = x->spec->impl;
+    switch (x->spec->kind) {
+    case BW_READ:
+        x->partial[tid] = im->read(x->a[0] + b, e - b);
+        break;
+    case BW_COPY:
+        im->copy(x->a[1] + b, x->a[0] + b, e - b);
+        break;
+    case BW_TRIAD:
+        im->triad(x->a[2] + b, x->a[0] + b, x->a[1] + b, 2.0f, e - b);
+        break;
+    }
+}
+
+static void bw_teardown(void *v)
+{
+    bw_ctx *x = v;
+    for (int k = 0; k < 3; k++)
+        free(x->a[k]);
+    free(x);
+}
+
+static int bw_setup(const tb_case *c, void **out, char *why, size_t len)
+{
+    const bw_spec *sp = c->spec;
+    bw_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return -ENOMEM;
+    x->c = c;
+    x->spec = sp;
+    x->n = sp->floats;
+    for (int k = 0; k < bw_arrays[sp->kind]; k++)
+        if (posix_memalign((void **)&x->a[k], 2u << 20, x->n * sizeof(float)) != 0) {
+            snprintf(why, len, "cannot allocate %zu MiB", x->n * sizeof(float) >> 20);
+            bw_teardown(x);
+            return -ENOMEM;
+        }
+    tb_pool_run(tb_bench_pool(), c->threads, bw_touch, x); /* first touch by the measuring threads */
+    *out = x;
+    return 0;
+}
+
+static int bw_verify(void *v, tb_verdict *vd)
+{
+    bw_ctx *x = v;
+    enum { N = 4096 };
+    float *a = aligned_alloc(64, N * sizeof(float)), *b = aligned_alloc(64, N * sizeof(float)),
+          *c = aligned_alloc(64, N * sizeof(float)), *r = aligned_alloc(64, N * sizeof(float));
+    int ok = a && b && c && r;
+    if (ok) {
+        for (int i = 0; i < N; i++) {
+            a[i] = (float)(i % 13);
+            b[i] = (float)(i % 5);
+        }
+        const bw_impl *im = x->spec->impl;
+        vd->bound = 0;
+        switch (x->spec->kind) {
+        case BW_READ: {
+            float got = im->read(a, N), want = tb_bw_read_scalar(a, N);
+            ok = got == want;
+            vd->max_abs_err = fabs((double)got - want);
+            vd->checksum = tb_fnv1a(&got, sizeof got, TB_FNV_INIT);
+            break;
+        }
+        case BW_COPY:
+            im->copy(c, a, N);
+            tb_bw_copy_scalar(r, a, N);
+            ok = memcmp(c, r, N * sizeof(float)) == 0;
+            vd->max_abs_err = ok ? 0 : NAN;
+            vd->checksum = tb_fnv1a(c, N * sizeof(float), TB_FNV_INIT);
+            break;
+        case BW_TRIAD:
+            im->triad(c, a, b, 2.0f, N);
+            tb_bw_triad_scalar(r, a, b, 2.0f, N);
+            ok = memcmp(c, r, N * sizeof(float)) == 0;
+            vd->max_abs_err = ok ? 0 : NAN;
+            vd->checksum = tb_fnv1a(c, N * sizeof(float), TB_FNV_INIT);
+            break;
+        }
+        vd->nmse = ok ? 0 : NAN;
+        snprintf(vd->reason, sizeof vd->reason, "%s", ok ? "bit-exact vs scalar loop on 4096 floats" :
+                 "result differs from the scalar loop");
+    } else {
+        snprintf(vd->reason, sizeof vd->reason, "out of memory");
+    }
+    vd->verified = ok;
+    free(a);
+    free(b);
+    free(c);
+    free(r);
+    return 0;
+}
+
+static void bw_run(void *v, uint64_t iters)
+{
+    bw_ctx *x = v;
+    for (uint64_t i = 0; i < iters; i++)
+        tb_pool_run(tb_bench_pool(), x->c->threads, bw_job, x);
+    x->sink = x->partial[0];
+}
+
+static void bw_counts(void *v, tb_counts *out)
+{
+    bw_ctx *x = v;
+    memset(out, 0, sizeof *out);
+    double bytes = (double)x->n * sizeof(float);
+    out->bytes_acts = bytes * (x->spec->kind == BW_READ ? 1 : x->spec->kind == BW_COPY ? 1 : 2);
+    out->bytes_out = x->spec->kind == BW_READ ? 0 : bytes; /* write-allocate traffic not counted (STREAM) */
+    if (x->spec->kind == BW_READ)
+        out->ops[TB_OP_FP32_ADD] = (double)x->n;
+    if (x->spec->kind == BW_TRIAD) {
+        out->ops[TB_OP_FP32_ADD] = (double)x->n;
+        out->ops[TB_OP_FP32_MUL] = (double)x->n;
+    }
+}
+
+static const tb_workload bw_workload = {
+    .name = "bandwidth", .version = "1",
+    .setup = bw_setup, .verify = bw_verify, .run = bw_run, .counts = bw_counts, .teardown = bw_teardown,
+};
+
+/* ---- peak --------------------------------------------------------------- */
+
+typedef struct peak_impl {
+    const char *name; /* backend name */
+    const char *isa;
+    uint32_t mask;
+    int int8;         /* 0 fp32 FMA, 1 int8 multiply-add */
+    int lanes;        /* fp32 lanes or int8 MACs per chain step */
+    tb_peak_fma_fn fma;
+    tb_peak_int8_fn i8;
+} peak_impl;
+
+static const peak_impl peak_impls[] = {
+    {"peak-fp32-avx512", "avx512", TB_ISA_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
+    {"peak-fp32-avx2", "avx2", TB_ISA_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
+    {"peak-fp32-scalar", "scalar", 0, 0, 1, tb_peak_fma_scalar, NULL},
+    {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
+    {"peak-int8-avx2", "avx2", TB_ISA_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
+};
+
+#define PEAK_LOOPS 20000
+
+typedef struct peak_ctx {
+    const tb_case *c;
+    const peak_impl *im;
+    volatile float fsink;
+    volatile int32_t isink;
+} peak_ctx;
+
+static void peak_job(void *arg, int tid, int nt)
+{
+    peak_ctx *x = arg;
+    if (x->im->int8)
+        x->isink = x->im->i8(PEAK_LOOPS);
+    else
+        x->fsink = x->im->fma(PEAK_LOOPS);
+}
+
+static int peak_setup(const tb_case *c, void **out, char *why, size_t len)
+{
+    peak_ctx *x = calloc(1, sizeof *x);
+    if (!x)
+        return -ENOMEM;
+    x->c = c;
+    x->im = c->spec;
+    *out = x;
+    return 0;
+}
+
+static int peak_verify(void *v, tb_verdict *vd)
+{
+    peak_ctx *x = v;
+    const uint64_t L = 1000;
+    vd->bound = 0;
+    if (x->im->int8) {
+        /* Each chain j starts at j in every int32 lane and adds 4 x (3 x -2) = -24
+         * per step.  VNNI reduces 16 lanes; the AVX2 loop returns lane 0. */
+        int lanes = x->im->mask & TB_ISA_AVX512VNNI ? 16 : 1;
+        int64_t want = 0;
+        for (int j = 0; j < TB_PEAK_CHAINS; j++)
+            want += (int64_t)lanes * (j - 24 * (int64_t)L);
+        int32_t got = x->im->i8(L);
+        vd->verified = got == (int32_t)want;
+        vd->max_abs_err = fabs((double)got - (double)want);
+        vd->nmse = vd->verified ? 0 : NAN;
+        vd->checksum = tb_fnv1a(&got, sizeof got, TB_FNV_INIT);
+        snprintf(vd->reason, sizeof vd->reason, "%s", vd->verified ? "exact closed form after 1000 steps" :
+                 "int8 accumulator differs from the closed form");
+    } else {
+        /* Recurrence acc = acc*m + a per lane, in double as the reference. */
+        double want = 0;
+        for (int j = 0; j < TB_PEAK_CHAINS; j++) {
+            double acc = j;
+            for (uint64_t i = 0; i < L; i++)
+                acc = acc * 0.999999f + 1e-7f;
+            want += acc;
+        }
+        int lanes = x->im->lanes;
+        if (x->im->mask & TB_ISA_AVX512)
+            want *= lanes; /* full reduction */
+        else if (x->im->mask & TB_ISA_AVX2)
+            want *= 2;     /* lanes 0 and 7 */
+        float got = x->im->fma(L);
+        double rel = fabs(got - want) / fabs(want);
+        vd->bound = 1e-4;
+        vd->verified = rel <= 1e-4;
+        vd->max_abs_err = fabs(got - want);
+        vd->nmse = rel * rel;
+        vd->checksum = tb_fnv1a(&got, sizeof got, TB_FNV_INIT);
+        snprintf(vd->reason, sizeof vd->reason, "fp32 recurrence vs fp64 reference, relative error %.2g (bound 1e-4)",
+                 rel);
+    }
+    return 0;
+}
+
+static void peak_run(void *v, uint64_t iters)
+{
+    peak_ctx *x = v;
+    for (uint64_t i = 0; i < iters; i++)
+        tb_pool_run(tb_bench_pool(), x->c->threads, peak_job, x);
+}
+
+static void peak_counts(void *v, tb_counts *out)
+{
+    peak_ctx *x = v;
+    memset(out, 0, sizeof *out);
+    double steps = (double)PEAK_LOOPS * TB_PEAK_CHAINS * x->c->threads * x->im->lanes;
+    if (x->im->int8) {
+        out->ops[TB_OP_INT8_MUL] = steps;
+        out->ops[TB_OP_INT8_ADD] = steps;
+    } else {
+        out->ops[TB_OP_FP32_MUL] = steps;
+        out->ops[TB_OP_FP32_ADD] = steps;
+    }
+}
+
+static void peak_teardown(void *v) { free(v); }
+
+static const tb_workload peak_workload = {
+    .name = "peak", .version = "1",
+    .setup = peak_setup, .verify = peak_verify, .run = peak_run, .counts = peak_counts, .teardown = peak_teardown,
+};
+
+/* ---- cases -------------------------------------------------------------- */
+
+static bw_spec bw_specs[3 * 3];
+
+static size_t bw_floats(void)
+{
+    const char *env = getenv("TRITBENCH_BW_MIB");
+    size_t bytes;
+    if (env && atoi(env) > 0) {
+        bytes = (size_t)atoi(env) << 20;
+    } else {
+        tb_machine m;
+        tb_machine_probe(&m);
+        int64_t llc = m.l3 > 0 ? m.l3 : (m.l2 > 0 ? m.l2 : 32 << 20);
+        bytes = (size_t)llc * 4;
+        if (bytes < (64u << 20))
+            bytes = 64u << 20;
+        if (bytes > (1u << 30))
+            bytes = 1u << 30;
+        if (m.mem_bytes > 0 && bytes > (size_t)m.mem_bytes / 16)
+            bytes = (size_t)m.mem_bytes / 16;
+    }
+    return (bytes / sizeof(float)) & ~(size_t)4095;
+}
+
+int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
+{
+    int full = !strcmp(which, "full");
+    size_t n = bw_floats();
+    int nspec = 0;
+    for (size_t i = 0; i < sizeof bw_impls / sizeof bw_impls[0]; i++) {
+        const bw_impl *im = &bw_impls[i];
+        if ((im->mask & ~o->isa_allowed) != 0)
+            continue;
+        for (int k = 0; k < 3; k++) {
+            bw_spec *sp = &bw_specs[nspec++];
+            *sp = (bw_spec){(bw_kind)k, im, n};
+            for (int t = 0; t < o->nthreads; t++) {
+                tb_case c = {.wl = &bw_workload, .spec = sp, .threads = o->threads[t], .m = -1, .n = -1,
+                             .k = -1, .batch = -1};
+                snprintf(c.key, sizeof c.key, "bw/%s/%s/%zuMiB/t%d", bw_names[k], im->isa,
+                         n * sizeof(float) >> 20, c.threads);
+                snprintf(c.backend, sizeof c.backend, "bw-%s-%s", bw_names[k], im->isa);
+                snprintf(c.isa, sizeof c.isa, "%s", im->isa);
+                snprintf(c.shape, sizeof c.shape, "%zuMiB", n * sizeof(float) >> 20);
+                snprintf(c.params, sizeof c.params, "{\"kind\":\"%s\",\"bytes_per_array\":%zu,\"arrays\":%d}",
+                         bw_names[k], n * sizeof(float), bw_arrays[k]);
+                int rc = tb_caselist_push(out, &c);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+        if (!full)
+            break; /* quick: the best ISA only */
+    }
+    int have_fp = 0, have_i8 = 0;
+    for (size_t i = 0; i < sizeof peak_impls / sizeof peak_impls[0]; i++) {
+        const peak_impl *im = &peak_impls[i];
+        if ((im->mask & ~o->isa_allowed) != 0)
+            continue;
+        if (!full && (im->int8 ? have_i8 : have_fp))
+            continue; /* quick: best ISA per kind */
+        if (im->int8)
+            have_i8 = 1;
+        else
+            have_fp = 1;
+        for (int t = 0; t < o->nthreads; t++) {
+            tb_case c = {.wl = &peak_workload, .spec = im, .threads = o->threads[t], .m = -1, .n = -1, .k = -1,
+                         .batch = -1};
+            snprintf(c.key, sizeof c.key, "peak/%s/t%d", im->name + 5, c.threads);
+            snprintf(c.backend, sizeof c.backend, "%s", im->name);
+            snprintf(c.isa, sizeof c.isa, "%s", im->isa);
+            snprintf(c.params, sizeof c.params, "{\"kind\":\"%s\",\"chains\":%d,\"lanes\":%d,\"loops\":%d}",
+                     im->int8 ? "int8" : "fp32", TB_PEAK_CHAINS, im->lanes, PEAK_LOOPS);
+            int rc = tb_caselist_push(out, &c);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* probe-avx512.c - AVX-512 ceiling loops (compiled with AVX-512 F/BW/DQ/VL). */
+#include "tb-probe-kernels.h"
+
+#include <immintrin.h>
+
+float tb_bw_read_avx512(const float *a, size_t n)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i < n; i += 64) {
+        s0 = _mm512_add_ps(s0, _mm512_load_ps(a + i));
+        s1 = _mm512_add_ps(s1, _mm512_load_ps(a + i + 16));
+        s2 = _mm512_add_ps(s2, _mm512_load_ps(a + i + 32));
+        s3 = _mm512_add_ps(s3, _mm512_load_ps(a + i + 48));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+}
+
+void tb_bw_copy_avx512(float *dst, const float *src, size_t n)
+{
+    for (size_t i = 0; i < n; i += 32) {
+        _mm512_store_ps(dst + i, _mm512_load_ps(src + i));
+        _mm512_store_ps(dst + i + 16, _mm512_load_ps(src + i + 16));
+    }
+}
+
+void tb_bw_triad_avx512(float *a, const float *b, const float *c, float s, size_t n)
+{
+    __m512 vs = _mm512_set1_ps(s);
+    for (size_t i = 0; i < n; i += 16)
+        _mm512_store_ps(a + i, _mm512_fmadd_ps(vs, _mm512_load_ps(c + i), _mm512_load_ps(b + i)));
+}
+
+float tb_peak_fma_avx512(uint64_t loops)
+{
+    __m512 acc[TB_PEAK_CHAINS];
+    for (int j = 0; j < TB_PEAK_CHAINS; j++)
+        acc[j] = _mm512_set1_ps((float)j);
+    const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
+    for (uint64_t i = 0; i < loops; i++)
+        for (int j = 0; j < TB_PEAK_CHAINS; j++)
+            acc[j] = _mm512_fmadd_ps(acc[j], m, a);
+    __m512 s = acc[0];
+    for (int j = 1; j < TB_PEAK_CHAINS; j++)
+        s = _mm512_add_ps(s, acc[j]);
+    return _mm512_reduce_add_ps(s);
+}

@@ -1,0 +1,66 @@
+/* suites.c - the named suites: which cases a `tritbench run SUITE` measures.
+ *   quick    machine ceilings (best ISA) + a small matmul subset: minutes
+ *   probes   every bandwidth and peak probe, every ISA
+ *   matmul   every projection shape of the paper's models
+ *   ci       what CI runs: the quick matmul subset without big probes */
+#include "tb-bench.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tb_caselist_push(tb_caselist *l, const tb_case *c)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 64;
+        tb_case *v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *c;
+    return 0;
+}
+
+void tb_caselist_free(tb_caselist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+static int build_quick(tb_caselist *out, const tb_suite_opts *o)
+{
+    int rc = tb_probes_add_cases(out, o, "quick");
+    /* TB-MATMUL-CASES: the matmul workload adds its quick cases here */
+    return rc;
+}
+
+static int build_probes(tb_caselist *out, const tb_suite_opts *o)
+{
+    return tb_probes_add_cases(out, o, "full");
+}
+
+static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
+{
+    (void)out;
+    (void)o;
+    /* TB-MATMUL-FULL: the matmul workload adds its full cases here */
+    return 0;
+}
+
+const tb_suite tb_suites[] = {
+    {"quick", "ceilings (bandwidth, peak) and headline matmul cases; a few minutes", build_quick},
+    {"probes", "every bandwidth and compute-peak probe at every ISA and thread count", build_probes},
+    {"matmul", "every projection shape of the paper's models, n in {1,8,128,512}, all variants", build_matmul},
+    {NULL, NULL, NULL},
+};
+
+const tb_suite *tb_suite_find(const char *name)
+{
+    for (int i = 0; tb_suites[i].name; i++)
+        if (!strcmp(tb_suites[i].name, name))
+            return &tb_suites[i];
+    return NULL;
+}

@@ -1,0 +1,100 @@
+/* summary.c - the readable table printed after `tritbench run`, read back
+ * from the store (so it shows exactly what was stored).  Matmul rows also
+ * show the share of the machine's measured read bandwidth (this run's
+ * bandwidth probe at the same thread count, else the latest on this
+ * machine) and the speedup over fp16 on the same shape, n and threads. */
+#include "tb-cli.h"
+#include "tb-store.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static double one_double(sqlite3 *db, const char *sql, int64_t a, int64_t b, const char *t, int64_t c, int64_t d)
+{
+    sqlite3_stmt *st;
+    double v = NAN;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NAN;
+    int np = sqlite3_bind_parameter_count(st);
+    if (np >= 1)
+        sqlite3_bind_int64(st, 1, a);
+    if (np >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    if (np >= 3)
+        sqlite3_bind_text(st, 3, t ? t : "", -1, SQLITE_TRANSIENT);
+    if (np >= 4)
+        sqlite3_bind_int64(st, 4, c);
+    if (np >= 5)
+        sqlite3_bind_int64(st, 5, d);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static double col_num(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+int tb_summary_print(tb_store *s, int64_t run_id, int color)
+{
+    sqlite3 *db = tb_store_db(s);
+    const char *sql =
+        "SELECT c.case_key, c.workload, c.status, c.status_reason, s.median, s.ci_lo, s.ci_hi, c.flags,"
+        " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='gbps'),"
+        " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='gops'),"
+        " c.threads, c.format, c.shape, c.n"
+        " FROM cases c LEFT JOIN stats s ON s.case_id=c.id AND s.metric='ns_per_iter'"
+        " WHERE c.run_id=? ORDER BY c.id";
+    const char *bw_sql =
+        "SELECT x.value FROM metrics x JOIN cases c ON c.id=x.case_id JOIN runs r ON r.id=c.run_id"
+        " WHERE r.machine_id=(SELECT machine_id FROM runs WHERE id=?1) AND c.workload='bandwidth'"
+        " AND c.backend LIKE 'bw-read-%' AND c.status='ok' AND x.name='gbps' AND c.threads=?2"
+        " ORDER BY (c.run_id=?1) DESC, c.id DESC LIMIT 1";
+    const char *fp16_sql =
+        "SELECT min(s.median) FROM cases c JOIN stats s ON s.case_id=c.id AND s.metric='ns_per_iter'"
+        " WHERE c.run_id=?1 AND c.format='fp16' AND c.status='ok' AND c.shape=?3 AND c.n=?4 AND c.threads=?5";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, run_id);
+    printf("%-44s %-6s %12s %25s %9s %9s %6s %8s  %s\n", "case", "status", "median", "95% CI of median", "GB/s",
+           "GOP/s", "%BW", "vs fp16", "flags");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *key = col_text(st, 0), *wl = col_text(st, 1), *status = col_text(st, 2);
+        double med = col_num(st, 4), lo = col_num(st, 5), hi = col_num(st, 6), gbps = col_num(st, 8),
+               gops = col_num(st, 9);
+        int threads = sqlite3_column_int(st, 10);
+        char mb[32], lb[32], hb[32], ci[64] = "-", g1[16] = "-", g2[16] = "-", pbw[16] = "-", vs[16] = "-";
+        tb_fmt_ns(med, mb, sizeof mb);
+        if (!isnan(lo))
+            snprintf(ci, sizeof ci, "[%s, %s]", tb_fmt_ns(lo, lb, sizeof lb), tb_fmt_ns(hi, hb, sizeof hb));
+        if (!isnan(gbps))
+            snprintf(g1, sizeof g1, "%.2f", gbps);
+        if (!isnan(gops))
+            snprintf(g2, sizeof g2, "%.2f", gops);
+        if (!strcmp(wl, "matmul") && !isnan(gbps)) {
+            double bw = one_double(db, bw_sql, run_id, threads, NULL, 0, 0);
+            if (!isnan(bw) && bw > 0)
+                snprintf(pbw, sizeof pbw, "%.0f%%", 100 * gbps / bw);
+            double f = one_double(db, fp16_sql, run_id, 0, col_text(st, 12), sqlite3_column_int64(st, 13), threads);
+            if (!isnan(f) && !isnan(med) && med > 0)
+                snprintf(vs, sizeof vs, "%.2fx", f / med);
+        }
+        int bad = strcmp(status, "ok") != 0;
+        printf("%-44s %s%-6s%s %12s %25s %9s %9s %6s %8s  %s%s%s\n", key, bad && color ? "\033[31m" : "",
+               status, bad && color ? "\033[0m" : "", bad ? "-" : mb, ci, g1, g2, pbw, vs, col_text(st, 7),
+               bad ? " " : "", bad ? col_text(st, 3) : "");
+    }
+    sqlite3_finalize(st);
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* tb-machine.h - the machine fingerprint: what a result must be compared
+ * with.  Read from /proc and /sys (redirectable by TRITBENCH_PROC_ROOT and
+ * TRITBENCH_SYSFS_ROOT so tests parse fixture trees). */
+#ifndef TB_MACHINE_H
+#define TB_MACHINE_H
+
+#include <stdint.h>
+
+typedef struct tb_machine {
+    char hostname[64];
+    char vendor[32], brand[128];
+    int family, model, stepping;    /* -1 unknown */
+    char microcode[32];
+    char isa_flags[512];            /* performance-relevant cpuinfo flags */
+    int sockets, cores, threads, smt_on; /* -1 unknown */
+    int64_t l1d, l1i, l2, l3;       /* bytes per instance, -1 unknown */
+    int numa_nodes;
+    int64_t mem_bytes;
+    char kernel[96], os[96];
+    char hypervisor[32];            /* "none" on bare metal */
+    char governor[32];              /* "" unknown (no cpufreq) */
+    char boost[16];                 /* "on", "off", "" unknown */
+    int64_t freq_min_khz, freq_max_khz; /* -1 unknown */
+    char thp[16];                   /* always|madvise|never */
+    int aslr;
+    int perf_event_paranoid;        /* -99 unknown */
+    char fingerprint[17];           /* 16 hex digits */
+} tb_machine;
+
+/* Probe the running machine (or fixture roots).  Never fails: fields it
+ * cannot read stay unknown. */
+void tb_machine_probe(tb_machine *m);
+/* Same with explicit roots ("" = real /proc, /sys). */
+void tb_machine_probe_at(tb_machine *m, const char *proc_root, const char *sys_root);
+/* Compute m->fingerprint from the performance-relevant fields. */
+void tb_machine_fingerprint(tb_machine *m);
+/* JSON object of every field into buf; returns bytes written. */
+int tb_machine_json(const tb_machine *m, char *buf, int len);
+
+/* Small file helpers shared by harness readers. */
+int tb_read_text(const char *path, char *buf, int len);  /* bytes or -errno; strips trailing \n */
+int tb_read_int64(const char *path, int64_t *v);          /* 0 or -errno */
+
+#endif

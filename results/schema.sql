@@ -1,0 +1,144 @@
+-- results/schema.sql - the tritbench result store (SQLite, WAL, foreign keys).
+-- Schema version = PRAGMA user_version (1).  The binary embeds this file;
+-- a database with a newer version, or one without our meta row, is refused
+-- untouched.  Rule: a figure the machine cannot give is NULL with a reason
+-- (sampler_status.reason, cases.status_reason, energy.note), never 0.
+
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE machines(
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL UNIQUE,   -- sha-like hash of performance-relevant fields
+  hostname TEXT, cpu_vendor TEXT, cpu_brand TEXT,
+  family INTEGER, model INTEGER, stepping INTEGER, microcode TEXT,
+  isa_flags TEXT, sockets INTEGER, cores INTEGER, threads INTEGER, smt_on INTEGER,
+  l1d_bytes INTEGER, l1i_bytes INTEGER, l2_bytes INTEGER, l3_bytes INTEGER,
+  numa_nodes INTEGER, mem_bytes INTEGER, kernel TEXT, os TEXT, hypervisor TEXT,
+  governor TEXT, boost TEXT, freq_min_khz INTEGER, freq_max_khz INTEGER,
+  thp_mode TEXT, aslr INTEGER, perf_event_paranoid INTEGER,
+  first_seen TEXT NOT NULL,
+  raw_json TEXT NOT NULL
+);
+
+CREATE TABLE builds(
+  id INTEGER PRIMARY KEY,
+  git_commit TEXT NOT NULL, git_dirty INTEGER, git_describe TEXT,
+  compiler TEXT, compiler_version TEXT, cflags TEXT, build_type TEXT,
+  isa_variants TEXT, deps TEXT, tool_version TEXT,
+  binary_sha256 TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY,
+  machine_id INTEGER NOT NULL REFERENCES machines(id),
+  build_id INTEGER NOT NULL REFERENCES builds(id),
+  suite TEXT NOT NULL,
+  argv TEXT NOT NULL,
+  options_json TEXT NOT NULL,          -- reps, min_time, warmup, threads, isa, filter
+  env_json TEXT,                       -- OMP_*, TB_ISA, affinity
+  host_state_start TEXT, host_state_end TEXT, -- loadavg, governor at start/end
+  started_at TEXT NOT NULL,
+  ended_at TEXT,                       -- NULL: interrupted
+  status TEXT NOT NULL DEFAULT 'running' -- running|ok|failed|interrupted
+);
+
+CREATE TABLE sampler_status(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  sampler TEXT NOT NULL,
+  available INTEGER NOT NULL,          -- 1 live, 0 not
+  state TEXT NOT NULL,                 -- live|absent|denied|unsupported|virtualized|io_error
+  reason TEXT,                         -- why not live
+  fix TEXT,                            -- what would make it live
+  version TEXT,
+  PRIMARY KEY(run_id, sampler)
+);
+
+CREATE TABLE cases(
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  case_key TEXT NOT NULL,              -- history key (with the machine fingerprint)
+  workload TEXT NOT NULL, workload_version TEXT NOT NULL,
+  backend TEXT, format TEXT, isa TEXT, model TEXT, shape TEXT,
+  m INTEGER, n INTEGER, k INTEGER, threads INTEGER, batch INTEGER,
+  params_json TEXT,
+  status TEXT NOT NULL,                -- ok|wrong|does_not_fit|error|skipped
+  status_reason TEXT,
+  verified INTEGER,                    -- 1 pass, 0 fail, NULL not applicable
+  verify_method TEXT, max_abs_err REAL, nmse REAL, nmse_bound REAL, ref_checksum TEXT,
+  iters_per_rep INTEGER, warmup_ns INTEGER, clock_res_ns INTEGER,
+  ops_int8_add REAL, ops_int8_mul REAL, ops_fp16_add REAL, ops_fp16_mul REAL,
+  ops_fp32_add REAL, ops_fp32_mul REAL,          -- analytic, per iteration
+  bytes_weights REAL, bytes_acts REAL, bytes_out REAL, -- analytic, per iteration
+  flags TEXT, flags_reason TEXT,       -- unstable, too_short, vm_steal, migrated, freq_unpinned
+  started_at TEXT, ended_at TEXT
+);
+CREATE INDEX cases_run ON cases(run_id);
+CREATE INDEX cases_key ON cases(case_key);
+
+CREATE TABLE samples(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  rep INTEGER NOT NULL,
+  iters INTEGER NOT NULL,
+  wall_ns INTEGER NOT NULL,            -- CLOCK_MONOTONIC_RAW, whole repetition
+  cpu_ns INTEGER,                      -- process CPU time
+  nvcsw INTEGER, nivcsw INTEGER, minflt INTEGER, majflt INTEGER,
+  cpu_start INTEGER, cpu_end INTEGER,  -- sched_getcpu() at start and end
+  steal_ticks INTEGER,                 -- /proc/stat steal delta (USER_HZ), NULL if unreadable
+  outlier TEXT,                        -- '', mild, severe, +modz
+  PRIMARY KEY(case_id, rep)
+);
+
+CREATE TABLE stats(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,                -- ns_per_iter
+  n INTEGER, min REAL, q1 REAL, median REAL, q3 REAL, max REAL,
+  mean REAL, stddev REAL, cv REAL, mad REAL, mdape REAL,
+  ci_lo REAL, ci_hi REAL, ci_level REAL,
+  outliers_mild INTEGER, outliers_severe INTEGER, outliers_modz INTEGER,
+  PRIMARY KEY(case_id, metric)
+);
+
+-- Derived figures stored per case: GB/s, GOP/s, peak and bandwidth probe results.
+CREATE TABLE metrics(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, value REAL, unit TEXT NOT NULL, note TEXT,
+  PRIMARY KEY(case_id, name)
+);
+
+CREATE TABLE counters(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  rep INTEGER NOT NULL,
+  sampler TEXT NOT NULL, event TEXT NOT NULL,
+  value REAL,                          -- scaled (multiplexing-corrected); NULL if invalid
+  raw INTEGER, unit TEXT NOT NULL,
+  time_enabled INTEGER, time_running INTEGER, flag TEXT,
+  PRIMARY KEY(case_id, rep, sampler, event)
+);
+
+CREATE TABLE energy(
+  id INTEGER PRIMARY KEY,
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  rep INTEGER,                         -- NULL: per iteration (modelled) or whole case
+  source TEXT NOT NULL,                -- powercap|perf-power|msr|papi|likwid|nvml|model-45nm|model-7nm
+  kind TEXT NOT NULL CHECK(kind IN ('measured','modelled')),
+  domain TEXT NOT NULL,                -- package|core|uncore|dram|psys|gpu|arith
+  joules REAL,                         -- NULL when invalid
+  window_ns INTEGER, wraps INTEGER,
+  idle_watts REAL, joules_net REAL,    -- NULL when no idle baseline
+  per_unit TEXT,                       -- 'window' or 'iteration'
+  flag TEXT, note TEXT
+);
+CREATE INDEX energy_case ON energy(case_id);
+
+CREATE VIEW v_case_summary AS
+SELECT c.id AS case_id, r.id AS run_id, m.fingerprint, b.git_commit, r.suite, c.case_key,
+       c.workload, c.backend, c.format, c.isa, c.shape, c.n, c.threads, c.status,
+       s.median AS median_ns, s.ci_lo AS ci_lo_ns, s.ci_hi AS ci_hi_ns, s.cv, c.flags,
+       (SELECT value FROM metrics x WHERE x.case_id = c.id AND x.name = 'gbps') AS gbps,
+       (SELECT value FROM metrics x WHERE x.case_id = c.id AND x.name = 'gops') AS gops
+FROM cases c JOIN runs r ON r.id = c.run_id
+JOIN machines m ON m.id = r.machine_id JOIN builds b ON b.id = r.build_id
+LEFT JOIN stats s ON s.case_id = c.id AND s.metric = 'ns_per_iter';
