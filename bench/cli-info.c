@@ -126,8 +126,12 @@ int tb_cmd_info(int argc, char **argv)
     printf("  dispatch     %s%s\n", isabuf, getenv("TB_ISA") ? " (capped by TB_ISA)" : "");
     printf("  kernel       %s   os %s\n", or_unknown(m.kernel), or_unknown(m.os));
     printf("  hypervisor   %s\n", or_unknown(m.hypervisor));
-    printf("  governor     %s   boost %s   freq %lld-%lld kHz\n", m.governor[0] ? m.governor : "unknown (no cpufreq)",
-           or_unknown(m.boost), (long long)m.freq_min_khz, (long long)m.freq_max_khz);
+    char freq[64] = "unknown";
+    if (m.freq_min_khz > 0 && m.freq_max_khz > 0)
+        snprintf(freq, sizeof freq, "%lld-%lld MHz", (long long)m.freq_min_khz / 1000,
+                 (long long)m.freq_max_khz / 1000);
+    printf("  governor     %s   boost %s   frequency %s\n", m.governor[0] ? m.governor : "unknown (no cpufreq)",
+           or_unknown(m.boost), freq);
     printf("  THP          %s   ASLR %d   perf_event_paranoid %d\n", or_unknown(m.thp), m.aslr,
            m.perf_event_paranoid);
     printf("\nmeasurement sources\n");

@@ -323,6 +323,7 @@ int tb_cmd_run(int argc, char **argv)
         fputs("\r\033[K", stderr);
     host_state(hs, sizeof hs);
     tb_store_run_end(st, run_id, g_interrupted ? "interrupted" : failures ? "failed" : "ok", hs);
+    tb_summary_roofline(st, run_id);
     if (!quiet)
         tb_summary_print(st, run_id, isatty(1));
     if (g_interrupted)

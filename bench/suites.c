@@ -34,6 +34,8 @@ static int build_quick(tb_caselist *out, const tb_suite_opts *o)
 {
     int rc = tb_probes_add_cases(out, o, "quick");
     /* TB-MATMUL-CASES: the matmul workload adds its quick cases here */
+    if (rc == 0)
+        rc = tb_matmul_add_cases(out, o, "quick");
     return rc;
 }
 

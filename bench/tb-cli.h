@@ -34,5 +34,7 @@ void tb_build_fill(struct tb_build_info *b, char *hash_buf, int hash_len, char *
 /* Run summary table read back from the store (summary.c). */
 struct tb_store;
 int tb_summary_print(struct tb_store *s, int64_t run_id, int color);
+/* Store roofline metrics (ceilings, roofline_pct, bw_pct) for the run's matmul cases. */
+int tb_summary_roofline(struct tb_store *s, int64_t run_id);
 
 #endif

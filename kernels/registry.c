@@ -6,9 +6,13 @@
 
 /* Family lists, defined in each format's list file. */
 /* TB-FAMILY-DECLS (keep this marker: one extern line per family) */
+extern const tb_kernel *const tb_kernels_tq2[], *const tb_kernels_tq1[], *const tb_kernels_tl[];
+extern const tb_kernel *const tb_kernels_fp16[], *const tb_kernels_bf16[], *const tb_kernels_int8[];
 
 static const tb_kernel *const *const families[] = {
     /* TB-FAMILY-LIST (keep this marker: one entry per family) */
+    tb_kernels_tq2, tb_kernels_tq1, tb_kernels_tl,
+    tb_kernels_fp16, tb_kernels_bf16, tb_kernels_int8,
     NULL,
 };
 

@@ -1,0 +1,594 @@
+/* sampler-set.c - owns the set of samplers opened for one run: selection
+ * by name, status of every sampler, nesting around a window (energy
+ * outermost, counters inside), the one place where raw counters become
+ * readings (wrap-safe deltas via tb_counter_delta, scaling, perf
+ * enabled/running scaling), the window flags (too_short, suspect,
+ * multiplexed, reset, ambiguous, read_error), the guard poller thread
+ * that keeps 32-bit energy counters from wrapping twice unseen, and the
+ * idle baseline.
+ *
+ * Thread-safety: one set is driven by one thread (the runner); the guard
+ * thread touches only energy slots, under the set's mutex. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tb-sampler-extra.h"
+#include "tb-sampler-internal.h"
+
+#define TB_SET_MAX 16
+#define TB_SUSPECT_MIN_NS 50000000ull   /* energy-study s12 item 11: >= 50 ms busy */
+#define TB_TOO_SHORT_UPDATES 100        /* s12 item 13: >= 100 counter updates */
+#define TB_GUARD_MAX_S 60.0             /* s2: read perf power at least every ~60 s */
+#define TB_GUARD_MIN_S 0.001
+
+typedef struct tb_slot {
+    const tb_sampler *smp;
+    void *ctx;
+    int nch;
+    tb_chan ch[TB_MAX_CHANNELS];
+    tb_raw first[TB_MAX_CHANNELS];    /* at begin */
+    tb_raw last[TB_MAX_CHANNELS];     /* at the latest read */
+    uint64_t acc[TB_MAX_CHANNELS];    /* wrap-corrected raw sum */
+    int wraps[TB_MAX_CHANNELS];
+    char bad[TB_MAX_CHANNELS][24];    /* invalidating flag of this window */
+    uint64_t t_begin, t_last;         /* ns, CLOCK_MONOTONIC_RAW */
+    int started;
+} tb_slot;
+
+typedef struct tb_status {
+    char name[24];
+    tb_probe p;
+} tb_status;
+
+struct tb_sampler_set {
+    int nslot;
+    tb_slot slot[TB_SET_MAX];
+    int nstatus;
+    tb_status status[TB_SET_MAX + 2];
+    /* guard poller */
+    pthread_t guard;
+    int guard_on, active, quit;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    double guard_s;
+    uint64_t polls;
+    uint64_t cpu_begin;
+};
+
+static const tb_sampler *const *registry_override;
+
+void tb_sampler_set_use_registry(const tb_sampler *const *list)
+{
+    registry_override = list;
+}
+
+static const tb_sampler *const *registry(void)
+{
+    return registry_override ? registry_override : tb_samplers;
+}
+
+const tb_sampler *tb_sampler_find(const char *name)
+{
+    for (const tb_sampler *const *p = registry(); *p; p++)
+        if (!strcmp((*p)->name, name))
+            return *p;
+    return NULL;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void flag_add(char *flag, size_t len, const char *what)
+{
+    if (!what || !*what || strstr(flag, what))
+        return;
+    size_t l = strlen(flag);
+    snprintf(flag + l, len - l, "%s%s", l ? "," : "", what);
+}
+
+/* Is `name` in the comma list `list`? */
+static int in_list(const char *list, const char *name)
+{
+    size_t nl = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, ",");
+        if (l == nl && !strncmp(p, name, l))
+            return 1;
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* Events meant for sampler `smp`: "smp:EV" items (prefix stripped) and, for
+ * counter samplers, unprefixed items.  "perf::X" is a PAPI native name, not
+ * a prefix.  Empty result -> NULL (defaults). */
+static char *events_for(const char *events, const tb_sampler *smp)
+{
+    if (!events || !*events)
+        return NULL;
+    size_t cap = strlen(events) + 1, used = 0;
+    char *out = calloc(1, cap);
+    if (!out)
+        return NULL;
+    for (const char *p = events; *p;) {
+        size_t l = strcspn(p, ",");
+        const char *colon = memchr(p, ':', l);
+        int prefixed = 0, mine = 0;
+        size_t skip = 0;
+        if (colon && colon[1] != ':' && colon > p) {
+            char pre[32];
+            size_t pl = (size_t)(colon - p);
+            if (pl < sizeof pre) {
+                memcpy(pre, p, pl);
+                pre[pl] = '\0';
+                if (tb_sampler_find(pre)) {
+                    prefixed = 1;
+                    mine = !strcmp(pre, smp->name);
+                    skip = pl + 1;
+                }
+            }
+        }
+        if (!prefixed)
+            mine = smp->layer == TB_LAYER_COUNTER;
+        if (mine && l > skip) {
+            if (used)
+                out[used++] = ',';
+            memcpy(out + used, p + skip, l - skip);
+            used += l - skip;
+        }
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+    if (!used) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void status_add(tb_sampler_set *s, const char *name, const tb_probe *p)
+{
+    if (s->nstatus >= (int)(sizeof s->status / sizeof s->status[0]))
+        return;
+    tb_status *st = &s->status[s->nstatus++];
+    snprintf(st->name, sizeof st->name, "%s", name);
+    st->p = *p;
+}
+
+/* Fold one read of slot `sl` into its accumulators. Caller holds the lock
+ * when the guard may run. */
+static void slot_fold(tb_slot *sl, const tb_raw *v, int rc, uint64_t t)
+{
+    double pmax = tb_energy_pmax_w();
+    double elapsed = (double)(t - sl->t_last) * 1e-9;
+    for (int i = 0; i < sl->nch; i++) {
+        const tb_chan *c = &sl->ch[i];
+        if (rc < 0) {
+            snprintf(sl->bad[i], sizeof sl->bad[i], "read_error");
+            continue;
+        }
+        if (c->kind == TB_CHAN_POWER) { /* instantaneous: keep the latest */
+            sl->last[i] = v[i];
+            continue;
+        }
+        int w = 0;
+        uint64_t d = tb_counter_delta(sl->last[i].value, v[i].value, c->wrap, &w);
+        if (c->wrap == 0 && w) {
+            /* a 64-bit counter never wraps in practice: a decrease is a
+             * reset (NVML driver reload, MSR after reboot), s12 item 10 */
+            snprintf(sl->bad[i], sizeof sl->bad[i], "reset");
+        } else if (c->wrap && d == 0 &&
+                   tb_energy_equal_ambiguous(elapsed, tb_energy_wrap_s(c->wrap, c->scale, pmax))) {
+            snprintf(sl->bad[i], sizeof sl->bad[i], "ambiguous");
+        }
+        sl->acc[i] += d;
+        sl->wraps[i] += w;
+        sl->last[i] = v[i];
+    }
+    sl->t_last = t;
+}
+
+static int slot_read_begin(tb_slot *sl)
+{
+    tb_raw v[TB_MAX_CHANNELS];
+    memset(v, 0, sizeof v);
+    memset(sl->acc, 0, sizeof sl->acc);
+    memset(sl->wraps, 0, sizeof sl->wraps);
+    memset(sl->bad, 0, sizeof sl->bad);
+    int rc = sl->smp->read(sl->ctx, v);
+    sl->t_begin = sl->t_last = now_ns();
+    for (int i = 0; i < sl->nch; i++) {
+        if (rc < 0)
+            snprintf(sl->bad[i], sizeof sl->bad[i], "read_error");
+        sl->first[i] = sl->last[i] = v[i];
+    }
+    sl->started = 1;
+    return rc;
+}
+
+static int slot_read_fold(tb_slot *sl)
+{
+    tb_raw v[TB_MAX_CHANNELS];
+    memset(v, 0, sizeof v);
+    int rc = sl->smp->read(sl->ctx, v);
+    slot_fold(sl, v, rc, now_ns());
+    return rc;
+}
+
+static void *guard_main(void *arg)
+{
+    tb_sampler_set *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->quit) {
+        if (!s->active || !isfinite(s->guard_s)) {
+            pthread_cond_wait(&s->cv, &s->mu);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        double whole = floor(s->guard_s);
+        ts.tv_sec += (time_t)whole;
+        ts.tv_nsec += (long)((s->guard_s - whole) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        int r = pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+        if (r == ETIMEDOUT && s->active && !s->quit) {
+            for (int k = 0; k < s->nslot; k++)
+                if (s->slot[k].smp->layer == TB_LAYER_ENERGY && s->slot[k].started)
+                    slot_read_fold(&s->slot[k]);
+            s->polls++;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static double guard_interval(const tb_sampler_set *s)
+{
+    double best = INFINITY, pmax = tb_energy_pmax_w();
+    for (int k = 0; k < s->nslot; k++) {
+        const tb_slot *sl = &s->slot[k];
+        if (sl->smp->layer != TB_LAYER_ENERGY)
+            continue;
+        for (int i = 0; i < sl->nch; i++) {
+            if (sl->ch[i].kind != TB_CHAN_ENERGY)
+                continue;
+            double ws = tb_energy_wrap_s(sl->ch[i].wrap, sl->ch[i].scale, pmax);
+            double iv = isfinite(ws) ? ws / 4 : TB_GUARD_MAX_S; /* s12 item 9 */
+            if (sl->ch[i].wrap == 0 && strcmp(sl->smp->name, "perf-power"))
+                continue; /* 64-bit, no kernel timer concern (NVML) */
+            if (iv > TB_GUARD_MAX_S)
+                iv = TB_GUARD_MAX_S;
+            if (iv < best)
+                best = iv;
+        }
+    }
+    if (isfinite(best) && best < TB_GUARD_MIN_S)
+        best = TB_GUARD_MIN_S;
+    return best;
+}
+
+double tb_sampler_set_guard_interval(const tb_sampler_set *s)
+{
+    return s ? s->guard_s : INFINITY;
+}
+
+uint64_t tb_sampler_set_guard_polls(const tb_sampler_set *s)
+{
+    if (!s)
+        return 0;
+    pthread_mutex_lock((pthread_mutex_t *)&s->mu);
+    uint64_t p = s->polls;
+    pthread_mutex_unlock((pthread_mutex_t *)&s->mu);
+    return p;
+}
+
+int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **out)
+{
+    *out = NULL;
+    int all = !names || !*names || !strcmp(names, "all");
+    int none = names && !strcmp(names, "none");
+    /* Every name must be known before anything is opened. */
+    if (!all && !none) {
+        for (const char *p = names; *p;) {
+            size_t l = strcspn(p, ",");
+            char nm[32];
+            if (l == 0 || l >= sizeof nm)
+                return -EINVAL;
+            memcpy(nm, p, l);
+            nm[l] = '\0';
+            if (!tb_sampler_find(nm))
+                return -EINVAL;
+            p += l;
+            if (*p == ',')
+                p++;
+        }
+    }
+    tb_sampler_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the guard's deadlines */
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->guard_s = INFINITY;
+
+    for (const tb_sampler *const *pp = registry(); *pp; pp++) {
+        const tb_sampler *smp = *pp;
+        tb_probe p;
+        memset(&p, 0, sizeof p);
+        int selected = all || (!none && in_list(names, smp->name));
+        int rc = smp->probe(&p);
+        if (rc == 0 && p.state == TB_AVAIL_LIVE && !selected) {
+            snprintf(p.reason, sizeof p.reason, "available; not selected (--sampler)");
+        } else if (rc == 0 && p.state == TB_AVAIL_LIVE && s->nslot < TB_SET_MAX) {
+            tb_slot *sl = &s->slot[s->nslot];
+            char why[256] = "";
+            char *ev = events_for(events, smp);
+            int nch = 0;
+            int orc = smp->open(&sl->ctx, ev, sl->ch, TB_MAX_CHANNELS, &nch, why, sizeof why);
+            free(ev);
+            if (orc == 0 && nch > 0) {
+                sl->smp = smp;
+                sl->nch = nch;
+                s->nslot++;
+                if (why[0]) /* partial: some events failed */
+                    snprintf(p.reason, sizeof p.reason, "%s", why);
+            } else {
+                if (orc == 0) {
+                    smp->close(sl->ctx);
+                    orc = -ENOENT;
+                    if (!why[0])
+                        snprintf(why, sizeof why, "no channels");
+                }
+                memset(sl, 0, sizeof *sl);
+                p.state = tb_avail_from_errno(orc);
+                if (p.state == TB_AVAIL_LIVE)
+                    p.state = TB_AVAIL_IO_ERROR;
+                snprintf(p.reason, sizeof p.reason, "open failed: %s", why[0] ? why : strerror(-orc));
+            }
+        }
+        status_add(s, smp->name, &p);
+    }
+    tb_probe clk = { .state = TB_AVAIL_LIVE, .version = "CLOCK_MONOTONIC_RAW" };
+    status_add(s, "clock", &clk);
+    tb_probe em = { .state = TB_AVAIL_LIVE, .version = "arXiv 2310.11453 Table 2" };
+    status_add(s, "energy-model", &em);
+
+    s->guard_s = guard_interval(s);
+    if (isfinite(s->guard_s)) {
+        if (pthread_create(&s->guard, NULL, guard_main, s) == 0)
+            s->guard_on = 1;
+    }
+    *out = s;
+    return 0;
+}
+
+void tb_sampler_set_close(tb_sampler_set *s)
+{
+    if (!s)
+        return;
+    if (s->guard_on) {
+        pthread_mutex_lock(&s->mu);
+        s->quit = 1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->guard, NULL);
+    }
+    for (int k = s->nslot - 1; k >= 0; k--)
+        s->slot[k].smp->close(s->slot[k].ctx);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+int tb_sampler_set_status_count(const tb_sampler_set *s)
+{
+    return s ? s->nstatus : 0;
+}
+
+void tb_sampler_set_status_at(const tb_sampler_set *s, int i, const char **name, tb_probe *p)
+{
+    if (!s || i < 0 || i >= s->nstatus) {
+        *name = NULL;
+        return;
+    }
+    *name = s->status[i].name;
+    *p = s->status[i].p;
+}
+
+int tb_sampler_set_begin(tb_sampler_set *s)
+{
+    if (!s)
+        return -EINVAL;
+    int err = 0;
+    pthread_mutex_lock(&s->mu);
+    /* energy outermost: read (and start) energy first */
+    for (int k = 0; k < s->nslot; k++) {
+        tb_slot *sl = &s->slot[k];
+        if (sl->smp->layer != TB_LAYER_ENERGY)
+            continue;
+        if (sl->smp->start)
+            sl->smp->start(sl->ctx);
+        if (slot_read_begin(sl) < 0)
+            err = -EIO;
+    }
+    s->active = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (int k = 0; k < s->nslot; k++) {
+        tb_slot *sl = &s->slot[k];
+        if (sl->smp->layer != TB_LAYER_COUNTER)
+            continue;
+        if (sl->smp->start && sl->smp->start(sl->ctx) < 0)
+            err = -EIO;
+        if (slot_read_begin(sl) < 0)
+            err = -EIO;
+    }
+    s->cpu_begin = cpu_ns();
+    return err;
+}
+
+static int is_progress_counter(const tb_chan *c)
+{
+    if (c->kind == TB_CHAN_ENERGY || c->kind == TB_CHAN_TIME)
+        return 1;
+    return !strcmp(c->name, "cycles") || !strcmp(c->name, "instructions") ||
+           !strcmp(c->name, "ref-cycles");
+}
+
+static void slot_emit(const tb_slot *sl, int busy, tb_reading *r, int i)
+{
+    const tb_chan *c = &sl->ch[i];
+    memset(r, 0, sizeof *r);
+    r->sampler = sl->smp->name;
+    r->chan = *c;
+    r->raw_delta = sl->acc[i];
+    r->wraps = sl->wraps[i];
+    r->window_ns = sl->t_last - sl->t_begin;
+    double window_s = (double)r->window_ns * 1e-9;
+    flag_add(r->flag, sizeof r->flag, c->note);
+    if (sl->bad[i][0]) {
+        r->value = NAN;
+        flag_add(r->flag, sizeof r->flag, sl->bad[i]);
+        return;
+    }
+    if (c->kind == TB_CHAN_POWER) {
+        r->value = (double)sl->last[i].value * c->scale;
+        return;
+    }
+    r->value = (double)sl->acc[i] * c->scale;
+    uint64_t en = sl->last[i].enabled_ns - sl->first[i].enabled_ns;
+    uint64_t ru = sl->last[i].running_ns - sl->first[i].running_ns;
+    if (sl->last[i].enabled_ns || sl->last[i].running_ns) {
+        r->enabled_ns = en;
+        r->running_ns = ru;
+        if (ru == 0) {
+            r->value = NAN; /* never ran: N/A, not 0 (s12 item 18) */
+            flag_add(r->flag, sizeof r->flag, "not_running");
+            return;
+        }
+        if (ru < en) {
+            r->value = r->value * (double)en / (double)ru;
+            flag_add(r->flag, sizeof r->flag, "multiplexed");
+        }
+    }
+    if (c->update_s > 0 && window_s < TB_TOO_SHORT_UPDATES * c->update_s)
+        flag_add(r->flag, sizeof r->flag, "too_short");
+    if (sl->acc[i] == 0 && busy && r->window_ns >= TB_SUSPECT_MIN_NS && is_progress_counter(c))
+        flag_add(r->flag, sizeof r->flag, "suspect");
+}
+
+int tb_sampler_set_end(tb_sampler_set *s, tb_reading *out, int max, int *n)
+{
+    *n = 0;
+    if (!s)
+        return -EINVAL;
+    uint64_t cpu = cpu_ns() - s->cpu_begin;
+    int err = 0;
+    /* counters first: stop, then read the frozen values */
+    for (int k = 0; k < s->nslot; k++) {
+        tb_slot *sl = &s->slot[k];
+        if (sl->smp->layer != TB_LAYER_COUNTER || !sl->started)
+            continue;
+        if (sl->smp->stop)
+            sl->smp->stop(sl->ctx);
+        if (slot_read_fold(sl) < 0)
+            err = -EIO;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->active = 0;
+    for (int k = 0; k < s->nslot; k++) {
+        tb_slot *sl = &s->slot[k];
+        if (sl->smp->layer != TB_LAYER_ENERGY || !sl->started)
+            continue;
+        if (slot_read_fold(sl) < 0)
+            err = -EIO;
+        if (sl->smp->stop)
+            sl->smp->stop(sl->ctx);
+    }
+    pthread_mutex_unlock(&s->mu);
+    /* emit: energy first (registry order), then counters */
+    for (int layer = TB_LAYER_ENERGY; layer <= TB_LAYER_COUNTER; layer++) {
+        for (int k = 0; k < s->nslot; k++) {
+            tb_slot *sl = &s->slot[k];
+            if ((int)sl->smp->layer != layer || !sl->started)
+                continue;
+            uint64_t win = sl->t_last - sl->t_begin;
+            int busy = win && (double)cpu >= 0.25 * (double)win; /* a shared CPU still counts as busy */
+            for (int i = 0; i < sl->nch; i++) {
+                if (*n >= max) {
+                    err = -ENOSPC;
+                    break;
+                }
+                slot_emit(sl, busy, &out[(*n)++], i);
+            }
+            sl->started = 0;
+        }
+    }
+    return err;
+}
+
+int tb_sampler_set_idle_baseline(tb_sampler_set *s, double seconds, tb_reading *out, int max, int *n)
+{
+    *n = 0;
+    if (!s || !(seconds > 0))
+        return -EINVAL;
+    int cap = s->nslot * TB_MAX_CHANNELS;
+    if (cap == 0)
+        return 0;
+    int rc = 0, got = 0;
+    tb_reading *tmp = calloc((size_t)cap, sizeof *tmp);
+    if (!tmp)
+        return -ENOMEM;
+    rc = tb_sampler_set_begin(s);
+    struct timespec ts = { (time_t)seconds, (long)((seconds - floor(seconds)) * 1e9) };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    int erc = tb_sampler_set_end(s, tmp, cap, &got);
+    if (!rc)
+        rc = erc;
+    for (int i = 0; i < got; i++) {
+        if (tmp[i].chan.kind != TB_CHAN_ENERGY)
+            continue;
+        if (*n >= max) {
+            rc = -ENOSPC;
+            break;
+        }
+        tb_reading *r = &out[(*n)++];
+        *r = tmp[i];
+        r->chan.kind = TB_CHAN_POWER;
+        snprintf(r->chan.unit, sizeof r->chan.unit, "W");
+        double w = NAN;
+        if (isnan(tmp[i].value) || tb_energy_power(tmp[i].value, 0, (int64_t)tmp[i].window_ns, &w) < 0)
+            w = NAN;
+        r->value = w;
+        /* idle is not busy: "suspect" does not apply, keep the others */
+    }
+    free(tmp);
+    return rc;
+}

@@ -1,0 +1,216 @@
+/* fp16-avx2.c - variant fp16_avx2 (AVX2 + FMA + F16C): fp16 weights widened
+ * by vcvtph2ps, fp32 FMA accumulation.  Layout: fp16-internal.h; a panel
+ * column (16 rows) is two ymm of floats.
+ *
+ * GEMV (n == 1): each thread streams its panels once, four accumulators.
+ * GEMM (n > 1): activations packed into tiles of NJ tokens (xp[c][j]) by all
+ * threads; then per K block each thread widens one panel (16 rows x KC) to
+ * fp32 once and runs a 16 x NJ register-blocked FMA micro-kernel (12 ymm
+ * accumulators) over every activation tile, adding into y. */
+#include <immintrin.h>
+
+#include "fp16-internal.h"
+
+#define NJ 6   /* activation columns per micro-tile */
+#define KC 256 /* K block: 16 rows x 256 x 4 B = 16 KiB of widened weights */
+static_assert(NJ <= TB_F16_NJ_MAX, "scratch is sized for TB_F16_NJ_MAX");
+
+#define INLINE static inline __attribute__((always_inline))
+
+typedef struct job {
+    const tb_f16mat *m;
+    const float *x;
+    int64_t n;
+    float *y;
+    float *xp;
+} job;
+
+/* lane masks for the last, partial panel: lanes [0, left) of each half */
+INLINE void row_masks(int64_t rows, int64_t p, __m256i *lo, __m256i *hi)
+{
+    int64_t left = rows - p * TB_F16_PANEL;
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i l = _mm256_set1_epi32((int)(left > 16 ? 16 : left));
+    *lo = _mm256_cmpgt_epi32(l, idx);
+    *hi = _mm256_cmpgt_epi32(l, _mm256_add_epi32(idx, _mm256_set1_epi32(8)));
+}
+
+INLINE __m256 cvt8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+
+/* ---- GEMV ---- */
+
+static void gemv_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const tb_f16mat *m = jb->m;
+    const int64_t cols = m->cols;
+    const float *x = jb->x;
+    long p0, p1;
+    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
+    for (int64_t p = p0; p < p1; p++) {
+        const uint16_t *w = m->w + p * cols * TB_F16_PANEL;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        __m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        int64_t c = 0;
+        for (; c + 2 <= cols; c += 2) {
+            const uint16_t *wc = w + c * TB_F16_PANEL;
+            _mm_prefetch((const char *)(wc + 1024), _MM_HINT_T0);
+            const __m256 x0 = _mm256_broadcast_ss(x + c), x1 = _mm256_broadcast_ss(x + c + 1);
+            a0 = _mm256_fmadd_ps(cvt8(wc), x0, a0);
+            a1 = _mm256_fmadd_ps(cvt8(wc + 8), x0, a1);
+            a2 = _mm256_fmadd_ps(cvt8(wc + 16), x1, a2);
+            a3 = _mm256_fmadd_ps(cvt8(wc + 24), x1, a3);
+        }
+        for (; c < cols; c++) {
+            const uint16_t *wc = w + c * TB_F16_PANEL;
+            const __m256 x0 = _mm256_broadcast_ss(x + c);
+            a0 = _mm256_fmadd_ps(cvt8(wc), x0, a0);
+            a1 = _mm256_fmadd_ps(cvt8(wc + 8), x0, a1);
+        }
+        const __m256 lo = _mm256_add_ps(a0, a2), hi = _mm256_add_ps(a1, a3);
+        float *y = jb->y + p * TB_F16_PANEL;
+        if (m->rows - p * TB_F16_PANEL >= 16) {
+            _mm256_storeu_ps(y, lo);
+            _mm256_storeu_ps(y + 8, hi);
+        } else {
+            __m256i ml, mh;
+            row_masks(m->rows, p, &ml, &mh);
+            _mm256_maskstore_ps(y, ml, lo);
+            _mm256_maskstore_ps(y + 8, mh, hi);
+        }
+    }
+}
+
+/* ---- GEMM ---- */
+
+static void pack_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const int64_t cols = jb->m->cols, ntiles = (jb->n + NJ - 1) / NJ;
+    long t0, t1;
+    tb_pool_split((long)ntiles, 1, tid, nthreads, &t0, &t1);
+    for (int64_t t = t0; t < t1; t++) {
+        float *dst = jb->xp + t * cols * NJ;
+        for (int jj = 0; jj < NJ; jj++) {
+            int64_t j = t * NJ + jj;
+            const float *src = j < jb->n ? jb->x + j * cols : NULL;
+            for (int64_t c = 0; c < cols; c++)
+                dst[c * NJ + jj] = src ? src[c] : 0.0f;
+        }
+    }
+}
+
+INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, float *y,
+                  int64_t ldy, int accum, int full, __m256i ml, __m256i mh)
+{
+    __m256 lo[NJ], hi[NJ];
+#pragma GCC unroll 6
+    for (int j = 0; j < NJ; j++) {
+        if (j < nj) {
+            if (!accum) {
+                lo[j] = _mm256_setzero_ps();
+                hi[j] = _mm256_setzero_ps();
+            } else if (full) {
+                lo[j] = _mm256_loadu_ps(y + j * ldy);
+                hi[j] = _mm256_loadu_ps(y + j * ldy + 8);
+            } else {
+                lo[j] = _mm256_maskload_ps(y + j * ldy, ml);
+                hi[j] = _mm256_maskload_ps(y + j * ldy + 8, mh);
+            }
+        }
+    }
+    for (int64_t c = 0; c < kn; c++) {
+        const __m256 w0 = _mm256_load_ps(b + c * 16), w1 = _mm256_load_ps(b + c * 16 + 8);
+        const float *xc = xt + c * NJ;
+#pragma GCC unroll 6
+        for (int j = 0; j < NJ; j++) {
+            if (j < nj) {
+                const __m256 xv = _mm256_broadcast_ss(xc + j);
+                lo[j] = _mm256_fmadd_ps(w0, xv, lo[j]);
+                hi[j] = _mm256_fmadd_ps(w1, xv, hi[j]);
+            }
+        }
+    }
+#pragma GCC unroll 6
+    for (int j = 0; j < NJ; j++) {
+        if (j < nj) {
+            if (full) {
+                _mm256_storeu_ps(y + j * ldy, lo[j]);
+                _mm256_storeu_ps(y + j * ldy + 8, hi[j]);
+            } else {
+                _mm256_maskstore_ps(y + j * ldy, ml, lo[j]);
+                _mm256_maskstore_ps(y + j * ldy + 8, mh, hi[j]);
+            }
+        }
+    }
+}
+
+typedef void (*micro_fn)(const float *, int64_t, const float *, float *, int64_t, int, int,
+                         __m256i, __m256i);
+
+#define MICRO(NJV)                                                                            \
+    static void micro_##NJV(const float *b, int64_t kn, const float *xt, float *y,             \
+                            int64_t ldy, int accum, int full, __m256i ml, __m256i mh)         \
+    {                                                                                         \
+        micro(NJV, b, kn, xt, y, ldy, accum, full, ml, mh);                                   \
+    }
+MICRO(1) MICRO(2) MICRO(3) MICRO(4) MICRO(5) MICRO(6)
+
+static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4, micro_5, micro_6};
+
+static void gemm_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const tb_f16mat *m = jb->m;
+    const int64_t cols = m->cols, rows = m->rows, n = jb->n;
+    float buf[KC * 16] __attribute__((aligned(64)));
+    long p0, p1;
+    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
+    for (int64_t k0 = 0; k0 < cols; k0 += KC) {
+        const int64_t kn = cols - k0 < KC ? cols - k0 : KC;
+        for (int64_t p = p0; p < p1; p++) {
+            const uint16_t *src = m->w + (p * cols + k0) * TB_F16_PANEL;
+            for (int64_t c = 0; c < kn; c++) {
+                _mm256_store_ps(buf + c * 16, cvt8(src + c * 16));
+                _mm256_store_ps(buf + c * 16 + 8, cvt8(src + c * 16 + 8));
+            }
+            __m256i ml, mh;
+            row_masks(rows, p, &ml, &mh);
+            const int full = rows - p * TB_F16_PANEL >= 16;
+            for (int64_t j0 = 0; j0 < n; j0 += NJ) {
+                const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
+                const float *xt = jb->xp + (j0 / NJ) * cols * NJ + k0 * NJ;
+                micro_tab[nj - 1](buf, kn, xt, jb->y + j0 * rows + p * TB_F16_PANEL, rows, k0 > 0,
+                                  full, ml, mh);
+            }
+        }
+    }
+}
+
+static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
+                tb_pool *pool, int nthreads)
+{
+    job jb = {tb_f16mat_of(km), x, n, y, scratch};
+    if (n == 1) {
+        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        return;
+    }
+    tb_pool_run(pool, nthreads, pack_worker, &jb);
+    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+}
+
+const tb_kernel tb_k_fp16_avx2 = {
+    .name = "fp16_avx2",
+    .format = "fp16",
+    .isa = "avx2",
+    .isa_mask = TB_ISA_AVX2,
+    .ref = "fp16_ref",
+    .max_nmse = 1e-10,
+    .bits_per_weight = 16,
+    .act = TB_ACT_F32,
+    .prepare = tb_fp16_prepare,
+    .free = tb_f16mat_free,
+    .scratch_bytes = tb_fp16_scratch_tiles,
+    .run = run,
+    .ops = tb_fp16_ops,
+};

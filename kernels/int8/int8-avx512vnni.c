@@ -1,0 +1,260 @@
+/* int8-avx512vnni.c - variant int8_avx512vnni (AVX-512 VNNI vpdpbusd).
+ * Layout and quantization rule: int8-internal.h.
+ *
+ * vpdpbusd multiplies unsigned by signed bytes, so activations are stored
+ * as u8 = xq + 128 (in area A of the scratch, tiles of T tokens) and the
+ * precomputed corr[r] = -128 * rowsum(wq) restores xq . wq exactly (int32
+ * arithmetic wraps identically, and the true sum fits).
+ *
+ * GEMV (n == 1): each thread streams its panels once, four accumulators.
+ * GEMM (n > 1): per K block of KCQ groups (2 panels x KCQ x 64 B = 16 KiB,
+ * L1-resident) a 32 x NJ register-blocked micro-kernel runs over every
+ * activation tile; partial int32 sums are kept in y's own memory between K
+ * blocks and the float epilogue is applied after the last one. */
+#include <immintrin.h>
+
+#include "int8-internal.h"
+
+#define NJ 12   /* tokens per activation tile in GEMM (24 accumulators) */
+#ifndef KCQ
+#define KCQ 256 /* K block in 4-column groups (1024 columns) */
+#endif
+static_assert(NJ <= TB_I8_NJ_MAX, "scratch is sized for TB_I8_NJ_MAX");
+
+#define INLINE static inline __attribute__((always_inline))
+
+typedef struct job {
+    const tb_i8mat *m;
+    const float *x;
+    int64_t n;
+    float *y;
+    float *sx;
+    uint32_t *xa; /* area A: u8 groups, tiles of tw tokens */
+    int64_t tw;
+} job;
+
+INLINE __mmask16 row_mask(int64_t rows, int64_t p)
+{
+    int64_t left = rows - p * TB_I8_PANEL;
+    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+}
+
+INLINE __mmask16 tail_mask(int64_t left)
+{
+    return left >= 16 ? (__mmask16)0xffff : left <= 0 ? 0 : (__mmask16)((1u << left) - 1);
+}
+
+/* Quantize token j into its tile slot (u8 = xq + 128). */
+static void quant_token(const job *jb, int64_t j)
+{
+    const int64_t cols = jb->m->cols, kq = jb->m->kq, tw = jb->tw;
+    const float *x = jb->x + j * cols;
+    __m512 amax = _mm512_setzero_ps();
+    for (int64_t c = 0; c < cols; c += 16)
+        amax = _mm512_max_ps(amax, _mm512_abs_ps(_mm512_maskz_loadu_ps(tail_mask(cols - c), x + c)));
+    const float a = _mm512_reduce_max_ps(amax);
+    const float inv = a > 0.0f ? 127.0f / a : 0.0f;
+    jb->sx[j] = a > 0.0f ? a / 127.0f : 0.0f;
+    const __m512 vinv = _mm512_set1_ps(inv);
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+    const __m512i off = _mm512_set1_epi32(128);
+    uint32_t *dst = jb->xa + ((j / tw) * kq) * tw + j % tw;
+    uint32_t tmp[4];
+    for (int64_t c = 0; c < kq * TB_I8_KG; c += 16) {
+        const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(tail_mask(cols - c), x + c), vinv);
+        __m512i q = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi), off);
+        const __m128i b = _mm512_cvtepi32_epi8(q);
+        const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
+        if (tw == 1) {
+            _mm_mask_storeu_epi32(dst + g0, (__mmask8)((1u << ng) - 1), b);
+        } else {
+            _mm_storeu_si128((__m128i *)tmp, b);
+            for (int64_t g = 0; g < ng; g++)
+                dst[(g0 + g) * tw] = tmp[g];
+        }
+    }
+}
+
+static void quant_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    long j0, j1;
+    tb_pool_split((long)jb->n, jb->tw, tid, nthreads, &j0, &j1);
+    for (int64_t j = j0; j < j1; j++)
+        quant_token(jb, j);
+}
+
+INLINE __m512 epilogue(__m512i acc, const tb_i8mat *m, int64_t r0, float sx)
+{
+    const __m512i s = _mm512_add_epi32(acc, _mm512_load_si512(m->corr + r0));
+    const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(sx), _mm512_load_ps(m->scale + r0));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(s), scale);
+}
+
+/* ---- GEMV ---- */
+
+static void gemv_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const tb_i8mat *m = jb->m;
+    const int64_t kq = m->kq;
+    const uint32_t *xa = jb->xa;
+    long p0, p1;
+    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
+    for (int64_t p = p0; p < p1; p++) {
+        const int8_t *w = m->w + p * kq * 64;
+        __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+        __m512i a2 = _mm512_setzero_si512(), a3 = _mm512_setzero_si512();
+        int64_t q = 0;
+        for (; q + 4 <= kq; q += 4) {
+            const int8_t *wq = w + q * 64;
+            _mm_prefetch((const char *)(wq + 2048), _MM_HINT_T0);
+            _mm_prefetch((const char *)(wq + 2048 + 64), _MM_HINT_T0);
+            _mm_prefetch((const char *)(wq + 2048 + 128), _MM_HINT_T0);
+            _mm_prefetch((const char *)(wq + 2048 + 192), _MM_HINT_T0);
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)xa[q]), _mm512_load_si512(wq));
+            a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32((int)xa[q + 1]),
+                                     _mm512_load_si512(wq + 64));
+            a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32((int)xa[q + 2]),
+                                     _mm512_load_si512(wq + 128));
+            a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32((int)xa[q + 3]),
+                                     _mm512_load_si512(wq + 192));
+        }
+        for (; q < kq; q++)
+            a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32((int)xa[q]),
+                                     _mm512_load_si512(w + q * 64));
+        const __m512i s = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
+        _mm512_mask_storeu_ps(jb->y + p * TB_I8_PANEL, row_mask(m->rows, p),
+                              epilogue(s, m, p * TB_I8_PANEL, jb->sx[0]));
+    }
+}
+
+/* ---- GEMM ---- */
+
+INLINE void micro(const int np, const int nj, const int8_t *b0, const int8_t *b1, int64_t kn,
+                  const uint32_t *xt, float *y, int64_t ldy, int first, int last, __mmask16 m0,
+                  __mmask16 m1, const tb_i8mat *m, int64_t r0, const float *sx)
+{
+    __m512i acc0[NJ], acc1[NJ];
+#pragma GCC unroll 12
+    for (int j = 0; j < NJ; j++) {
+        if (j < nj) {
+            acc0[j] = first ? _mm512_setzero_si512() : _mm512_maskz_loadu_epi32(m0, y + j * ldy);
+            if (np > 1)
+                acc1[j] = first ? _mm512_setzero_si512()
+                                : _mm512_maskz_loadu_epi32(m1, y + j * ldy + 16);
+        }
+    }
+    for (int64_t q = 0; q < kn; q++) {
+        const __m512i w0 = _mm512_load_si512(b0 + q * 64);
+        const __m512i w1 = np > 1 ? _mm512_load_si512(b1 + q * 64) : w0;
+        const uint32_t *xq = xt + q * NJ;
+#pragma GCC unroll 12
+        for (int j = 0; j < NJ; j++) {
+            if (j < nj) {
+                const __m512i xv = _mm512_set1_epi32((int)xq[j]);
+                acc0[j] = _mm512_dpbusd_epi32(acc0[j], xv, w0);
+                if (np > 1)
+                    acc1[j] = _mm512_dpbusd_epi32(acc1[j], xv, w1);
+            }
+        }
+    }
+#pragma GCC unroll 12
+    for (int j = 0; j < NJ; j++) {
+        if (j < nj) {
+            if (last) {
+                _mm512_mask_storeu_ps(y + j * ldy, m0, epilogue(acc0[j], m, r0, sx[j]));
+                if (np > 1)
+                    _mm512_mask_storeu_ps(y + j * ldy + 16, m1,
+                                          epilogue(acc1[j], m, r0 + 16, sx[j]));
+            } else {
+                _mm512_mask_storeu_epi32(y + j * ldy, m0, acc0[j]);
+                if (np > 1)
+                    _mm512_mask_storeu_epi32(y + j * ldy + 16, m1, acc1[j]);
+            }
+        }
+    }
+}
+
+typedef void (*micro_fn)(const int8_t *, const int8_t *, int64_t, const uint32_t *, float *,
+                         int64_t, int, int, __mmask16, __mmask16, const tb_i8mat *, int64_t,
+                         const float *);
+
+#define MICRO(NP, NJV)                                                                        \
+    static void micro_##NP##_##NJV(const int8_t *b0, const int8_t *b1, int64_t kn,             \
+                                   const uint32_t *xt, float *y, int64_t ldy, int first,      \
+                                   int last, __mmask16 m0, __mmask16 m1, const tb_i8mat *m,   \
+                                   int64_t r0, const float *sx)                               \
+    {                                                                                         \
+        micro(NP, NJV, b0, b1, kn, xt, y, ldy, first, last, m0, m1, m, r0, sx);               \
+    }
+#define MICRO_ALL(NP)                                                                         \
+    MICRO(NP, 1) MICRO(NP, 2) MICRO(NP, 3) MICRO(NP, 4) MICRO(NP, 5) MICRO(NP, 6)             \
+    MICRO(NP, 7) MICRO(NP, 8) MICRO(NP, 9) MICRO(NP, 10) MICRO(NP, 11) MICRO(NP, 12)
+MICRO_ALL(1)
+MICRO_ALL(2)
+
+static const micro_fn micro_tab[2][NJ] = {
+    {micro_1_1, micro_1_2, micro_1_3, micro_1_4, micro_1_5, micro_1_6, micro_1_7, micro_1_8,
+     micro_1_9, micro_1_10, micro_1_11, micro_1_12},
+    {micro_2_1, micro_2_2, micro_2_3, micro_2_4, micro_2_5, micro_2_6, micro_2_7, micro_2_8,
+     micro_2_9, micro_2_10, micro_2_11, micro_2_12},
+};
+
+static void gemm_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const tb_i8mat *m = jb->m;
+    const int64_t kq = m->kq, rows = m->rows, n = jb->n;
+    long p0, p1;
+    tb_pool_split((long)m->npanels, 2, tid, nthreads, &p0, &p1);
+    for (int64_t k0 = 0; k0 < kq; k0 += KCQ) {
+        const int64_t kn = kq - k0 < KCQ ? kq - k0 : KCQ;
+        const int first = k0 == 0, last = k0 + kn == kq;
+        for (int64_t p = p0; p < p1; p += 2) {
+            const int np = p + 1 < p1 ? 2 : 1;
+            const int8_t *b0 = m->w + (p * kq + k0) * 64;
+            const int8_t *b1 = np > 1 ? b0 + kq * 64 : b0;
+            const __mmask16 m0 = row_mask(rows, p), m1 = np > 1 ? row_mask(rows, p + 1) : 0;
+            for (int64_t j0 = 0; j0 < n; j0 += NJ) {
+                const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
+                const uint32_t *xt = jb->xa + (j0 / NJ) * kq * NJ + k0 * NJ;
+                micro_tab[np - 1][nj - 1](b0, b1, kn, xt, jb->y + j0 * rows + p * TB_I8_PANEL,
+                                          rows, first, last, m0, m1, m, p * TB_I8_PANEL,
+                                          jb->sx + j0);
+            }
+        }
+    }
+}
+
+static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
+                tb_pool *pool, int nthreads)
+{
+    const tb_i8mat *m = tb_i8mat_of(km);
+    job jb = {m, x, n, y, scratch,
+              (uint32_t *)((char *)scratch + tb_i8_scratch_sx_bytes(n)), n == 1 ? 1 : NJ};
+    if (n == 1) {
+        quant_token(&jb, 0);
+        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        return;
+    }
+    tb_pool_run(pool, nthreads, quant_worker, &jb);
+    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+}
+
+const tb_kernel tb_k_int8_avx512vnni = {
+    .name = "int8_avx512vnni",
+    .format = "int8",
+    .isa = "avx512vnni",
+    .isa_mask = TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
+    .ref = "int8_ref",
+    .max_nmse = 0,
+    .bits_per_weight = 8,
+    .act = TB_ACT_I8,
+    .prepare = tb_i8_prepare,
+    .free = tb_i8_free,
+    .scratch_bytes = tb_i8_scratch_bytes,
+    .run = run,
+    .ops = tb_i8_ops,
+};

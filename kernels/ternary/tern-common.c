@@ -1,0 +1,236 @@
+/* tern-common.c - what the ternary formats share: the b1.58 quantization
+ * recipe (weights and per-token activations, scalar reference), prepared
+ * matrix allocation, scratch sizing, analytic op counts and the run() driver
+ * that quantizes activations and splits output rows over the pool.
+ * Pure functions; the driver writes only its scratch and y. */
+#include "tb-ternary.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+float tb_tern_quantize(const float *w, int64_t rows, int64_t cols, int8_t *q)
+{
+    int64_t count = rows * cols;
+    double sum = 0.0;
+    for (int64_t i = 0; i < count; i++)
+        sum += fabs((double)w[i]);
+    float s_w = (float)(sum / (double)count) + TB_TERN_EPS;
+    for (int64_t i = 0; i < count; i++) {
+        float v = nearbyintf(w[i] / s_w);
+        q[i] = (int8_t)(v > 1.0f ? 1 : v < -1.0f ? -1 : (int)v);
+    }
+    return s_w;
+}
+
+void tb_tern_dequantize(const int8_t *q, int64_t count, float scale, float *out)
+{
+    for (int64_t i = 0; i < count; i++)
+        out[i] = (float)q[i] * scale;
+}
+
+float tb_tern_quant_act_ref(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
+{
+    float amax = 0.0f;
+    for (int64_t c = 0; c < cols; c++) {
+        float a = fabsf(x[c]);
+        if (a > amax)
+            amax = a;
+    }
+    float s = tb_tern_act_scale(amax);
+    int32_t acc = 0;
+    for (int64_t c = 0; c < cols; c++) {
+        float v = nearbyintf(x[c] * s);
+        int iv = v > 127.0f ? 127 : v < -127.0f ? -127 : (int)v;
+        q[c] = (int8_t)iv;
+        acc += iv;
+    }
+    for (int64_t c = cols; c < kpad; c++)
+        q[c] = 0;
+    *sum = acc;
+    return s;
+}
+
+/* ---- prepared matrices ---- */
+
+static void *tern_alloc(size_t bytes)
+{
+    size_t n = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, n ? n : 64);
+    if (p)
+        memset(p, 0, n ? n : 64);
+    return p;
+}
+
+int tb_tern_prepare(int fmt, const float *w, int64_t rows, int64_t cols, tb_kmat **out)
+{
+    /* Column limits keep every int32 lane accumulator exact (see the kernels). */
+    if (!w || !out || rows < 1 || cols < 1 || cols > (1 << 18) || rows > (1L << 31))
+        return -EINVAL;
+    int rc = -ENOMEM;
+    int8_t *q = malloc((size_t)(rows * cols));
+    tb_kmat *m = calloc(1, sizeof *m);
+    if (!q || !m)
+        goto fail;
+    m->fmt = fmt;
+    m->rows = rows;
+    m->cols = cols;
+    m->rpad = rows;
+    m->wscale = tb_tern_quantize(w, rows, cols, q);
+    switch (fmt) {
+    case TB_TERN_TQ2:
+        m->kpad = tb_tern_round_up(cols, TB_TQ2_BLOCK);
+        m->row_bytes = tb_tq2_row_bytes(cols);
+        m->data_bytes = (size_t)(rows * m->row_bytes);
+        break;
+    case TB_TERN_TQ1:
+        m->kpad = tb_tern_round_up(cols, TB_TQ1_BLOCK);
+        m->row_bytes = tb_tq1_row_bytes(cols);
+        m->data_bytes = (size_t)(rows * m->row_bytes);
+        break;
+    case TB_TERN_TL:
+        m->nwords = tb_tl_nwords(cols);
+        m->kpad = m->nwords * TB_TL_WCOLS;
+        m->rpad = tb_tl_rpad(rows);
+        m->data_bytes = tb_tl_packed_bytes(rows, cols);
+        break;
+    default:
+        rc = -EINVAL;
+        goto fail;
+    }
+    m->xstride = tb_tern_round_up(m->kpad, 64);
+    m->data = tern_alloc(m->data_bytes);
+    if (!m->data)
+        goto fail;
+    if (fmt == TB_TERN_TQ2)
+        tb_tq2_pack(q, rows, cols, m->data);
+    else if (fmt == TB_TERN_TQ1)
+        tb_tq1_pack(q, rows, cols, m->data);
+    else
+        tb_tl_pack(q, rows, cols, (uint16_t *)(void *)m->data);
+    free(q);
+    *out = m;
+    return 0;
+fail:
+    free(q);
+    tb_tern_free(m);
+    return rc;
+}
+
+void tb_tern_free(tb_kmat *m)
+{
+    if (!m)
+        return;
+    free(m->data);
+    free(m);
+}
+
+int tb_tq2_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out)
+{
+    return tb_tern_prepare(TB_TERN_TQ2, w, rows, cols, out);
+}
+int tb_tq1_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out)
+{
+    return tb_tern_prepare(TB_TERN_TQ1, w, rows, cols, out);
+}
+int tb_tl_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out)
+{
+    return tb_tern_prepare(TB_TERN_TL, w, rows, cols, out);
+}
+
+static size_t r64(size_t v) { return (v + 63) / 64 * 64; }
+
+size_t tb_tern_scratch_bytes(const tb_kmat *m, int64_t n)
+{
+    return r64((size_t)(n * m->xstride)) + 2 * r64((size_t)n * 4);
+}
+
+/* ---- analytic op counts ----
+ * The paper counts a ternary matmul as int8 additions only: rows*cols*n.
+ * fp32: one multiply per activation (quantization), one multiply per output
+ * (epilogue) and one division per token (s_x, counted as a multiply). */
+static void tern_ops(int64_t rows, int64_t cols, int64_t n, double wbytes, tb_kops *o)
+{
+    memset(o, 0, sizeof *o);
+    o->int8_add = (double)rows * (double)cols * (double)n;
+    o->fp32_mul = (double)n * (double)cols + (double)n * (double)rows + (double)n;
+    o->bytes_weights = wbytes + 4.0; /* + the fp32 scale */
+    o->bytes_acts = 4.0 * (double)n * (double)cols;
+    o->bytes_out = 4.0 * (double)n * (double)rows;
+}
+void tb_tq2_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+{
+    tern_ops(rows, cols, n, (double)rows * (double)tb_tq2_row_bytes(cols), out);
+}
+void tb_tq1_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+{
+    tern_ops(rows, cols, n, (double)rows * (double)tb_tq1_row_bytes(cols), out);
+}
+void tb_tl_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+{
+    tern_ops(rows, cols, n, (double)tb_tl_packed_bytes(rows, cols), out);
+}
+
+/* ---- run() driver for tq2 / tq1 ---- */
+
+typedef struct tern_job {
+    const tb_tern_impl *impl;
+    const tb_kmat *m;
+    const float *x;
+    int64_t n;
+    float *y;
+    int8_t *xq;
+    int32_t *asum;
+    float *fac;
+} tern_job;
+
+static void tern_quant_token(const tern_job *j, int64_t t)
+{
+    const tb_kmat *m = j->m;
+    float s = j->impl->quant(j->x + t * m->cols, m->cols, m->xstride, j->xq + t * m->xstride,
+                             &j->asum[t]);
+    j->fac[t] = tb_tern_act_factor(s, m->wscale);
+}
+
+static void tern_quant_job(void *arg, int tid, int nt)
+{
+    const tern_job *j = arg;
+    long b, e;
+    tb_pool_split((long)j->n, 1, tid, nt, &b, &e);
+    for (long t = b; t < e; t++)
+        tern_quant_token(j, t);
+}
+
+static void tern_rows_job(void *arg, int tid, int nt)
+{
+    const tern_job *j = arg;
+    long r0, r1;
+    /* 16 floats = one 64-byte line of y per boundary. */
+    tb_pool_split((long)j->m->rows, 16, tid, nt, &r0, &r1);
+    if (r0 >= r1)
+        return;
+    tb_tern_rows_fn fn = j->n == 1 ? j->impl->gemv : j->impl->gemm;
+    fn(j->m, j->xq, j->asum, j->fac, j->n, j->y, r0, r1);
+}
+
+void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int64_t n,
+                 float *y, void *scratch, tb_pool *pool, int nthreads)
+{
+    uint8_t *s = scratch;
+    tern_job j = {
+        .impl = impl, .m = m, .x = x, .n = n, .y = y,
+        .xq = (int8_t *)s,
+        .asum = (int32_t *)(void *)(s + r64((size_t)(n * m->xstride))),
+        .fac = (float *)(void *)(s + r64((size_t)(n * m->xstride)) + r64((size_t)n * 4)),
+    };
+    if (n <= 0)
+        return;
+    if (nthreads < 1)
+        nthreads = 1;
+    if (n == 1)
+        tern_quant_token(&j, 0);
+    else
+        tb_pool_run(pool, nthreads, tern_quant_job, &j);
+    tb_pool_run(pool, nthreads, tern_rows_job, &j);
+}

@@ -1,0 +1,114 @@
+/* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  Digits of t (t_0 = byte,
+ * t_{i+1} = 3 t_i mod 256 by two byte adds) come from two signed compares
+ * (t >= 86, t >= 171 after flipping the sign bit); vpmaddubsw against the
+ * activations, int16 sums per block (<= 5080), widened by vpmaddwd.  GEMM:
+ * decode to codes, then the blocked engine of tern-gemm-avx2.c. */
+#include "tern-x86.h"
+
+/* codes (3t) >> 8 of 32 bytes */
+static inline __attribute__((always_inline)) __m256i tq1_digits(__m256i t)
+{
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    const __m256i c86 = _mm256_set1_epi8(86 - 128 - 1), c171 = _mm256_set1_epi8(171 - 128 - 1);
+    __m256i tx = _mm256_xor_si256(t, flip);
+    __m256i m1 = _mm256_cmpgt_epi8(tx, c86), m2 = _mm256_cmpgt_epi8(tx, c171);
+    return _mm256_sub_epi8(_mm256_sub_epi8(_mm256_setzero_si256(), m1), m2);
+}
+
+static inline __attribute__((always_inline)) __m256i tq1_times3(__m256i t)
+{
+    return _mm256_add_epi8(_mm256_add_epi8(t, t), t);
+}
+
+static inline __attribute__((always_inline)) void
+tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, int32_t out[2],
+             const int R)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int64_t b = 0; b < nblk; b++) {
+        __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; h++) {
+            const int8_t *ab = a + b * TB_TQ1_BLOCK + 32 * h;
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++) {
+                __m256i t = _mm256_load_si256(
+                    (const __m256i *)(const void *)(w + r * rb + b * TB_TQ1_BLOCK_BYTES + 32 * h));
+#pragma GCC unroll 5
+                for (int i = 0; i < 5; i++) {
+                    __m256i x = _mm256_load_si256((const __m256i *)(const void *)(ab + 64 * i));
+                    s[r] = _mm256_add_epi16(s[r], _mm256_maddubs_epi16(tq1_digits(t), x));
+                    t = tq1_times3(t);
+                }
+            }
+        }
+#pragma GCC unroll 2
+        for (int r = 0; r < R; r++)
+            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s[r], ones));
+    }
+    for (int r = 0; r < R; r++)
+        out[r] = tb_tern_hsum_avx2(acc[r]);
+}
+
+static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
+                          const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
+{
+    const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
+    int32_t v[2];
+    int64_t r = r0;
+    for (; r + 2 <= r1; r += 2) {
+        tq1_dot_rows(m->data + r * rb, rb, xq, nblk, v, 2);
+        y[r] = (float)(v[0] - asum[0]) * fac[0];
+        y[r + 1] = (float)(v[1] - asum[0]) * fac[0];
+    }
+    if (r < r1) {
+        tq1_dot_rows(m->data + r * rb, rb, xq, nblk, v, 1);
+        y[r] = (float)(v[0] - asum[0]) * fac[0];
+    }
+}
+
+static void tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                            int64_t klen, uint8_t *dst, int64_t dstride)
+{
+    for (int64_t i = 0; i < nrows; i++) {
+        const uint8_t *w = m->data + (row + i) * m->row_bytes + k0 / 5;
+        uint8_t *d = dst + i * dstride;
+        for (int64_t b = 0; b < klen / TB_TQ1_BLOCK; b++)
+            for (int h = 0; h < 2; h++) {
+                __m256i t = _mm256_load_si256(
+                    (const __m256i *)(const void *)(w + b * TB_TQ1_BLOCK_BYTES + 32 * h));
+                for (int k = 0; k < 5; k++) {
+                    _mm256_store_si256((__m256i *)(void *)(d + b * TB_TQ1_BLOCK + 64 * k + 32 * h),
+                                       tq1_digits(t));
+                    t = tq1_times3(t);
+                }
+            }
+    }
+}
+
+static void tq1_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
+                          const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
+{
+    tb_tern_gemm_avx2(m, tq1_decode_avx2, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
+                      fac, n, y, r0, r1);
+}
+
+static float tq1_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
+{
+    return tb_tern_quant_act_avx2(x, cols, kpad, q, sum);
+}
+
+static void tq1_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
+                         tb_pool *pool, int nthreads)
+{
+    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx2, tq1_gemm_avx2};
+    tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
+}
+
+const tb_kernel tb_k_tq1_avx2 = {
+    .name = "tq1_avx2", .format = "tq1", .isa = "avx2", .isa_mask = TB_ISA_AVX2,
+    .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
+    .prepare = tb_tq1_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes,
+    .run = tq1_run_avx2, .ops = tb_tq1_ops,
+};

@@ -1,0 +1,128 @@
+/* tq1-avx512vnni.c - tq1 kernels for AVX-512 VNNI + VBMI (tq1_avx512vnni).
+ * GEMV without digit extraction: with t_0 = the stored byte and
+ * t_{i+1} = 3 t_i mod 256 (two byte adds), 3 t_i = 256 d_i + t_{i+1}, so
+ *   sum_j d_i[j] x_i[j] = (3 sum t_i x_i - sum t_{i+1} x_i) / 256
+ * and two vpdpbusd per 64 weights (unsigned t x signed activations) replace
+ * decoding; the division is an exact shift per lane at the end of the row.
+ * GEMM: digits by two unsigned compares (t >= 86, t >= 171), then the blocked
+ * engine of tern-gemm-avx512vnni.c. */
+#include "tern-x86.h"
+
+static inline __attribute__((always_inline)) __m512i tq1_times3(__m512i t)
+{
+    return _mm512_add_epi8(_mm512_add_epi8(t, t), t);
+}
+
+static inline __attribute__((always_inline)) __m128i
+tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
+{
+    __m512i accA[4][2], accB[4][2];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+#pragma GCC unroll 2
+        for (int k = 0; k < 2; k++)
+            accA[r][k] = accB[r][k] = _mm512_setzero_si512();
+    for (int64_t b = 0; b < nblk; b++) {
+        const int8_t *ab = a + b * TB_TQ1_BLOCK;
+        __m512i x[5];
+#pragma GCC unroll 5
+        for (int i = 0; i < 5; i++)
+            x[i] = _mm512_load_si512((const void *)(ab + 64 * i));
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) {
+            __m512i t = _mm512_load_si512((const void *)(w + r * rb + b * TB_TQ1_BLOCK_BYTES));
+            _mm_prefetch((const char *)(w + (r + 4) * rb + b * TB_TQ1_BLOCK_BYTES), _MM_HINT_T0);
+#pragma GCC unroll 5
+            for (int i = 0; i < 5; i++) {
+                accA[r][i & 1] = _mm512_dpbusd_epi32(accA[r][i & 1], t, x[i]);
+                t = tq1_times3(t);
+                accB[r][i & 1] = _mm512_dpbusd_epi32(accB[r][i & 1], t, x[i]);
+            }
+        }
+    }
+    __m512i s[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++) {
+        __m512i A = _mm512_add_epi32(accA[r][0], accA[r][1]);
+        __m512i B = _mm512_add_epi32(accB[r][0], accB[r][1]);
+        __m512i d = _mm512_sub_epi32(_mm512_add_epi32(_mm512_add_epi32(A, A), A), B);
+        s[r] = _mm512_srai_epi32(d, 8);
+    }
+    return tb_tern_hsum4_avx512(s[0], s[1], s[2], s[3]);
+}
+
+static void tq1_gemv_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
+                                const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
+{
+    const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4)
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0],
+                              fac[0], 4);
+    switch (r1 - r) {
+    case 3:
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0],
+                              fac[0], 3);
+        break;
+    case 2:
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0],
+                              fac[0], 2);
+        break;
+    case 1:
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0],
+                              fac[0], 1);
+        break;
+    default:
+        break;
+    }
+}
+
+static void tq1_decode_avx512(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                              int64_t klen, uint8_t *dst, int64_t dstride)
+{
+    const __m512i one = _mm512_set1_epi8(1), c86 = _mm512_set1_epi8(86);
+    const __m512i c171 = _mm512_set1_epi8((char)171);
+    for (int64_t i = 0; i < nrows; i++) {
+        const uint8_t *w = m->data + (row + i) * m->row_bytes + k0 / 5;
+        uint8_t *d = dst + i * dstride;
+        for (int64_t b = 0; b < klen / TB_TQ1_BLOCK; b++) {
+            __m512i t = _mm512_load_si512((const void *)(w + b * TB_TQ1_BLOCK_BYTES));
+#pragma GCC unroll 5
+            for (int k = 0; k < 5; k++) {
+                /* d = (3t) >> 8 = (t >= 86) + (t >= 171) */
+                __m512i v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(t, c86), one);
+                v = _mm512_mask_add_epi8(v, _mm512_cmpge_epu8_mask(t, c171), v, one);
+                _mm512_store_si512((void *)(d + b * TB_TQ1_BLOCK + 64 * k), v);
+                t = tq1_times3(t);
+            }
+        }
+    }
+}
+
+static void tq1_gemm_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
+                                const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
+{
+    /* K slice: largest multiple of the 320-column block within the buffer. */
+    tb_tern_gemm_avx512vnni(m, tq1_decode_avx512, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK,
+                            xq, asum, fac, n, y, r0, r1);
+}
+
+static float tq1_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
+{
+    return tb_tern_quant_act_avx512(x, cols, kpad, q, sum);
+}
+
+static void tq1_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, float *y,
+                               void *scratch, tb_pool *pool, int nthreads)
+{
+    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx512vnni, tq1_gemm_avx512vnni};
+    tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
+}
+
+const tb_kernel tb_k_tq1_avx512vnni = {
+    .name = "tq1_avx512vnni", .format = "tq1", .isa = "avx512vnni",
+    .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
+    .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
+    .prepare = tb_tq1_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes,
+    .run = tq1_run_avx512vnni, .ops = tb_tq1_ops,
+};

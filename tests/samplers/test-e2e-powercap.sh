@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test-e2e-powercap.sh - acceptance: `tritbench run quick --sampler powercap`
+# with TRITBENCH_SYSFS_ROOT pointing at a copy of the client powercap fixture
+# whose energy_uj files a helper process keeps advancing (in place, fixed
+# width, as sysfs files never get replaced); the energy table must hold
+# measured powercap rows per repetition for package, core, uncore and psys
+# (the mmio duplicate dropped), with joules > 0, and sampler_status must say
+# powercap is live.
+# usage: test-e2e-powercap.sh TRITBENCH_BINARY SOURCE_DIR
+set -u
+BIN=$1
+SRC=$2
+command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing (apt-get install sqlite3)"; exit 1; }
+TMP=$(mktemp -d /tmp/tb-e2e-pc-XXXXXX)
+WRITER=
+cleanup() { [ -n "$WRITER" ] && kill "$WRITER" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+fail=0
+ok() { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fail=1; }
+
+cp -r "$SRC/tests/fixtures/powercap/client/sys" "$TMP/sys"
+PC=$TMP/sys/class/powercap
+MAX=$(cat "$PC/intel-rapl:0/max_energy_range_uj")
+# zone -> uJ added every 5 ms (package 20 W, core 10 W, uncore 1 W, psys 30 W)
+declare -A INC=( [intel-rapl:0]=100000 [intel-rapl:0:0]=50000 [intel-rapl:0:1]=5000 [intel-rapl:1]=150000
+                 [intel-rapl-mmio:0]=100000 )
+declare -A VAL
+for z in "${!INC[@]}"; do VAL[$z]=$(( $(cat "$PC/$z/energy_uj") )); done
+VAL[intel-rapl:0]=$(( MAX - 2000000 ))   # package wraps within the first 0.1 s
+(
+    while :; do
+        for z in "${!INC[@]}"; do
+            v=$(( VAL[$z] + INC[$z] ))
+            (( v > MAX )) && v=$(( v - MAX ))
+            VAL[$z]=$v
+            printf '%012d\n' "$v" 1<>"$PC/$z/energy_uj"   # in place, no truncation
+        done
+        sleep 0.005
+    done
+) &
+WRITER=$!
+
+DB=$TMP/e2e.db
+TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 300ms \
+    --warmup 0 --threads 1 --filter 'bw/read*' --quiet >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 0 ] && ok "run exit 0" || bad "run exit $rc: $(head -c 400 "$TMP/err")"
+[ -s "$DB" ] || { bad "no database"; exit 1; }
+
+sql() { sqlite3 "$DB" "$1"; }
+live=$(sql "SELECT available FROM sampler_status WHERE sampler='powercap'")
+[ "$live" = 1 ] && ok "powercap live in sampler_status" || bad "powercap status: $(sql "SELECT * FROM sampler_status WHERE sampler='powercap'")"
+n=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND kind='measured'")
+[ "${n:-0}" -gt 0 ] && ok "$n measured powercap rows" || bad "no powercap rows in energy"
+doms=$(sql "SELECT group_concat(d) FROM (SELECT DISTINCT domain d FROM energy WHERE source='powercap' ORDER BY d)")
+[ "$doms" = "core,package,psys,uncore" ] && ok "domains $doms" || bad "domains: $doms"
+per=$(sql "SELECT DISTINCT c FROM (SELECT count(*) c FROM energy WHERE source='powercap' GROUP BY case_id, rep)")
+[ "$per" = 4 ] && ok "4 channels per repetition (mmio duplicate dropped)" || bad "channels per rep: $per"
+npos=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package' AND joules > 0")
+nall=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package'")
+[ "$npos" -gt 0 ] && [ "$npos" = "$nall" ] && ok "package joules > 0 in all $nall rows" \
+    || bad "package joules: $(sql "SELECT rep, joules, window_ns, wraps, flag FROM energy WHERE source='powercap' AND domain='package'")"
+nnull=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND (window_ns IS NULL OR window_ns <= 0)")
+[ "$nnull" = 0 ] && ok "every row has a window" || bad "$nnull rows without window_ns"
+# sanity of the arithmetic: package ~20 W over the window (writer timing is loose: 2..60 W)
+bad_w=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package' AND (joules / (window_ns * 1e-9) NOT BETWEEN 2 AND 60)")
+[ "$bad_w" = 0 ] && ok "package power plausible" \
+    || bad "implausible package power: $(sql "SELECT joules / (window_ns * 1e-9), wraps, flag FROM energy WHERE source='powercap' AND domain='package'")"
+exit $fail
