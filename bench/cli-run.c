@@ -10,6 +10,7 @@
 #include "tb-runner.h"
 #include "tb-sampler.h"
 #include "tb-store.h"
+#include "samplers/tb-sampler-extra.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -38,6 +39,8 @@ static const char run_help[] =
     "  --sampler LIST   samplers to run: all (default), none, or a comma list\n"
     "                   (clock and the energy model always run)\n"
     "  --events LIST    events for the counter samplers (comma list)\n"
+    "  --idle T         idle-baseline window before the cases when an energy sampler is\n"
+    "                   live (default 2s; 0 = none); stored so reports show net joules\n"
     "  --isa LEVEL      cap kernel dispatch: scalar, avx2, avx512, avx512vnni, native\n"
     "  --no-pin         do not pin the measuring threads to CPUs\n"
     "  --quiet          no summary table\n"
@@ -120,7 +123,7 @@ int tb_cmd_run(int argc, char **argv)
     const char *suite_name = NULL, *db = "results/tritbench.db", *filter = NULL, *samplers = "all",
                *events = NULL, *isa_name = "native";
     long reps = 10, threads = sysconf(_SC_NPROCESSORS_ONLN);
-    double min_time = 0.02, warmup = 0.2;
+    double min_time = 0.02, warmup = 0.2, idle_s = 2.0;
     int quiet = 0, pin = 1;
     if (threads < 1)
         threads = 1;
@@ -147,6 +150,10 @@ int tb_cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--warmup")) {
             if (tb_parse_seconds(a, v, 0, 60, &warmup) < 0)
+                return TB_EXIT_USAGE;
+            i++;
+        } else if (!strcmp(a, "--idle")) {
+            if (tb_parse_seconds(a, v, 0, 600, &idle_s) < 0)
                 return TB_EXIT_USAGE;
             i++;
         } else if (!strcmp(a, "--filter")) {
@@ -261,6 +268,7 @@ int tb_cmd_run(int argc, char **argv)
     tb_json_kv_num(&j, "warmup_s", warmup);
     tb_json_kv_int(&j, "threads", threads);
     tb_json_kv_str(&j, "isa", isa_name);
+    tb_json_kv_num(&j, "idle_s", idle_s);
     tb_json_kv_str(&j, "filter", filter);
     tb_json_kv_str(&j, "samplers", samplers);
     tb_json_kv_str(&j, "events", events);
@@ -289,6 +297,25 @@ int tb_cmd_run(int argc, char **argv)
         tb_store_sampler_status(st, run_id, name, &p);
     }
 
+    /* Idle baseline, only when a source that can measure energy is live. */
+    static tb_reading idle[TB_MAX_CHANNELS * 8];
+    int nidle = 0, energy_live = 0;
+    for (int i = 0, n = tb_sampler_set_status_count(ss); i < n; i++) {
+        const char *name;
+        tb_probe p;
+        tb_sampler_set_status_at(ss, i, &name, &p);
+        if (p.state == TB_AVAIL_LIVE && strcmp(name, "clock") && strcmp(name, "energy-model") && strcmp(name, "perf"))
+            energy_live = 1;
+    }
+    if (energy_live && idle_s > 0) {
+        if (!quiet)
+            fprintf(stderr, "tritbench: measuring idle power for %.1f s\n", idle_s);
+        if (tb_sampler_set_idle_baseline(ss, idle_s, idle, (int)(sizeof idle / sizeof idle[0]), &nidle) < 0)
+            nidle = 0;
+        for (int i = 0; i < nidle; i++)
+            tb_store_idle_baseline(st, run_id, &idle[i]);
+    }
+
     struct sigaction sa = {0};
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, NULL);
@@ -298,6 +325,7 @@ int tb_cmd_run(int argc, char **argv)
         .reps = (int)reps, .min_time_s = min_time, .warmup_s = warmup, .quiet = quiet,
         .progress = isatty(2),
         .freq_unpinned = strcmp(m.governor, "performance") != 0 || strcmp(m.boost, "off") != 0,
+        .idle = idle, .nidle = nidle,
     };
     int failures = 0, stored = 0;
     uint64_t t0 = tb_now_ns();

@@ -102,7 +102,16 @@ static uint64_t calibrate(const tb_case *c, void *ctx, double min_ns)
     return iters;
 }
 
-static int push_readings(tb_case_result *r, const tb_reading *g, int n, int rep)
+static double idle_for(const tb_run_opts *o, const tb_reading *g)
+{
+    for (int i = 0; i < o->nidle; i++)
+        if (g->chan.kind == TB_CHAN_ENERGY && !strcmp(o->idle[i].sampler, g->sampler) &&
+            !strcmp(o->idle[i].chan.name, g->chan.name))
+            return o->idle[i].value;
+    return NAN;
+}
+
+static int push_readings(tb_case_result *r, const tb_run_opts *o, const tb_reading *g, int n, int rep)
 {
     if (r->nreadings + n > r->capreadings) {
         int cap = (r->capreadings ? r->capreadings * 2 : 64) + n;
@@ -114,10 +123,15 @@ static int push_readings(tb_case_result *r, const tb_reading *g, int n, int rep)
         if (!np)
             return -ENOMEM;
         r->reading_rep = np;
+        double *ni = realloc(r->reading_idle_w, (size_t)cap * sizeof *ni);
+        if (!ni)
+            return -ENOMEM;
+        r->reading_idle_w = ni;
         r->capreadings = cap;
     }
     for (int i = 0; i < n; i++) {
         r->readings[r->nreadings] = g[i];
+        r->reading_idle_w[r->nreadings] = idle_for(o, &g[i]);
         r->reading_rep[r->nreadings++] = rep;
     }
     return 0;
@@ -201,7 +215,7 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
         if (ss) {
             int n = 0;
             tb_sampler_set_end(ss, rd, (int)(sizeof rd / sizeof rd[0]), &n);
-            if (push_readings(r, rd, n, k + 1) < 0) {
+            if (push_readings(r, o, rd, n, k + 1) < 0) {
                 snprintf(r->status_reason, sizeof r->status_reason, "out of memory");
                 goto done;
             }
@@ -267,6 +281,8 @@ void tb_case_result_free(tb_case_result *r)
     free(r->reps);
     free(r->readings);
     free(r->reading_rep);
+    free(r->reading_idle_w);
+    r->reading_idle_w = NULL;
     r->reps = NULL;
     r->readings = NULL;
     r->reading_rep = NULL;

@@ -5,6 +5,7 @@
  * whole cases or nothing. */
 #include "tb-store.h"
 #include "tb-json.h"
+#include "samplers/tb-sampler-extra.h"
 
 #include <errno.h>
 #include <math.h>
@@ -340,6 +341,24 @@ int tb_store_sampler_status(tb_store *s, int64_t run_id, const char *sampler, co
     return step_done(st);
 }
 
+int tb_store_idle_baseline(tb_store *s, int64_t run_id, const tb_reading *r)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO idle_baseline(run_id,source,channel,domain,watts,window_ns,flag)"
+                           " VALUES(?,?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, run_id);
+    b_text(st, 2, r->sampler);
+    b_text(st, 3, r->chan.name);
+    b_text(st, 4, r->chan.domain[0] ? r->chan.domain : NULL);
+    b_real(st, 5, r->value);
+    sqlite3_bind_int64(st, 6, (int64_t)r->window_ns);
+    b_text(st, 7, r->flag[0] ? r->flag : NULL);
+    return step_done(st);
+}
+
 static int insert_case_row(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t *case_id)
 {
     const tb_case *c = r->c;
@@ -492,7 +511,7 @@ static int insert_readings(tb_store *s, int64_t cid, const tb_case_result *r)
         if (g->chan.kind == TB_CHAN_ENERGY) {
             rc = sqlite3_prepare_v2(s->db,
                                     "INSERT INTO energy(case_id,rep,source,kind,domain,joules,window_ns,wraps,"
-                                    "per_unit,flag) VALUES(?,?,?,'measured',?,?,?,?,'window',?)",
+                                    "per_unit,flag,idle_watts,joules_net,note) VALUES(?,?,?,'measured',?,?,?,?,'window',?,?,?,?)",
                                     -1, &st, NULL);
             if (rc != SQLITE_OK)
                 return -EIO;
@@ -504,6 +523,10 @@ static int insert_readings(tb_store *s, int64_t cid, const tb_case_result *r)
             sqlite3_bind_int64(st, 6, (int64_t)g->window_ns);
             sqlite3_bind_int(st, 7, g->wraps);
             b_text(st, 8, g->flag[0] ? g->flag : NULL);
+            double idle = r->reading_idle_w ? r->reading_idle_w[k] : NAN;
+            b_real(st, 9, idle);
+            b_real(st, 10, isnan(idle) || isnan(g->value) ? NAN : tb_energy_net(g->value, idle, g->window_ns / 1e9));
+            b_text(st, 11, g->chan.name);
         } else {
             rc = sqlite3_prepare_v2(s->db,
                                     "INSERT OR REPLACE INTO counters(case_id,rep,sampler,event,value,raw,unit,"

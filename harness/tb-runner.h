@@ -41,6 +41,7 @@ typedef struct tb_case_result {
     char flags[128], flags_reason[512];
     tb_reading *readings;     /* sampler readings, reading_rep[i] is their repetition */
     int *reading_rep;
+    double *reading_idle_w;   /* idle watts matched to each energy reading, NAN if none */
     int nreadings, capreadings;
     tb_model_energy model[4];
     int nmodel;
@@ -56,6 +57,8 @@ typedef struct tb_run_opts {
     int quiet;
     int progress;             /* 1: progress line on stderr */
     int freq_unpinned;        /* from the fingerprint */
+    const tb_reading *idle;   /* idle baseline per energy channel (W), may be NULL */
+    int nidle;
 } tb_run_opts;
 
 /* Measure one case into *r (allocates reps/readings; tb_case_result_free). */

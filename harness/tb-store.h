@@ -37,6 +37,8 @@ int tb_store_run_begin(tb_store *s, int64_t machine, int64_t build, const char *
                        const char *host_state, int64_t *run_id);
 int tb_store_run_end(tb_store *s, int64_t run_id, const char *status, const char *host_state);
 int tb_store_sampler_status(tb_store *s, int64_t run_id, const char *sampler, const tb_probe *p);
+/* One idle-baseline reading (chan.kind POWER, value in W). */
+int tb_store_idle_baseline(tb_store *s, int64_t run_id, const tb_reading *r);
 /* Everything about one case, in one transaction. */
 int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t *case_id);
 

@@ -133,6 +133,16 @@ CREATE TABLE energy(
 );
 CREATE INDEX energy_case ON energy(case_id);
 
+-- Idle power per energy channel, measured once per run before the cases
+-- (same samplers, CPU idle), so reports can show gross and net joules.
+CREATE TABLE idle_baseline(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  source TEXT NOT NULL, channel TEXT NOT NULL, domain TEXT,
+  watts REAL,                          -- NULL when the window was unusable (flag says why)
+  window_ns INTEGER, flag TEXT,
+  PRIMARY KEY(run_id, source, channel)
+);
+
 CREATE VIEW v_case_summary AS
 SELECT c.id AS case_id, r.id AS run_id, m.fingerprint, b.git_commit, r.suite, c.case_key,
        c.workload, c.backend, c.format, c.isa, c.shape, c.n, c.threads, c.status,
