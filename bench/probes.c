@@ -342,9 +342,26 @@ static size_t bw_floats(void)
     return (bytes / sizeof(float)) & ~(size_t)4095;
 }
 
+/* Thread counts of a probe sweep: quick uses the suite's (1 and N); full
+ * uses 1, 2, 4, ... and N so scaling curves have their points. */
+static int thread_ladder(const tb_suite_opts *o, int full, int *t)
+{
+    if (!full) {
+        for (int i = 0; i < o->nthreads; i++)
+            t[i] = o->threads[i];
+        return o->nthreads;
+    }
+    int n = 0;
+    for (int x = 1; x < o->max_threads && n < 15; x *= 2)
+        t[n++] = x;
+    t[n++] = o->max_threads;
+    return n;
+}
+
 int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
 {
     int full = !strcmp(which, "full");
+    int ladder[16], nl = thread_ladder(o, full, ladder);
     size_t n = bw_floats();
     int nspec = 0;
     for (size_t i = 0; i < sizeof bw_impls / sizeof bw_impls[0]; i++) {
@@ -354,8 +371,8 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
         for (int k = 0; k < 3; k++) {
             bw_spec *sp = &bw_specs[nspec++];
             *sp = (bw_spec){(bw_kind)k, im, n};
-            for (int t = 0; t < o->nthreads; t++) {
-                tb_case c = {.wl = &bw_workload, .spec = sp, .threads = o->threads[t], .m = -1, .n = -1,
+            for (int t = 0; t < nl; t++) {
+                tb_case c = {.wl = &bw_workload, .spec = sp, .threads = ladder[t], .m = -1, .n = -1,
                              .k = -1, .batch = -1};
                 snprintf(c.key, sizeof c.key, "bw/%s/%s/%zuMiB/t%d", bw_names[k], im->isa,
                          n * sizeof(float) >> 20, c.threads);
@@ -383,8 +400,8 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
             have_i8 = 1;
         else
             have_fp = 1;
-        for (int t = 0; t < o->nthreads; t++) {
-            tb_case c = {.wl = &peak_workload, .spec = im, .threads = o->threads[t], .m = -1, .n = -1, .k = -1,
+        for (int t = 0; t < nl; t++) {
+            tb_case c = {.wl = &peak_workload, .spec = im, .threads = ladder[t], .m = -1, .n = -1, .k = -1,
                          .batch = -1};
             snprintf(c.key, sizeof c.key, "peak/%s/t%d", im->name + 5, c.threads);
             snprintf(c.backend, sizeof c.backend, "%s", im->name);
