@@ -137,8 +137,10 @@ int tb_cmd_info(int argc, char **argv)
     printf("\nmeasurement sources\n");
     for (int i = 0; i < nrows; i++) {
         const tb_probe *p = &rows[i].p;
-        printf("  %-13s %-12s %s\n", rows[i].name, tb_avail_names[p->state],
-               p->state == TB_AVAIL_LIVE ? p->version : p->reason);
+        printf("  %-13s %-12s %s%s%s\n", rows[i].name, tb_avail_names[p->state],
+               p->state == TB_AVAIL_LIVE ? p->version : p->reason,
+               p->state == TB_AVAIL_LIVE && p->reason[0] && p->version[0] ? "; " : "",
+               p->state == TB_AVAIL_LIVE ? p->reason : "");
         if (p->state != TB_AVAIL_LIVE && p->fix[0])
             printf("  %-13s %-12s fix: %s\n", "", "", p->fix);
     }

@@ -349,15 +349,26 @@ static int pf_open_impl(pf_ctx **out, const char *events, tb_chan *ch, int max, 
         if (rc < 0)
             goto fail;
     } else {
-        char hw_why[160] = "";
+        char hw_why[160] = "", b_why[160] = "";
         rc = pf_open_group(c, pf_default_hw, ch, max, &excl, &retries, hw_why, sizeof hw_why);
         if (rc == 0 && !pf_group_schedules(c)) {
             pf_reset_ctx(c);
-            rc = pf_open_group(c, pf_split_a, ch, max, &excl, &retries, hw_why, sizeof hw_why);
-            if (rc == 0)
-                rc = pf_open_group(c, pf_split_b, ch, max, &excl, &retries, hw_why, sizeof hw_why);
-            if (rc < 0)
-                pf_reset_ctx(c);
+            rc = -EBUSY;
+            tb_fmt(hw_why, sizeof hw_why, "8-event group never scheduled");
+        }
+        /* The big group does not fit (x86 validate_group: EINVAL), never
+         * runs, or an LLC event is missing (some AMD parts): two groups of
+         * four keep IPC and miss ratios consistent.  Only a missing PMU
+         * (ENOENT on cycles) or a refusal goes straight to software. */
+        if (rc < 0 && !(rc == -ENOENT && strstr(hw_why, "(cycles)")) && rc != -EACCES && rc != -EPERM) {
+            pf_reset_ctx(c);
+            char a_why[160] = "";
+            int rca = pf_open_group(c, pf_split_a, ch, max, &excl, &retries, a_why, sizeof a_why);
+            if (rca == 0) {
+                if (pf_open_group(c, pf_split_b, ch, max, &excl, &retries, b_why, sizeof b_why) < 0)
+                    tb_fmt(why, len, "cache group unavailable: %s", b_why);
+                rc = 0;
+            }
         }
         if (rc < 0) {
             int hw_rc = rc;

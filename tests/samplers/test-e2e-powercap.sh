@@ -21,18 +21,25 @@ bad() { echo "FAIL - $*"; fail=1; }
 
 cp -r "$SRC/tests/fixtures/powercap/client/sys" "$TMP/sys"
 PC=$TMP/sys/class/powercap
-MAX=$(cat "$PC/intel-rapl:0/max_energy_range_uj")
+# An 8 J package range wraps every ~0.3-0.6 s at the writer's 15-30 W, so
+# every >= 700 ms repetition must correct at least one wrap.  At the
+# fixture's 55 W limit (TRITBENCH_PMAX_W=55; the default assumes 1000 W) the wrap period is 145 ms and the guard poller reads
+# every ~36 ms, so a writer stall under 72 ms leaves no window ambiguous.
+echo 8000000 > "$PC/intel-rapl:0/max_energy_range_uj"
+MAX=8000000
 # zone -> uJ added every 5 ms (package 20 W, core 10 W, uncore 1 W, psys 30 W)
-declare -A INC=( [intel-rapl:0]=100000 [intel-rapl:0:0]=50000 [intel-rapl:0:1]=5000 [intel-rapl:1]=150000
+declare -A INC=( [intel-rapl:0]=150000 [intel-rapl:0:0]=50000 [intel-rapl:0:1]=5000 [intel-rapl:1]=150000
                  [intel-rapl-mmio:0]=100000 )
-declare -A VAL
+declare -A VAL RANGE
+for z in "${!INC[@]}"; do RANGE[$z]=$(( $(cat "$PC/$z/max_energy_range_uj") )); done
 for z in "${!INC[@]}"; do VAL[$z]=$(( $(cat "$PC/$z/energy_uj") )); done
-VAL[intel-rapl:0]=$(( MAX - 2000000 ))   # package wraps within the first 0.1 s
+VAL[intel-rapl:0]=$(( MAX / 2 ))
 (
     while :; do
         for z in "${!INC[@]}"; do
             v=$(( VAL[$z] + INC[$z] ))
-            (( v > MAX )) && v=$(( v - MAX ))
+            m=${RANGE[$z]}
+            (( v > m )) && v=$(( v - m - 1 ))
             VAL[$z]=$v
             printf '%012d\n' "$v" 1<>"$PC/$z/energy_uj"   # in place, no truncation
         done
@@ -42,8 +49,10 @@ VAL[intel-rapl:0]=$(( MAX - 2000000 ))   # package wraps within the first 0.1 s
 WRITER=$!
 
 DB=$TMP/e2e.db
-TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 300ms \
-    --warmup 0 --threads 1 --filter 'bw/read*' --quiet >"$TMP/out" 2>"$TMP/err"
+TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" info >"$TMP/info" 2>&1
+grep -Eq '^  powercap +live' "$TMP/info" && ok "info lists powercap live on the fixture" || bad "info: $(grep powercap "$TMP/info")"
+TRITBENCH_PMAX_W=55 TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 700ms \
+    --warmup 0 --idle 0.3 --threads 1 --filter 'bw/read*' --quiet >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [ "$rc" = 0 ] && ok "run exit 0" || bad "run exit $rc: $(head -c 400 "$TMP/err")"
 [ -s "$DB" ] || { bad "no database"; exit 1; }
@@ -67,4 +76,13 @@ nnull=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND (window_ns 
 bad_w=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package' AND (joules / (window_ns * 1e-9) NOT BETWEEN 2 AND 60)")
 [ "$bad_w" = 0 ] && ok "package power plausible" \
     || bad "implausible package power: $(sql "SELECT joules / (window_ns * 1e-9), wraps, flag FROM energy WHERE source='powercap' AND domain='package'")"
+nowrap=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package' AND (wraps IS NULL OR wraps < 1)")
+[ "$nowrap" = 0 ] && ok "every package window corrected at least one wrap" \
+    || bad "package rows without wraps: $(sql "SELECT rep, joules, wraps FROM energy WHERE source='powercap' AND domain='package'")"
+idle=$(sql "SELECT count(*) FROM idle_baseline WHERE source='powercap' AND domain='package' AND watts BETWEEN 2 AND 60")
+[ "$idle" = 1 ] && ok "idle baseline stored for package" || bad "idle baseline: $(sql 'SELECT * FROM idle_baseline')"
+nnet=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND kind='measured' AND (idle_watts IS NULL OR joules_net IS NULL)")
+[ "$nnet" = 0 ] && ok "every measured row has idle watts and net joules" || bad "$nnet rows without net joules"
+nmod=$(sql "SELECT count(*) FROM energy WHERE kind='modelled' AND source IN ('model-45nm','model-7nm')")
+[ "$nmod" -ge 2 ] && ok "modelled rows stored beside measured" || bad "modelled rows: $nmod"
 exit $fail

@@ -86,6 +86,54 @@ static void test_retry(void)
     tb_shim_reset();
 }
 
+/* Mock PMU with 4 counters: a 5th group member fails like x86
+ * validate_group (EINVAL); LL cache events optionally missing (ENOENT). */
+static int grp_members, ll_missing;
+static int mock_small_pmu(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd, unsigned long flags)
+{
+    grp_members = group_fd < 0 ? 1 : grp_members + 1;
+    if (grp_members > 4)
+        return -EINVAL;
+    if (ll_missing && attr->type == PERF_TYPE_HW_CACHE)
+        return -ENOENT;
+    struct perf_event_attr a = *attr;
+    a.type = PERF_TYPE_SOFTWARE;
+    a.config = PERF_COUNT_SW_TASK_CLOCK;
+    int fd = (int)syscall(SYS_perf_event_open, &a, pid, cpu, group_fd, flags);
+    return fd < 0 ? -errno : fd;
+}
+
+static void test_split(void)
+{
+    tb_shim_set_perf_open(mock_small_pmu);
+    tb_chan ch[TB_MAX_CHANNELS];
+    int nch = 0;
+    void *ctx = NULL;
+    char why[256] = "";
+    ll_missing = 0;
+    int rc = tb_sampler_perf.open(&ctx, NULL, ch, TB_MAX_CHANNELS, &nch, why, sizeof why);
+    CHECK(rc == 0 && nch == 8);
+    CHECK(nch == 8 && !strcmp(ch[0].name, "cycles") && !strcmp(ch[4].name, "cache-references"));
+    tb_perf_open_info info;
+    tb_perf_last_open(&info);
+    CHECK(info.software == 0);
+    if (rc == 0) {
+        tb_raw v[TB_MAX_CHANNELS];
+        CHECK(tb_sampler_perf.start(ctx) == 0);
+        CHECK(tb_sampler_perf.read(ctx, v) == 0);
+        CHECK(tb_sampler_perf.stop(ctx) == 0);
+        tb_sampler_perf.close(ctx);
+    }
+    ll_missing = 1;
+    why[0] = '\0';
+    rc = tb_sampler_perf.open(&ctx, NULL, ch, TB_MAX_CHANNELS, &nch, why, sizeof why);
+    CHECK(rc == 0 && nch == 4 && strstr(why, "cache group unavailable"));
+    if (rc == 0)
+        tb_sampler_perf.close(ctx);
+    ll_missing = 0;
+    tb_shim_reset();
+}
+
 static void test_names(void)
 {
     tb_chan ch[TB_MAX_CHANNELS];
@@ -189,6 +237,7 @@ int main(void)
 {
     test_decode();
     test_retry();
+    test_split();
     test_names();
     test_real_software();
     TEST_DONE();
