@@ -19,7 +19,7 @@ float tb_tern_quantize(const float *w, int64_t rows, int64_t cols, int8_t *q)
     float s_w = (float)(sum / (double)count) + TB_TERN_EPS;
     for (int64_t i = 0; i < count; i++) {
         float v = nearbyintf(w[i] / s_w);
-        q[i] = (int8_t)(v > 1.0f ? 1 : v < -1.0f ? -1 : (int)v);
+        q[i] = (int8_t)(v >= 1.0f ? 1 : v <= -1.0f ? -1 : 0); /* NaN -> 0 */
     }
     return s_w;
 }
@@ -42,7 +42,8 @@ float tb_tern_quant_act_ref(const float *x, int64_t cols, int64_t kpad, int8_t *
     int32_t acc = 0;
     for (int64_t c = 0; c < cols; c++) {
         float v = nearbyintf(x[c] * s);
-        int iv = v > 127.0f ? 127 : v < -127.0f ? -127 : (int)v;
+        /* NaN -> -127, as cvtps2dq's 0x80000000 clamped in the SIMD quantizers */
+        int iv = v >= 127.0f ? 127 : v >= -127.0f ? (int)v : -127;
         q[c] = (int8_t)iv;
         acc += iv;
     }
@@ -78,6 +79,10 @@ int tb_tern_prepare(int fmt, const float *w, int64_t rows, int64_t cols, tb_kmat
     m->cols = cols;
     m->rpad = rows;
     m->wscale = tb_tern_quantize(w, rows, cols, q);
+    if (!isfinite(m->wscale)) { /* NaN or Inf in w */
+        rc = -EINVAL;
+        goto fail;
+    }
     switch (fmt) {
     case TB_TERN_TQ2:
         m->kpad = tb_tern_round_up(cols, TB_TQ2_BLOCK);

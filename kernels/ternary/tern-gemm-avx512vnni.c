@@ -87,8 +87,10 @@ void tb_tern_gemm_avx512vnni(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc
             int64_t kl = m->kpad - k0 < kc ? m->kpad - k0 : kc;
             int first = k0 == 0, last = k0 + kl == m->kpad;
             dec(m, rb, mr, k0, kl, wbuf, kc);
-            for (int64_t c0 = 0; c0 < n; c0 += NC) {
-                int nc = (int)(n - c0 < NC ? n - c0 : NC);
+            /* balanced token tiles (n = 8 -> 4 + 4, not 6 + 2) */
+            const int64_t ntile = (n + NC - 1) / NC, base = n / ntile, rem = n % ntile;
+            for (int64_t ti = 0, c0 = 0; ti < ntile; c0 += base + (ti < rem), ti++) {
+                int nc = (int)(base + (ti < rem));
                 for (int64_t rt = 0; rt < mr; rt += MR) {
                     int nr = (int)(mr - rt < MR ? mr - rt : MR);
                     micro_any(nr, nc, wbuf + rt * kc, kc, xq + c0 * xs + k0, xs, kl / 64,

@@ -105,7 +105,7 @@ static inline float tb_tern_quant_act_avx2(const float *x, int64_t cols, int64_t
     int32_t acc = _mm_cvtsi128_si32(s4);
     for (; c < cols; c++) {
         float v = nearbyintf(x[c] * s);
-        int iv = v > 127.0f ? 127 : v < -127.0f ? -127 : (int)v;
+        int iv = v >= 127.0f ? 127 : v >= -127.0f ? (int)v : -127;
         q[c] = (int8_t)iv;
         acc += iv;
     }

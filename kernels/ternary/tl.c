@@ -62,56 +62,58 @@ void tb_tl_build_tables_ref(const int8_t *xq, int64_t nwords, int16_t *tabs)
 
 static size_t r64(size_t v) { return (v + 63) / 64 * 64; }
 
+/* Two table buffers: while the threads compute chunk i from one, they
+ * quantize the tokens of chunk i+1 and build their tables into the other,
+ * so a GEMM costs one pool hand-off per chunk. */
 size_t tb_tl_scratch_bytes(const tb_kmat *m, int64_t n)
 {
     int64_t tc = n < TB_TL_TCHUNK ? n : TB_TL_TCHUNK;
     return r64((size_t)(n * m->xstride)) + 2 * r64((size_t)n * 4) +
-           (size_t)(tc * tb_tl_tab_elems(m->nwords) * 2);
+           (n > 1 ? 2 : 1) * (size_t)(tc * tb_tl_tab_elems(m->nwords) * 2);
 }
 
 typedef struct tl_job {
     const tb_tl_impl *impl;
     const tb_kmat *m;
     const float *x;
-    int64_t n, c0, tc;
     float *y;
     int8_t *xq;
     int32_t *asum;
     float *fac;
-    int16_t *tabs;
+    int64_t c0, tc;      /* chunk to compute (tc == 0: none) */
+    int16_t *tabs;       /* its tables */
+    int64_t c0n, tcn;    /* chunk to prepare (tcn == 0: none) */
+    int16_t *tabsn;      /* its tables */
 } tl_job;
 
-static void tl_quant_job(void *arg, int tid, int nt)
+/* Quantize tokens [c0, c0+tc) (this thread's share) and build their tables. */
+static void tl_prep(const tl_job *j, int64_t c0, int64_t tc, int16_t *tabs, int tid, int nt)
 {
-    const tl_job *j = arg;
     const tb_kmat *m = j->m;
     long b, e;
-    tb_pool_split((long)j->n, 1, tid, nt, &b, &e);
-    for (long t = b; t < e; t++) {
+    tb_pool_split((long)tc, 1, tid, nt, &b, &e);
+    for (long c = b; c < e; c++) {
+        int64_t t = c0 + c;
         float s = j->impl->quant(j->x + t * m->cols, m->cols, m->xstride,
                                  j->xq + t * m->xstride, &j->asum[t]);
         j->fac[t] = tb_tern_act_factor(s, m->wscale);
+        j->impl->build(j->xq + t * m->xstride, m->nwords, tabs + c * tb_tl_tab_elems(m->nwords));
     }
 }
 
-static void tl_build_job(void *arg, int tid, int nt)
+static void tl_step_job(void *arg, int tid, int nt)
 {
     const tl_job *j = arg;
-    long b, e;
-    tb_pool_split((long)j->tc, 1, tid, nt, &b, &e);
-    for (long c = b; c < e; c++)
-        j->impl->build(j->xq + (j->c0 + c) * j->m->xstride, j->m->nwords,
-                       j->tabs + c * tb_tl_tab_elems(j->m->nwords));
-}
-
-static void tl_rows_job(void *arg, int tid, int nt)
-{
-    const tl_job *j = arg;
-    long t0, t1;
-    /* Groups of 4 tiles (128 rows, the SIMD pass): 512-byte boundaries in y. */
-    tb_pool_split((long)(j->m->rpad / TB_TL_ROWS), 4, tid, nt, &t0, &t1);
-    if (t0 < t1)
-        j->impl->rows(j->m, j->tabs, j->tc, j->fac + j->c0, j->y + j->c0 * j->m->rows, t0, t1);
+    if (j->tc > 0) {
+        long t0, t1;
+        /* Groups of 4 tiles (128 rows, the SIMD pass): 512-byte boundaries in y. */
+        tb_pool_split((long)(j->m->rpad / TB_TL_ROWS), 4, tid, nt, &t0, &t1);
+        if (t0 < t1)
+            j->impl->rows(j->m, j->tabs, j->tc, j->fac + j->c0, j->y + j->c0 * j->m->rows, t0,
+                          t1);
+    }
+    if (j->tcn > 0)
+        tl_prep(j, j->c0n, j->tcn, j->tabsn, tid, nt);
 }
 
 void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t n, float *y,
@@ -119,29 +121,35 @@ void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t
 {
     uint8_t *s = scratch;
     size_t xb = r64((size_t)(n * m->xstride)), nb = r64((size_t)n * 4);
+    int64_t te = tb_tl_tab_elems(m->nwords);
+    int16_t *buf[2] = {(int16_t *)(void *)(s + xb + 2 * nb), NULL};
+    buf[1] = buf[0] + (n < TB_TL_TCHUNK ? n : TB_TL_TCHUNK) * te; /* used when n > TCHUNK */
     tl_job j = {
-        .impl = impl, .m = m, .x = x, .n = n, .y = y,
+        .impl = impl, .m = m, .x = x, .y = y,
         .xq = (int8_t *)s,
         .asum = (int32_t *)(void *)(s + xb),
         .fac = (float *)(void *)(s + xb + nb),
-        .tabs = (int16_t *)(void *)(s + xb + 2 * nb),
     };
     if (n <= 0)
         return;
     if (nthreads < 1)
         nthreads = 1;
-    if (n == 1) {
-        tl_quant_job(&j, 0, 1);
+    if (n == 1) { /* GEMV: the caller prepares the one token, then one hand-off */
+        tl_prep(&j, 0, 1, buf[0], 0, 1);
         j.tc = 1;
-        tl_build_job(&j, 0, 1);
-        tb_pool_run(pool, nthreads, tl_rows_job, &j);
+        j.tabs = buf[0];
+        tb_pool_run(pool, nthreads, tl_step_job, &j);
         return;
     }
-    tb_pool_run(pool, nthreads, tl_quant_job, &j);
-    for (j.c0 = 0; j.c0 < n; j.c0 += TB_TL_TCHUNK) {
-        j.tc = n - j.c0 < TB_TL_TCHUNK ? n - j.c0 : TB_TL_TCHUNK;
-        tb_pool_run(pool, nthreads, tl_build_job, &j);
-        tb_pool_run(pool, nthreads, tl_rows_job, &j);
+    /* step k computes chunk k-1 (if any) and prepares chunk k (if any) */
+    for (int64_t k = 0, c = 0; c - TB_TL_TCHUNK < n; k++, c += TB_TL_TCHUNK) {
+        j.c0 = c - TB_TL_TCHUNK;
+        j.tc = k == 0 ? 0 : (n - j.c0 < TB_TL_TCHUNK ? n - j.c0 : TB_TL_TCHUNK);
+        j.tabs = buf[(k + 1) & 1];
+        j.c0n = c;
+        j.tcn = c >= n ? 0 : (n - c < TB_TL_TCHUNK ? n - c : TB_TL_TCHUNK);
+        j.tabsn = buf[k & 1];
+        tb_pool_run(pool, nthreads, tl_step_job, &j);
     }
 }
 

@@ -206,11 +206,26 @@ static void prepared(void)
         else
             tb_tl_unpack((const uint16_t *)(const void *)m->data, 7, 33, back);
         CHECK(!memcmp(q, back, sizeof q), "prepared codes fmt %d", fmts[f]);
+        if (fmts[f] != TB_TERN_TL) {
+            /* decode_ref: codes q+1 in natural order, padding decodes to 1 (zero weight) */
+            uint8_t *codes = malloc((size_t)(7 * m->kpad));
+            if (fmts[f] == TB_TERN_TQ2)
+                tb_tq2_decode_ref(m, 0, 7, 0, m->kpad, codes, m->kpad);
+            else
+                tb_tq1_decode_ref(m, 0, 7, 0, m->kpad, codes, m->kpad);
+            for (int r = 0; r < 7; r++)
+                for (int64_t c = 0; c < m->kpad; c++)
+                    CHECK(codes[r * m->kpad + c] == (c < 33 ? q[r * 33 + c] + 1 : 1),
+                          "decode_ref fmt %d at %d,%lld", fmts[f], r, (long long)c);
+            free(codes);
+        }
         CHECK(m->xstride % 64 == 0 && m->xstride >= m->kpad && m->kpad >= 33, "strides");
         tb_tern_free(m);
     }
     tb_kmat *m = NULL;
     CHECK(tb_tern_prepare(TB_TERN_TQ2, w, 0, 33, &m) < 0, "rows 0 refused");
+    w[5] = NAN;
+    CHECK(tb_tern_prepare(TB_TERN_TL, w, 7, 33, &m) < 0, "NaN weights refused");
 }
 
 int main(void)
