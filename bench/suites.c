@@ -46,10 +46,7 @@ static int build_probes(tb_caselist *out, const tb_suite_opts *o)
 
 static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
 {
-    (void)out;
-    (void)o;
-    /* TB-MATMUL-FULL: the matmul workload adds its full cases here */
-    return 0;
+    return tb_matmul_add_cases(out, o, "full");
 }
 
 const tb_suite tb_suites[] = {

@@ -124,7 +124,7 @@ static void gemv_worker(void *arg, int tid, int nthreads)
 
 INLINE void micro(const int np, const int nj, const uint16_t *b0, const uint16_t *b1, int64_t kn,
                   const uint32_t *xt, float *y, int64_t ldy, int accum, __mmask16 m0,
-                  __mmask16 m1)
+                  __mmask16 m1, const char *pf0, const char *pf1)
 {
     __m512 acc0[NJ], acc1[NJ];
 #pragma GCC unroll 12
@@ -140,6 +140,8 @@ INLINE void micro(const int np, const int nj, const uint16_t *b0, const uint16_t
         const __m512i w0 = _mm512_load_si512(b0 + q * 32);
         const __m512i w1 = np > 1 ? _mm512_load_si512(b1 + q * 32) : w0;
         const uint32_t *xq = xt + q * NJ;
+        _mm_prefetch(pf0 + q * 64, _MM_HINT_T1); /* the next block's weights */
+        _mm_prefetch(pf1 + q * 64, _MM_HINT_T1);
 #pragma GCC unroll 12
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
@@ -161,14 +163,15 @@ INLINE void micro(const int np, const int nj, const uint16_t *b0, const uint16_t
 }
 
 typedef void (*micro_fn)(const uint16_t *, const uint16_t *, int64_t, const uint32_t *, float *,
-                         int64_t, int, __mmask16, __mmask16);
+                         int64_t, int, __mmask16, __mmask16, const char *, const char *);
 
 #define MICRO(NP, NJV)                                                                        \
     static void micro_##NP##_##NJV(const uint16_t *b0, const uint16_t *b1, int64_t kn,         \
                                    const uint32_t *xt, float *y, int64_t ldy, int accum,      \
-                                   __mmask16 m0, __mmask16 m1)                                \
+                                   __mmask16 m0, __mmask16 m1, const char *pf0,               \
+                                   const char *pf1)                                           \
     {                                                                                         \
-        micro(NP, NJV, b0, b1, kn, xt, y, ldy, accum, m0, m1);                                \
+        micro(NP, NJV, b0, b1, kn, xt, y, ldy, accum, m0, m1, pf0, pf1);                      \
     }
 #define MICRO_ALL(NP)                                                                         \
     MICRO(NP, 1) MICRO(NP, 2) MICRO(NP, 3) MICRO(NP, 4) MICRO(NP, 5) MICRO(NP, 6)             \
@@ -197,11 +200,16 @@ static void gemm_worker(void *arg, int tid, int nthreads)
             const uint16_t *b0 = m->w + (p * pairs + k0) * 32;
             const uint16_t *b1 = np > 1 ? b0 + pairs * 32 : b0;
             const __mmask16 m0 = row_mask(rows, p), m1 = np > 1 ? row_mask(rows, p + 1) : 0;
+            /* next block in loop order: panels p+2, p+3 at this K block (formed
+             * as integers: may lie past the matrix; prefetches never fault) */
+            const char *n0 = (const char *)((uintptr_t)b0 + (uintptr_t)(2 * pairs * 64));
+            const char *n1 = (const char *)((uintptr_t)b0 + (uintptr_t)(3 * pairs * 64));
             for (int64_t j0 = 0; j0 < n; j0 += NJ) {
                 const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
                 const uint32_t *xt = jb->xp + (j0 / NJ) * pairs * NJ + k0 * NJ;
                 micro_tab[np - 1][nj - 1](b0, b1, kn, xt, jb->y + j0 * rows + p * TB_F16_PANEL,
-                                          rows, k0 > 0, m0, m1);
+                                          rows, k0 > 0, m0, m1, j0 == 0 ? n0 : (const char *)b0,
+                                          j0 == 0 ? n1 : (const char *)b1);
             }
         }
     }

@@ -6,7 +6,8 @@
  * GEMM (n > 1): activations packed into tiles of NJ tokens (xp[c][j]) by all
  * threads; then per K block each thread widens one panel (16 rows x KC) to
  * fp32 once and runs a 16 x NJ register-blocked FMA micro-kernel (12 ymm
- * accumulators) over every activation tile, adding into y. */
+ * accumulators) over every activation tile, adding into y, prefetching the
+ * next block's halves meanwhile. */
 #include <immintrin.h>
 
 #include "fp16-internal.h"
@@ -35,7 +36,10 @@ INLINE void row_masks(int64_t rows, int64_t p, __m256i *lo, __m256i *hi)
     *hi = _mm256_cmpgt_epi32(l, _mm256_add_epi32(idx, _mm256_set1_epi32(8)));
 }
 
-INLINE __m256 cvt8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+INLINE __m256 cvt8(const uint16_t *p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
 
 /* ---- GEMV ---- */
 
@@ -101,7 +105,7 @@ static void pack_worker(void *arg, int tid, int nthreads)
 }
 
 INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, float *y,
-                  int64_t ldy, int accum, int full, __m256i ml, __m256i mh)
+                  int64_t ldy, int accum, int full, __m256i ml, __m256i mh, const char *pf)
 {
     __m256 lo[NJ], hi[NJ];
 #pragma GCC unroll 6
@@ -122,6 +126,7 @@ INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, flo
     for (int64_t c = 0; c < kn; c++) {
         const __m256 w0 = _mm256_load_ps(b + c * 16), w1 = _mm256_load_ps(b + c * 16 + 8);
         const float *xc = xt + c * NJ;
+        _mm_prefetch(pf + c * 32, _MM_HINT_T1); /* the next block's halves */
 #pragma GCC unroll 6
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
@@ -146,45 +151,71 @@ INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, flo
 }
 
 typedef void (*micro_fn)(const float *, int64_t, const float *, float *, int64_t, int, int,
-                         __m256i, __m256i);
+                         __m256i, __m256i, const char *);
 
 #define MICRO(NJV)                                                                            \
     static void micro_##NJV(const float *b, int64_t kn, const float *xt, float *y,             \
-                            int64_t ldy, int accum, int full, __m256i ml, __m256i mh)         \
+                            int64_t ldy, int accum, int full, __m256i ml, __m256i mh,         \
+                            const char *pf)                                                   \
     {                                                                                         \
-        micro(NJV, b, kn, xt, y, ldy, accum, full, ml, mh);                                   \
+        micro(NJV, b, kn, xt, y, ldy, accum, full, ml, mh, pf);                               \
     }
 MICRO(1) MICRO(2) MICRO(3) MICRO(4) MICRO(5) MICRO(6)
 
 static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4, micro_5, micro_6};
 
+/* Widen panel p over [k0, k0+kn) into buf, then run the micro-kernel over
+ * every activation tile; the first tile's pass prefetches pf (kn * 32 bytes:
+ * the next block's halves in loop order). */
+static void gemm_block(const job *jb, float *buf, int64_t p, int64_t k0, int64_t kn,
+                       const char *pf)
+{
+    const tb_f16mat *m = jb->m;
+    const int64_t cols = m->cols, rows = m->rows, n = jb->n;
+    const uint16_t *src = m->w + (p * cols + k0) * TB_F16_PANEL;
+    for (int64_t c = 0; c < kn; c++) {
+        _mm256_store_ps(buf + c * 16, cvt8(src + c * 16));
+        _mm256_store_ps(buf + c * 16 + 8, cvt8(src + c * 16 + 8));
+    }
+    __m256i ml, mh;
+    row_masks(rows, p, &ml, &mh);
+    const int full = rows - p * TB_F16_PANEL >= 16;
+    for (int64_t j0 = 0; j0 < n; j0 += NJ) {
+        const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
+        const float *xt = jb->xp + (j0 / NJ) * cols * NJ + k0 * NJ;
+        micro_tab[nj - 1](buf, kn, xt, jb->y + j0 * rows + p * TB_F16_PANEL, rows, k0 > 0, full,
+                          ml, mh, j0 == 0 ? pf : (const char *)buf);
+    }
+}
+
+/* Loop order as in fp16-avx512.c: panel outermost while the packed
+ * activations fit in half an L2, K blocks outermost otherwise. */
+#define X_L2_BYTES (1 << 20)
+
 static void gemm_worker(void *arg, int tid, int nthreads)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
-    const int64_t cols = m->cols, rows = m->rows, n = jb->n;
+    const int64_t cols = m->cols;
+    const int64_t xbytes = (jb->n + NJ - 1) / NJ * NJ * cols * (int64_t)sizeof(float);
     float buf[KC * 16] __attribute__((aligned(64)));
     long p0, p1;
     tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
-    for (int64_t k0 = 0; k0 < cols; k0 += KC) {
-        const int64_t kn = cols - k0 < KC ? cols - k0 : KC;
-        for (int64_t p = p0; p < p1; p++) {
-            const uint16_t *src = m->w + (p * cols + k0) * TB_F16_PANEL;
-            for (int64_t c = 0; c < kn; c++) {
-                _mm256_store_ps(buf + c * 16, cvt8(src + c * 16));
-                _mm256_store_ps(buf + c * 16 + 8, cvt8(src + c * 16 + 8));
-            }
-            __m256i ml, mh;
-            row_masks(rows, p, &ml, &mh);
-            const int full = rows - p * TB_F16_PANEL >= 16;
-            for (int64_t j0 = 0; j0 < n; j0 += NJ) {
-                const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
-                const float *xt = jb->xp + (j0 / NJ) * cols * NJ + k0 * NJ;
-                micro_tab[nj - 1](buf, kn, xt, jb->y + j0 * rows + p * TB_F16_PANEL, rows, k0 > 0,
-                                  full, ml, mh);
-            }
-        }
+    /* prefetch targets may lie past the matrix (prefetches never fault):
+     * formed as integers, not by out-of-bounds pointer arithmetic */
+#define PANEL_AT(pp, kk)                                                                      \
+    ((const char *)((uintptr_t)m->w +                                                         \
+                    (uintptr_t)(((pp) * cols + (kk)) * TB_F16_PANEL * (int64_t)sizeof *m->w)))
+    if (xbytes <= X_L2_BYTES) {
+        for (int64_t p = p0; p < p1; p++)
+            for (int64_t k0 = 0; k0 < cols; k0 += KC)
+                gemm_block(jb, buf, p, k0, cols - k0 < KC ? cols - k0 : KC, PANEL_AT(p, k0 + KC));
+    } else {
+        for (int64_t k0 = 0; k0 < cols; k0 += KC)
+            for (int64_t p = p0; p < p1; p++)
+                gemm_block(jb, buf, p, k0, cols - k0 < KC ? cols - k0 : KC, PANEL_AT(p + 1, k0));
     }
+#undef PANEL_AT
 }
 
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,

@@ -160,7 +160,7 @@ static void gemv_worker(void *arg, int tid, int nthreads)
 
 INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
                   const uint32_t *ta, float *y, int64_t ldy, int first, int last, int64_t left,
-                  const tb_i8mat *m, int64_t r0, const float *sx)
+                  const tb_i8mat *m, int64_t r0, const float *sx, const char *pf)
 {
     const int full = left >= 16;
     const __m256i ml = lane_mask(left), mh = lane_mask(left - 8);
@@ -183,6 +183,7 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
     for (int64_t q = 0; q < kn; q++) {
         const __m256i wl = _mm256_load_si256((const __m256i *)(b + q * 64));
         const __m256i wh = _mm256_load_si256((const __m256i *)(b + q * 64 + 32));
+        _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
 #pragma GCC unroll 4
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
@@ -219,14 +220,16 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
 }
 
 typedef void (*micro_fn)(const int8_t *, int64_t, const uint32_t *, const uint32_t *, float *,
-                         int64_t, int, int, int64_t, const tb_i8mat *, int64_t, const float *);
+                         int64_t, int, int, int64_t, const tb_i8mat *, int64_t, const float *,
+                         const char *);
 
 #define MICRO(NJV)                                                                            \
     static void micro_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                   \
                             const uint32_t *ta, float *y, int64_t ldy, int first, int last,   \
-                            int64_t left, const tb_i8mat *m, int64_t r0, const float *sx)     \
+                            int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,     \
+                            const char *pf)                                                   \
     {                                                                                         \
-        micro(NJV, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx);                      \
+        micro(NJV, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);                  \
     }
 MICRO(1) MICRO(2) MICRO(3) MICRO(4)
 
@@ -245,11 +248,15 @@ static void gemm_worker(void *arg, int tid, int nthreads)
         for (int64_t p = p0; p < p1; p++) {
             const int8_t *b = m->w + (p * kq + k0) * 64;
             const int64_t r0 = p * TB_I8_PANEL;
+            /* next block in loop order: panel p+1 at this K block (formed as an
+             * integer: may lie past the matrix; prefetches never fault) */
+            const char *nb = (const char *)((uintptr_t)b + (uintptr_t)(kq * 64));
             for (int64_t j0 = 0; j0 < n; j0 += NJ) {
                 const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
                 const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
                 micro_tab[nj - 1](b, kn, jb->xs + off, jb->xb + off, jb->y + j0 * rows + r0, rows,
-                                  first, last, rows - r0, m, r0, jb->sx + j0);
+                                  first, last, rows - r0, m, r0, jb->sx + j0,
+                                  j0 == 0 ? nb : (const char *)b);
             }
         }
     }

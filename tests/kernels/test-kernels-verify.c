@@ -209,9 +209,11 @@ int main(void)
 {
     static const int64_t dims[] = {1, 3, 7, 15, 17, 31, 33, 63, 65, 127, 129, 255, 256, 257};
     static const int64_t ns[] = {1, 2, 5, 17, 64};
-    /* shapes that cross every K block size in use (256..1024 columns) */
+    /* shapes that cross every K block size in use (256..1024 columns), and
+     * activations too big for the panel-outer GEMM order (> 1 MiB packed) */
     static const shape extra[] = {
-        {100, 2051, 17, 2}, {33, 1030, 13, 1}, {64, 4096, 1, 2}, {48, 1500, 64, 2}, {130, 700, 3, 2},
+        {100, 2051, 17, 2}, {33, 1030, 13, 1}, {64, 4096, 1, 2},  {48, 1500, 64, 2},
+        {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1},
     };
     const int nd = (int)(sizeof dims / sizeof dims[0]), nn = (int)(sizeof ns / sizeof ns[0]);
     tb_pool *pool;

@@ -33,7 +33,8 @@ __attribute__((target("f16c"))) static uint16_t hw_f2h(float f)
     return (uint16_t)_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT);
 }
 
-__attribute__((target("avx512f,avx512bf16"))) static void hw_f2bf16(const float *in16, uint16_t *out16)
+__attribute__((target("avx512f,avx512bf16"))) static void hw_f2bf16(const float *in16,
+                                                                     uint16_t *out16)
 {
     __m512 v = _mm512_loadu_ps(in16);
     __m256i r = (__m256i)_mm512_cvtneps_pbh(v);
