@@ -214,7 +214,7 @@ static const peak_impl peak_impls[] = {
     {"peak-int8-avx2", "avx2", TB_ISA_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
 };
 
-#define PEAK_LOOPS 20000
+#define PEAK_LOOPS 200000 /* ~0.5 ms per iteration: pool hand-off cost < 1% */
 
 typedef struct peak_ctx {
     const tb_case *c;
@@ -319,7 +319,7 @@ static const tb_workload peak_workload = {
 
 /* ---- cases -------------------------------------------------------------- */
 
-static bw_spec bw_specs[3 * 3];
+static bw_spec bw_specs[3 * 3 * 5]; /* impls x kinds x sizes */
 
 static size_t bw_floats(void)
 {
@@ -358,32 +358,48 @@ static int thread_ladder(const tb_suite_opts *o, int full, int *t)
     return n;
 }
 
+/* Read-bandwidth size ladder (MiB): the roofline of a kernel uses the
+ * read probe whose array is the smallest at least as large as the
+ * kernel's bytes, so cache-resident weights meet a cache-level ceiling
+ * and DRAM-sized ones the DRAM ceiling. */
+static const int bw_ladder_mib[] = {8, 32, 128, 512};
+#define BW_SIZES (int)(sizeof bw_ladder_mib / sizeof bw_ladder_mib[0] + 1)
+
+static int push_bw(tb_caselist *out, const bw_spec *sp, int threads)
+{
+    tb_case c = {.wl = &bw_workload, .spec = sp, .threads = threads, .m = -1, .n = -1, .k = -1, .batch = -1};
+    size_t mib = sp->floats * sizeof(float) >> 20;
+    snprintf(c.key, sizeof c.key, "bw/%s/%s/%zuMiB/t%d", bw_names[sp->kind], sp->impl->isa, mib, threads);
+    snprintf(c.backend, sizeof c.backend, "bw-%s-%s", bw_names[sp->kind], sp->impl->isa);
+    snprintf(c.isa, sizeof c.isa, "%s", sp->impl->isa);
+    snprintf(c.shape, sizeof c.shape, "%zuMiB", mib);
+    snprintf(c.params, sizeof c.params, "{\"kind\":\"%s\",\"bytes_per_array\":%zu,\"arrays\":%d}",
+             bw_names[sp->kind], sp->floats * sizeof(float), bw_arrays[sp->kind]);
+    return tb_caselist_push(out, &c);
+}
+
 int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
 {
     int full = !strcmp(which, "full");
     int ladder[16], nl = thread_ladder(o, full, ladder);
-    size_t n = bw_floats();
+    size_t big = bw_floats();
     int nspec = 0;
     for (size_t i = 0; i < sizeof bw_impls / sizeof bw_impls[0]; i++) {
         const bw_impl *im = &bw_impls[i];
         if ((im->mask & ~o->isa_allowed) != 0)
             continue;
         for (int k = 0; k < 3; k++) {
-            bw_spec *sp = &bw_specs[nspec++];
-            *sp = (bw_spec){(bw_kind)k, im, n};
-            for (int t = 0; t < nl; t++) {
-                tb_case c = {.wl = &bw_workload, .spec = sp, .threads = ladder[t], .m = -1, .n = -1,
-                             .k = -1, .batch = -1};
-                snprintf(c.key, sizeof c.key, "bw/%s/%s/%zuMiB/t%d", bw_names[k], im->isa,
-                         n * sizeof(float) >> 20, c.threads);
-                snprintf(c.backend, sizeof c.backend, "bw-%s-%s", bw_names[k], im->isa);
-                snprintf(c.isa, sizeof c.isa, "%s", im->isa);
-                snprintf(c.shape, sizeof c.shape, "%zuMiB", n * sizeof(float) >> 20);
-                snprintf(c.params, sizeof c.params, "{\"kind\":\"%s\",\"bytes_per_array\":%zu,\"arrays\":%d}",
-                         bw_names[k], n * sizeof(float), bw_arrays[k]);
-                int rc = tb_caselist_push(out, &c);
-                if (rc < 0)
-                    return rc;
+            for (int z = 0; z < BW_SIZES; z++) {
+                size_t n = z < BW_SIZES - 1 ? ((size_t)bw_ladder_mib[z] << 20) / sizeof(float) : big;
+                if (z < BW_SIZES - 1 && (k != BW_READ || n >= big))
+                    continue; /* the ladder is for reads below the big size */
+                bw_spec *sp = &bw_specs[nspec++];
+                *sp = (bw_spec){(bw_kind)k, im, n};
+                for (int t = 0; t < nl; t++) {
+                    int rc = push_bw(out, sp, ladder[t]);
+                    if (rc < 0)
+                        return rc;
+                }
             }
         }
         if (!full)

@@ -1,7 +1,7 @@
 /* suites.c - the named suites: which cases a `tritbench run SUITE` measures.
  *   quick    machine ceilings (best ISA) + a small matmul subset: minutes
  *   probes   every bandwidth and peak probe, every ISA
- *   matmul   every projection shape of the paper's models
+ *   matmul   the ceilings, then every projection shape of the paper's models
  *   ci       what CI runs: the quick matmul subset without big probes */
 #include "tb-bench.h"
 
@@ -46,7 +46,8 @@ static int build_probes(tb_caselist *out, const tb_suite_opts *o)
 
 static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
 {
-    return tb_matmul_add_cases(out, o, "full");
+    int rc = tb_probes_add_cases(out, o, "quick"); /* this run's own ceilings, side by side */
+    return rc < 0 ? rc : tb_matmul_add_cases(out, o, "full");
 }
 
 const tb_suite tb_suites[] = {

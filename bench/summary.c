@@ -3,7 +3,8 @@
  * show the share of the machine's measured read bandwidth (this run's
  * bandwidth probe at the same thread count, else the latest on this
  * machine) and the speedup over fp16 on the same shape, n and threads.
- * %roof = max(bytes / read bandwidth, MACs / peak MAC rate) / median time. */
+ * %roof = max(bytes / read bandwidth, MACs / peak MAC rate) / median time,
+ * with the read bandwidth of the probe sized like the case's bytes. */
 #include "tb-cli.h"
 #include "tb-store.h"
 
@@ -50,13 +51,18 @@ static double col_num(sqlite3_stmt *st, int i)
  * probe's read GB/s and the compute probe's GOP/s of the kind a format
  * runs on (int8 multiply-add for int8 and ternary, fp32 FMA for float),
  * preferring this run's probes, else the latest on this machine. */
-static double ceiling(sqlite3 *db, int64_t run_id, int threads, const char *backend_like)
+static double ceiling(sqlite3 *db, int64_t run_id, int threads, const char *backend_like, double bytes,
+                      double *probe_bytes)
 {
+    /* Bandwidth: the read probe whose array is the smallest >= bytes (else
+     * the largest); compute: the best peak.  This run's probes first. */
     const char *sql =
-        "SELECT x.value FROM metrics x JOIN cases c ON c.id=x.case_id JOIN runs r ON r.id=c.run_id"
+        "SELECT x.value, c.bytes_acts FROM metrics x JOIN cases c ON c.id=x.case_id JOIN runs r ON r.id=c.run_id"
         " WHERE r.machine_id=(SELECT machine_id FROM runs WHERE id=?1) AND c.status='ok'"
         " AND c.threads=?2 AND c.backend LIKE ?3 AND x.name=(CASE WHEN ?3 LIKE 'bw-%' THEN 'gbps' ELSE 'gops' END)"
-        " ORDER BY (c.run_id=?1) DESC, x.value DESC LIMIT 1";
+        " ORDER BY (c.run_id=?1) DESC, (coalesce(c.bytes_acts,0) >= ?4) DESC,"
+        " CASE WHEN coalesce(c.bytes_acts,0) >= ?4 THEN c.bytes_acts ELSE -c.bytes_acts END ASC,"
+        " x.value DESC LIMIT 1";
     sqlite3_stmt *st;
     double v = NAN;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -64,8 +70,12 @@ static double ceiling(sqlite3 *db, int64_t run_id, int threads, const char *back
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int(st, 2, threads);
     sqlite3_bind_text(st, 3, backend_like, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    sqlite3_bind_double(st, 4, bytes);
+    if (sqlite3_step(st) == SQLITE_ROW) {
         v = sqlite3_column_double(st, 0);
+        if (probe_bytes)
+            *probe_bytes = sqlite3_column_double(st, 1);
+    }
     sqlite3_finalize(st);
     return v;
 }
@@ -96,13 +106,17 @@ int tb_summary_roofline(tb_store *s, int64_t run_id)
                       (double)sqlite3_column_int64(st, 5);
         double med = sqlite3_column_double(st, 6), bytes = sqlite3_column_double(st, 7);
         int is_float = fmt && (!strcmp(fmt, "fp16") || !strcmp(fmt, "bf16"));
-        double bw = ceiling(db, run_id, threads, "bw-read-%");
-        double peak = ceiling(db, run_id, threads, is_float ? "peak-fp32-%" : "peak-int8-%");
+        double probe_bytes = NAN;
+        double bw = ceiling(db, run_id, threads, "bw-read-%", bytes, &probe_bytes);
+        double peak = ceiling(db, run_id, threads, is_float ? "peak-fp32-%" : "peak-int8-%", 0, NULL);
+        char bw_note[128];
+        snprintf(bw_note, sizeof bw_note, "read probe of %.0f MiB on this machine (smallest >= the case's bytes)",
+                 probe_bytes / 1048576.0);
         double t_mem = bw > 0 ? bytes / bw : NAN;                 /* ns: bytes / (GB/s) */
         double t_cpu = peak > 0 ? macs / (peak / 2) : NAN;        /* peak counts mul + add per MAC */
         struct { const char *name; double v; const char *unit, *note; } rows[] = {
             {"bw_ceiling_gbps", bw, "GB/s", isnan(bw) ? "no bandwidth probe on this machine at this thread count"
-                                                      : "bandwidth probe (read) on this machine"},
+                                                      : bw_note},
             {"peak_ceiling_gops", peak, "GOP/s", isnan(peak) ? "no compute probe on this machine at this thread count"
                                                              : is_float ? "fp32 FMA peak probe" : "int8 multiply-add peak probe"},
             {"roofline_pct", (isnan(t_mem) && isnan(t_cpu)) ? NAN : 100 * fmax(isnan(t_mem) ? 0 : t_mem, isnan(t_cpu) ? 0 : t_cpu) / med,

@@ -40,6 +40,7 @@ float tb_peak_fma_avx2(uint64_t loops)
         acc[j] = _mm256_set1_ps((float)j);
     const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
     for (uint64_t i = 0; i < loops; i++)
+#pragma GCC unroll 16 /* the chains must live in registers, not in memory */
         for (int j = 0; j < TB_PEAK_CHAINS; j++)
             acc[j] = _mm256_fmadd_ps(acc[j], m, a);
     __m256 s = acc[0];
@@ -57,6 +58,7 @@ int32_t tb_peak_int8_avx2(uint64_t loops)
         acc[j] = _mm256_set1_epi32(j);
     const __m256i u = _mm256_set1_epi8(3), s = _mm256_set1_epi8(-2), one = _mm256_set1_epi16(1);
     for (uint64_t i = 0; i < loops; i++)
+#pragma GCC unroll 16 /* the chains must live in registers, not in memory */
         for (int j = 0; j < TB_PEAK_CHAINS; j++)
             acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), one));
     __m256i t = acc[0];

@@ -37,6 +37,7 @@ float tb_peak_fma_avx512(uint64_t loops)
         acc[j] = _mm512_set1_ps((float)j);
     const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
     for (uint64_t i = 0; i < loops; i++)
+#pragma GCC unroll 16 /* the chains must live in registers, not in memory */
         for (int j = 0; j < TB_PEAK_CHAINS; j++)
             acc[j] = _mm512_fmadd_ps(acc[j], m, a);
     __m512 s = acc[0];

@@ -11,6 +11,7 @@ int32_t tb_peak_int8_avx512vnni(uint64_t loops)
         acc[j] = _mm512_set1_epi32(j);
     const __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(-2);
     for (uint64_t i = 0; i < loops; i++)
+#pragma GCC unroll 16 /* the chains must live in registers, not in memory */
         for (int j = 0; j < TB_PEAK_CHAINS; j++)
             acc[j] = _mm512_dpbusd_epi32(acc[j], u, s);
     __m512i t = acc[0];

@@ -30,9 +30,11 @@ float tb_peak_fma_scalar(uint64_t loops)
         acc[j] = (float)j;
     const float m = 0.999999f, a = 1e-7f;
     for (uint64_t i = 0; i < loops; i++) {
-        for (int j = 0; j < TB_PEAK_CHAINS; j++)
+#pragma GCC unroll 16 /* chains in registers; the empty asm keeps each scalar (no SLP rewrite) */
+        for (int j = 0; j < TB_PEAK_CHAINS; j++) {
             acc[j] = acc[j] * m + a;
-        __asm__ volatile("" : "+m"(acc)); /* keep the chains, no vectorised rewrite */
+            __asm__("" : "+x"(acc[j]));
+        }
     }
     float s = 0;
     for (int j = 0; j < TB_PEAK_CHAINS; j++)
