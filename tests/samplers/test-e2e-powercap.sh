@@ -21,10 +21,12 @@ bad() { echo "FAIL - $*"; fail=1; }
 
 cp -r "$SRC/tests/fixtures/powercap/client/sys" "$TMP/sys"
 PC=$TMP/sys/class/powercap
-# An 8 J package range wraps every ~0.3-0.6 s at the writer's 15-30 W, so
-# every >= 700 ms repetition must correct at least one wrap.  At the
-# fixture's 55 W limit (TRITBENCH_PMAX_W=55; the default assumes 1000 W) the wrap period is 145 ms and the guard poller reads
-# every ~36 ms, so a writer stall under 72 ms leaves no window ambiguous.
+# An 8 J package range wraps every ~0.3-0.6 s at the writer's nominal
+# 15-30 W (slower when the machine is loaded), so the three >= 700 ms
+# repetitions must correct wraps between them.  TRITBENCH_PMAX_W=30 (the
+# writer's top rate; the default assumes 1000 W) makes the wrap period
+# 267 ms: the guard poller reads every ~67 ms, and only a writer stall over
+# 133 ms would make a window ambiguous.
 echo 8000000 > "$PC/intel-rapl:0/max_energy_range_uj"
 MAX=8000000
 # zone -> uJ added every 5 ms (package 20 W, core 10 W, uncore 1 W, psys 30 W)
@@ -51,7 +53,7 @@ WRITER=$!
 DB=$TMP/e2e.db
 TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" info >"$TMP/info" 2>&1
 grep -Eq '^  powercap +live' "$TMP/info" && ok "info lists powercap live on the fixture" || bad "info: $(grep powercap "$TMP/info")"
-TRITBENCH_PMAX_W=55 TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 700ms \
+TRITBENCH_PMAX_W=30 TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 700ms \
     --warmup 0 --idle 0.3 --threads 1 --filter 'bw/read*' --quiet >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [ "$rc" = 0 ] && ok "run exit 0" || bad "run exit $rc: $(head -c 400 "$TMP/err")"
@@ -76,9 +78,9 @@ nnull=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND (window_ns 
 bad_w=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package' AND (joules / (window_ns * 1e-9) NOT BETWEEN 2 AND 60)")
 [ "$bad_w" = 0 ] && ok "package power plausible" \
     || bad "implausible package power: $(sql "SELECT joules / (window_ns * 1e-9), wraps, flag FROM energy WHERE source='powercap' AND domain='package'")"
-nowrap=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND domain='package' AND (wraps IS NULL OR wraps < 1)")
-[ "$nowrap" = 0 ] && ok "every package window corrected at least one wrap" \
-    || bad "package rows without wraps: $(sql "SELECT rep, joules, wraps FROM energy WHERE source='powercap' AND domain='package'")"
+nwraps=$(sql "SELECT coalesce(sum(wraps),0) FROM energy WHERE source='powercap' AND domain='package'")
+[ "$nwraps" -ge 1 ] && ok "$nwraps package wrap(s) corrected; power stays plausible across them" \
+    || bad "no package wrap corrected: $(sql "SELECT rep, joules, wraps FROM energy WHERE source='powercap' AND domain='package'")"
 idle=$(sql "SELECT count(*) FROM idle_baseline WHERE source='powercap' AND domain='package' AND watts BETWEEN 2 AND 60")
 [ "$idle" = 1 ] && ok "idle baseline stored for package" || bad "idle baseline: $(sql 'SELECT * FROM idle_baseline')"
 nnet=$(sql "SELECT count(*) FROM energy WHERE source='powercap' AND kind='measured' AND (idle_watts IS NULL OR joules_net IS NULL)")
