@@ -10,12 +10,14 @@
  * GEMM (n > 1): per K block of KCQ groups (2 panels x KCQ x 64 B = 16 KiB,
  * L1-resident) a 32 x NJ register-blocked micro-kernel runs over every
  * activation tile; partial int32 sums are kept in y's own memory between K
- * blocks and the float epilogue is applied after the last one. */
+ * blocks and the float epilogue is applied after the last one.  The
+ * micro-kernel lives in int8-vnni-micro.h (shared with the ternary GEMM). */
 #include <immintrin.h>
 
 #include "int8-internal.h"
+#include "int8-vnni-micro.h"
 
-#define NJ 12   /* tokens per activation tile in GEMM (24 accumulators) */
+#define NJ TB_I8_VNNI_NJ /* tokens per activation tile in GEMM (24 accumulators) */
 #define KCQ 256 /* K block in 4-column groups (1024 columns); 128 measured equal, 64 slower */
 static_assert(NJ <= TB_I8_NJ_MAX, "scratch is sized for TB_I8_NJ_MAX");
 
@@ -84,13 +86,6 @@ static void quant_worker(void *arg, int tid, int nthreads)
         quant_token(jb, j);
 }
 
-INLINE __m512 epilogue(__m512i acc, const tb_i8mat *m, int64_t r0, float sx)
-{
-    const __m512i s = _mm512_add_epi32(acc, _mm512_load_si512(m->corr + r0));
-    const __m512 scale = _mm512_mul_ps(_mm512_set1_ps(sx), _mm512_load_ps(m->scale + r0));
-    return _mm512_mul_ps(_mm512_cvtepi32_ps(s), scale);
-}
-
 /* ---- GEMV ---- */
 
 static void gemv_worker(void *arg, int tid, int nthreads)
@@ -125,85 +120,14 @@ static void gemv_worker(void *arg, int tid, int nthreads)
                                      _mm512_load_si512(w + q * 64));
         const __m512i s = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
         _mm512_mask_storeu_ps(jb->y + p * TB_I8_PANEL, row_mask(m->rows, p),
-                              epilogue(s, m, p * TB_I8_PANEL, jb->sx[0]));
+                              tb_i8_vnni_epilogue(TB_I8_VNNI_INT8, s, m->corr + p * TB_I8_PANEL,
+                                                  m->scale + p * TB_I8_PANEL, 0, jb->sx[0]));
     }
 }
 
 /* ---- GEMM ---- */
 
-INLINE void micro(const int np, const int nj, const int8_t *b0, const int8_t *b1, int64_t kn,
-                  const uint32_t *xt, float *y, int64_t ldy, int first, int last, __mmask16 m0,
-                  __mmask16 m1, const tb_i8mat *m, int64_t r0, const float *sx,
-                  const char *pf0, const char *pf1)
-{
-    __m512i acc0[NJ], acc1[NJ];
-#pragma GCC unroll 12
-    for (int j = 0; j < NJ; j++) {
-        if (j < nj) {
-            acc0[j] = first ? _mm512_setzero_si512() : _mm512_maskz_loadu_epi32(m0, y + j * ldy);
-            if (np > 1)
-                acc1[j] = first ? _mm512_setzero_si512()
-                                : _mm512_maskz_loadu_epi32(m1, y + j * ldy + 16);
-        }
-    }
-    for (int64_t q = 0; q < kn; q++) {
-        const __m512i w0 = _mm512_load_si512(b0 + q * 64);
-        const __m512i w1 = np > 1 ? _mm512_load_si512(b1 + q * 64) : w0;
-        const uint32_t *xq = xt + q * NJ;
-        _mm_prefetch(pf0 + q * 64, _MM_HINT_T1); /* the next block's weights */
-        _mm_prefetch(pf1 + q * 64, _MM_HINT_T1);
-#pragma GCC unroll 12
-        for (int j = 0; j < NJ; j++) {
-            if (j < nj) {
-                const __m512i xv = _mm512_set1_epi32((int)xq[j]);
-                acc0[j] = _mm512_dpbusd_epi32(acc0[j], xv, w0);
-                if (np > 1)
-                    acc1[j] = _mm512_dpbusd_epi32(acc1[j], xv, w1);
-            }
-        }
-    }
-#pragma GCC unroll 12
-    for (int j = 0; j < NJ; j++) {
-        if (j < nj) {
-            if (last) {
-                _mm512_mask_storeu_ps(y + j * ldy, m0, epilogue(acc0[j], m, r0, sx[j]));
-                if (np > 1)
-                    _mm512_mask_storeu_ps(y + j * ldy + 16, m1,
-                                          epilogue(acc1[j], m, r0 + 16, sx[j]));
-            } else {
-                _mm512_mask_storeu_epi32(y + j * ldy, m0, acc0[j]);
-                if (np > 1)
-                    _mm512_mask_storeu_epi32(y + j * ldy + 16, m1, acc1[j]);
-            }
-        }
-    }
-}
-
-typedef void (*micro_fn)(const int8_t *, const int8_t *, int64_t, const uint32_t *, float *,
-                         int64_t, int, int, __mmask16, __mmask16, const tb_i8mat *, int64_t,
-                         const float *, const char *, const char *);
-
-#define MICRO(NP, NJV)                                                                        \
-    static void micro_##NP##_##NJV(const int8_t *b0, const int8_t *b1, int64_t kn,             \
-                                   const uint32_t *xt, float *y, int64_t ldy, int first,      \
-                                   int last, __mmask16 m0, __mmask16 m1, const tb_i8mat *m,   \
-                                   int64_t r0, const float *sx, const char *pf0,              \
-                                   const char *pf1)                                           \
-    {                                                                                         \
-        micro(NP, NJV, b0, b1, kn, xt, y, ldy, first, last, m0, m1, m, r0, sx, pf0, pf1);     \
-    }
-#define MICRO_ALL(NP)                                                                         \
-    MICRO(NP, 1) MICRO(NP, 2) MICRO(NP, 3) MICRO(NP, 4) MICRO(NP, 5) MICRO(NP, 6)             \
-    MICRO(NP, 7) MICRO(NP, 8) MICRO(NP, 9) MICRO(NP, 10) MICRO(NP, 11) MICRO(NP, 12)
-MICRO_ALL(1)
-MICRO_ALL(2)
-
-static const micro_fn micro_tab[2][NJ] = {
-    {micro_1_1, micro_1_2, micro_1_3, micro_1_4, micro_1_5, micro_1_6, micro_1_7, micro_1_8,
-     micro_1_9, micro_1_10, micro_1_11, micro_1_12},
-    {micro_2_1, micro_2_2, micro_2_3, micro_2_4, micro_2_5, micro_2_6, micro_2_7, micro_2_8,
-     micro_2_9, micro_2_10, micro_2_11, micro_2_12},
-};
+TB_I8_VNNI_MICROS(micro, TB_I8_VNNI_INT8)
 
 static void gemm_worker(void *arg, int tid, int nthreads)
 {
@@ -226,11 +150,17 @@ static void gemm_worker(void *arg, int tid, int nthreads)
             const char *n1 = (const char *)((uintptr_t)b0 + (uintptr_t)(3 * kq * 64));
             for (int64_t j0 = 0; j0 < n; j0 += NJ) {
                 const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
-                const uint32_t *xt = jb->xa + (j0 / NJ) * kq * NJ + k0 * NJ;
-                micro_tab[np - 1][nj - 1](b0, b1, kn, xt, jb->y + j0 * rows + p * TB_I8_PANEL,
-                                          rows, first, last, m0, m1, m, p * TB_I8_PANEL,
-                                          jb->sx + j0, j0 == 0 ? n0 : (const char *)b0,
-                                          j0 == 0 ? n1 : (const char *)b1);
+                const tb_i8_vnni_tile t = {
+                    .b0 = b0, .b1 = b1, .kn = kn,
+                    .xt = jb->xa + (j0 / NJ) * kq * NJ + k0 * NJ,
+                    .y = jb->y + j0 * rows + p * TB_I8_PANEL, .ldy = rows,
+                    .first = first, .last = last, .m0 = m0, .m1 = m1,
+                    .pf0 = j0 == 0 ? n0 : (const char *)b0,
+                    .pf1 = j0 == 0 ? n1 : (const char *)b1,
+                    .rint = m->corr + p * TB_I8_PANEL, .rf = m->scale + p * TB_I8_PANEL,
+                    .cint = NULL, .cf = jb->sx + j0,
+                };
+                micro_tab[np - 1][nj - 1](&t);
             }
         }
     }

@@ -141,9 +141,11 @@ int tb_tq1_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 int tb_tl_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 
 /* ---- shared run() driver for tq2/tq1 (tern-common.c) ----
- * Scratch: [n * xstride int8 activations][n int32 sums][n float factors].
+ * Scratch: [n * xstride int8 activations][n int32 sums][n float factors]
+ * and, when impl->tiled, [activation tiles] (tb_tern_tiles below).
  * quant: one token (x row) -> q, sum; returns s_x.
- * rows_fn: y rows [r0, r1) for the n tokens (GEMV when n == 1). */
+ * rows_fn: y rows [r0, r1) for the n tokens (GEMV when n == 1).  With
+ * impl->tiled the row ranges are 32-aligned (one tl tile / two int8 panels). */
 typedef float (*tb_tern_quant_fn)(const float *x, int64_t cols, int64_t kpad, int8_t *q,
                                   int32_t *sum);
 typedef void (*tb_tern_rows_fn)(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
@@ -153,9 +155,22 @@ typedef struct tb_tern_impl {
     tb_tern_quant_fn quant;
     tb_tern_rows_fn gemv;  /* n == 1 */
     tb_tern_rows_fn gemm;  /* n > 1 */
+    int tiled;             /* GEMM also wants the activation tiles (below) */
 } tb_tern_impl;
 void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int64_t n,
                  float *y, void *scratch, tb_pool *pool, int nthreads);
+
+/* Activation tiles for the VNNI GEMM (the int8 micro-kernel's layout,
+ * kernels/int8/int8-vnni-micro.h): tokens in tiles of TB_TERN_TILE; the 4
+ * quantized activations of columns 4q..4q+3 of token t*TB_TERN_TILE + jj are
+ * the u32 at tiles[(t * kg + q) * TB_TERN_TILE + jj], kg = tb_tern_kgroups(m)
+ * (zeros past cols).  They sit after the factors in the scratch; tiled
+ * variants size it with tb_tern_scratch_bytes_tiled. */
+#define TB_TERN_TILE 12
+static inline int64_t tb_tern_kgroups(const tb_kmat *m) { return (m->kpad + 3) / 4; }
+size_t tb_tern_scratch_bytes_tiled(const tb_kmat *m, int64_t n);
+/* The tiles, given the scratch's activation rows xq (= the scratch base). */
+const uint32_t *tb_tern_tiles(const tb_kmat *m, const int8_t *xq, int64_t n);
 
 /* Decode rows' codes (0..2, natural column order) of columns [k0, k0+klen)
  * into dst (row i at dst + i*dstride); k0 and klen are multiples of the format
@@ -166,11 +181,22 @@ void tb_tq2_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
                        uint8_t *dst, int64_t dstride);
 void tb_tq1_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
                        uint8_t *dst, int64_t dstride);
-/* Blocked VNNI GEMM over decoded codes (tern-gemm-avx512vnni.c); kc is the
+/* Blocked GEMM over decoded codes (AVX2: tern-gemm-avx2.c); kc is the
  * K slice (multiple of the format block, <= TB_TERN_KC_MAX). */
 #define TB_TERN_KC_MAX 4096
 #define TB_TERN_MC 32
-void tb_tern_gemm_avx512vnni(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
+/* VNNI GEMM (tern-gemm-avx512vnni.c, tiled driver): the rows' codes are
+ * decoded block by block into the int8 panel layout and multiplied by the int8
+ * micro-kernel.  A panel decoder writes, for rows [row, row + nrows) (nrows <=
+ * 32, row % 32 == 0) and columns [k0, k0 + klen) (k0 % 4 == 0), kn =
+ * ceil(klen / 4) groups of 64 bytes per 16-row panel, panel i at dst + i*kn*64,
+ * byte 4r + h of group q = code of row 16i + r, column k0 + 4q + h (0 for
+ * columns >= kpad; rows >= nrows: any value, they are never stored).  kc: the
+ * K block (multiple of 4 and of the format block, <= TB_TERN_VNNI_KC). */
+#define TB_TERN_VNNI_KC 1024
+typedef void (*tb_tern_panel_fn)(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                                 int64_t klen, uint8_t *dst);
+void tb_tern_gemm_avx512vnni(const tb_kmat *m, tb_tern_panel_fn dec, int64_t kc,
                              const int8_t *xq, const int32_t *asum, const float *fac,
                              int64_t n, float *y, int64_t r0, int64_t r1);
 void tb_tern_gemm_avx2(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
@@ -193,6 +219,7 @@ typedef struct tb_tl_impl {
     tb_tl_build_fn build;
     tb_tl_rows_fn rows;
 } tb_tl_impl;
+extern const tb_tl_impl tb_tl_impl_avx512; /* tl-avx512.c, also tl_avx512vnni's GEMV */
 void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t n, float *y,
                void *scratch, tb_pool *pool, int nthreads);
 /* int16 entries of one token's tables. */
@@ -201,7 +228,7 @@ static inline int64_t tb_tl_tab_elems(int64_t nwords) { return nwords * 3 * TB_T
 /* ---- kernel records ---- */
 extern const tb_kernel tb_k_tq2_ref, tb_k_tq2_avx2, tb_k_tq2_avx512vnni;
 extern const tb_kernel tb_k_tq1_ref, tb_k_tq1_avx2, tb_k_tq1_avx512vnni;
-extern const tb_kernel tb_k_tl_ref, tb_k_tl_avx512;
+extern const tb_kernel tb_k_tl_ref, tb_k_tl_avx512, tb_k_tl_avx512vnni;
 
 static inline int64_t tb_tern_round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 

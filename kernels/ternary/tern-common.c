@@ -1,7 +1,8 @@
 /* tern-common.c - what the ternary formats share: the b1.58 quantization
  * recipe (weights and per-token activations, scalar reference), prepared
  * matrix allocation, scratch sizing, analytic op counts and the run() driver
- * that quantizes activations and splits output rows over the pool.
+ * that quantizes activations (for tiled impls also into the activation tiles
+ * of the VNNI GEMM) and splits output rows over the pool.
  * Pure functions; the driver writes only its scratch and y. */
 #include "tb-ternary.h"
 
@@ -151,6 +152,22 @@ size_t tb_tern_scratch_bytes(const tb_kmat *m, int64_t n)
     return r64((size_t)(n * m->xstride)) + 2 * r64((size_t)n * 4);
 }
 
+static size_t tern_tiles_bytes(const tb_kmat *m, int64_t n)
+{
+    int64_t npad = tb_tern_round_up(n, TB_TERN_TILE);
+    return (size_t)(npad * tb_tern_kgroups(m) * 4);
+}
+
+size_t tb_tern_scratch_bytes_tiled(const tb_kmat *m, int64_t n)
+{
+    return tb_tern_scratch_bytes(m, n) + (n > 1 ? tern_tiles_bytes(m, n) : 0);
+}
+
+const uint32_t *tb_tern_tiles(const tb_kmat *m, const int8_t *xq, int64_t n)
+{
+    return (const uint32_t *)(const void *)(xq + tb_tern_scratch_bytes(m, n));
+}
+
 /* ---- analytic op counts ----
  * The paper counts a ternary matmul as int8 additions only: rows*cols*n.
  * fp32: one multiply per activation (quantization), one multiply per output
@@ -188,6 +205,7 @@ typedef struct tern_job {
     int8_t *xq;
     int32_t *asum;
     float *fac;
+    uint32_t *tiles; /* impl->tiled && n > 1, else NULL */
 } tern_job;
 
 static void tern_quant_token(const tern_job *j, int64_t t)
@@ -196,13 +214,20 @@ static void tern_quant_token(const tern_job *j, int64_t t)
     float s = j->impl->quant(j->x + t * m->cols, m->cols, m->xstride, j->xq + t * m->xstride,
                              &j->asum[t]);
     j->fac[t] = tb_tern_act_factor(s, m->wscale);
+    if (j->tiles) { /* the row is zero-padded to xstride >= 4 * kgroups */
+        const int64_t kg = tb_tern_kgroups(m);
+        const int8_t *q = j->xq + t * m->xstride;
+        uint32_t *d = j->tiles + (t / TB_TERN_TILE) * kg * TB_TERN_TILE + t % TB_TERN_TILE;
+        for (int64_t g = 0; g < kg; g++)
+            memcpy(d + g * TB_TERN_TILE, q + 4 * g, 4);
+    }
 }
 
 static void tern_quant_job(void *arg, int tid, int nt)
 {
     const tern_job *j = arg;
     long b, e;
-    tb_pool_split((long)j->n, 1, tid, nt, &b, &e);
+    tb_pool_split((long)j->n, j->tiles ? TB_TERN_TILE : 1, tid, nt, &b, &e);
     for (long t = b; t < e; t++)
         tern_quant_token(j, t);
 }
@@ -211,8 +236,9 @@ static void tern_rows_job(void *arg, int tid, int nt)
 {
     const tern_job *j = arg;
     long r0, r1;
-    /* 16 floats = one 64-byte line of y per boundary. */
-    tb_pool_split((long)j->m->rows, 16, tid, nt, &r0, &r1);
+    /* 16 floats = one 64-byte line of y per boundary; tiled GEMMs work on
+     * 32-row blocks (two int8 panels, one tl tile). */
+    tb_pool_split((long)j->m->rows, j->tiles ? 32 : 16, tid, nt, &r0, &r1);
     if (r0 >= r1)
         return;
     tb_tern_rows_fn fn = j->n == 1 ? j->impl->gemv : j->impl->gemm;
@@ -228,6 +254,8 @@ void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int
         .xq = (int8_t *)s,
         .asum = (int32_t *)(void *)(s + r64((size_t)(n * m->xstride))),
         .fac = (float *)(void *)(s + r64((size_t)(n * m->xstride)) + r64((size_t)n * 4)),
+        .tiles = impl->tiled && n > 1 ? (uint32_t *)(void *)(s + tb_tern_scratch_bytes(m, n))
+                                      : NULL,
     };
     if (n <= 0)
         return;

@@ -1,9 +1,9 @@
 /* tern-gemm-avx2.c - blocked GEMM (n > 1) shared by tq2 and tq1 on AVX2:
- * the scheme of tern-gemm-avx512vnni.c (decode a TB_TERN_MC x K-slice block
- * of codes once, reuse it for every token) with a 2-row x 4-token register
- * tile of vpmaddubsw (codes {0,1,2} x int8: |pair| <= 508, never saturates)
- * + vpmaddwd by ones.  Partial sums of earlier K slices are parked in y as
- * int32.  Thread-safe for disjoint row ranges. */
+ * decode a TB_TERN_MC x K-slice block of codes (row-major) once, reuse it
+ * for every token, with a 2-row x 4-token register tile of vpmaddubsw (codes
+ * {0,1,2} x int8: |pair| <= 508, never saturates) + vpmaddwd by ones.
+ * Partial sums of earlier K slices are parked in y as int32.  Thread-safe
+ * for disjoint row ranges. */
 #include "tern-x86.h"
 
 #define MR 2

@@ -1,7 +1,8 @@
 /* tern-x86.h - static inline x86 helpers shared by the ternary ISA files:
  * per-token activation quantizers (bit-identical to tb_tern_quant_act_ref:
  * same max, same 127/max, one float multiply, round-to-nearest-even through
- * cvtps2dq under the default MXCSR) and horizontal sums.  Each function is
+ * cvtps2dq under the default MXCSR), horizontal sums and a 16 x 16 int32
+ * transpose (the VNNI GEMM's panel decoders).  Each function is
  * compiled with the flags of the including file; sections are guarded by
  * the ISA macros the compiler defines. */
 #ifndef TB_TERN_X86_H
@@ -53,6 +54,35 @@ static inline __m128i tb_tern_hsum4_avx512(__m512i a, __m512i b, __m512i c, __m5
     __m512i v = _mm512_add_epi32(_mm512_unpacklo_epi64(ab, cd), _mm512_unpackhi_epi64(ab, cd));
     __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* 16 rows x 16 int32 -> 16 columns x 16 rows (o[q] lane i = r[i] lane q). */
+static inline void tb_tern_transpose16_avx512(const __m512i r[16], __m512i o[16])
+{
+    __m512i s[4][4];
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; g++) {
+        __m512i u0 = _mm512_unpacklo_epi32(r[4 * g], r[4 * g + 1]);
+        __m512i u1 = _mm512_unpackhi_epi32(r[4 * g], r[4 * g + 1]);
+        __m512i u2 = _mm512_unpacklo_epi32(r[4 * g + 2], r[4 * g + 3]);
+        __m512i u3 = _mm512_unpackhi_epi32(r[4 * g + 2], r[4 * g + 3]);
+        s[g][0] = _mm512_unpacklo_epi64(u0, u2);
+        s[g][1] = _mm512_unpackhi_epi64(u0, u2);
+        s[g][2] = _mm512_unpacklo_epi64(u1, u3);
+        s[g][3] = _mm512_unpackhi_epi64(u1, u3);
+    }
+    /* s[g][e] 128-bit lane L = rows 4g..4g+3 of column 4L + e */
+#pragma GCC unroll 4
+    for (int e = 0; e < 4; e++) {
+        __m512i t0 = _mm512_shuffle_i32x4(s[0][e], s[1][e], 0x44);
+        __m512i t1 = _mm512_shuffle_i32x4(s[0][e], s[1][e], 0xee);
+        __m512i t2 = _mm512_shuffle_i32x4(s[2][e], s[3][e], 0x44);
+        __m512i t3 = _mm512_shuffle_i32x4(s[2][e], s[3][e], 0xee);
+        o[e] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+        o[4 + e] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
+        o[8 + e] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+        o[12 + e] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
+    }
 }
 
 /* y[i] = (float)(v[i] - asum) * fac for the first nr lanes. */

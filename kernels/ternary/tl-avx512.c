@@ -5,7 +5,8 @@
  * (5-bit indices at bits 0, 5, 10; vpermw ignores higher bits, so shifts
  * suffice) and three int16 adds; no multiplies.  int16 sums are widened to
  * int32 every 28 words (28 * 3 * 381 < 32768).  Four tiles (128 rows) share
- * each table load.  Row results land in lanes, so no horizontal sums. */
+ * each table load.  Row results land in lanes, so no horizontal sums.
+ * The impl record is shared with tl_avx512vnni (its GEMV). */
 #include "tern-x86.h"
 
 /* Largest run of words whose int16 sums cannot overflow: 3 lookups of at
@@ -123,11 +124,13 @@ static float tl_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int
     return tb_tern_quant_act_avx512(x, cols, kpad, q, sum);
 }
 
+/* Also the GEMV (and small-n GEMM) of tl_avx512vnni (tl-avx512vnni.c). */
+const tb_tl_impl tb_tl_impl_avx512 = {tl_quant, tl_build_avx512, tl_rows_avx512};
+
 static void tl_run_avx512(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
                           tb_pool *pool, int nthreads)
 {
-    static const tb_tl_impl impl = {tl_quant, tl_build_avx512, tl_rows_avx512};
-    tb_tl_run(&impl, m, x, n, y, scratch, pool, nthreads);
+    tb_tl_run(&tb_tl_impl_avx512, m, x, n, y, scratch, pool, nthreads);
 }
 
 const tb_kernel tb_k_tl_avx512 = {

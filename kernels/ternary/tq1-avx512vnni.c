@@ -4,8 +4,9 @@
  *   sum_j d_i[j] x_i[j] = (3 sum t_i x_i - sum t_{i+1} x_i) / 256
  * and two vpdpbusd per 64 weights (unsigned t x signed activations) replace
  * decoding; the division is an exact shift per lane at the end of the row.
- * GEMM: digits by two unsigned compares (t >= 86, t >= 171), then the blocked
- * engine of tern-gemm-avx512vnni.c. */
+ * GEMM: packed blocks transposed (16 x 16 int32), then digits by two unsigned
+ * compares (t >= 86, t >= 171) straight into int8 panels, then the engine of
+ * tern-gemm-avx512vnni.c (the int8 VNNI micro-kernel). */
 #include "tern-x86.h"
 
 static inline __attribute__((always_inline)) __m512i tq1_times3(__m512i t)
@@ -77,34 +78,51 @@ static void tq1_gemv_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_
     }
 }
 
-static void tq1_decode_avx512(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
-                              int64_t klen, uint8_t *dst, int64_t dstride)
+/* Panel decoder of the VNNI GEMM, transposing before decoding: dword d of a
+ * row's 64-byte block holds the bytes of columns 64i + 4d .. +3, i.e. group
+ * 16i + d, for digits i = 0..4.  So one 16 x 16 int32 transpose of 16 rows'
+ * blocks, then per digit d = (3t) >> 8 = (t >= 86) + (t >= 171) (two
+ * unsigned compares) and t = 3t mod 256, straight into the panels. */
+static void tq1_panels_avx512(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                              int64_t klen, uint8_t *dst)
 {
     const __m512i one = _mm512_set1_epi8(1), c86 = _mm512_set1_epi8(86);
     const __m512i c171 = _mm512_set1_epi8((char)171);
-    for (int64_t i = 0; i < nrows; i++) {
-        const uint8_t *w = m->data + (row + i) * m->row_bytes + k0 / 5;
-        uint8_t *d = dst + i * dstride;
+    const int64_t kn = klen / 4, rb = m->row_bytes;
+    for (int64_t p = 0; p * 16 < nrows; p++) {
+        const uint8_t *w = m->data + (row + p * 16) * rb + k0 / 5;
         for (int64_t b = 0; b < klen / TB_TQ1_BLOCK; b++) {
-            __m512i t = _mm512_load_si512((const void *)(w + b * TB_TQ1_BLOCK_BYTES));
+            __m512i r[16], o[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++)
+                r[i] = p * 16 + i < nrows
+                           ? _mm512_load_si512((const void *)(w + i * rb +
+                                                              b * TB_TQ1_BLOCK_BYTES))
+                           : _mm512_setzero_si512();
+            tb_tern_transpose16_avx512(r, o);
+            uint8_t *d = dst + (p * kn + b * (TB_TQ1_BLOCK / 4)) * 64;
+            for (int q = 0; q < 16; q++) {
+                __m512i t = o[q];
 #pragma GCC unroll 5
-            for (int k = 0; k < 5; k++) {
-                /* d = (3t) >> 8 = (t >= 86) + (t >= 171) */
-                __m512i v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(t, c86), one);
-                v = _mm512_mask_add_epi8(v, _mm512_cmpge_epu8_mask(t, c171), v, one);
-                _mm512_store_si512((void *)(d + b * TB_TQ1_BLOCK + 64 * k), v);
-                t = tq1_times3(t);
+                for (int k = 0; k < 5; k++) {
+                    __m512i v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(t, c86), one);
+                    v = _mm512_mask_add_epi8(v, _mm512_cmpge_epu8_mask(t, c171), v, one);
+                    _mm512_store_si512((void *)(d + (16 * k + q) * 64), v);
+                    t = tq1_times3(t);
+                }
             }
         }
     }
 }
 
+/* K block: 3 tq1 blocks (960 columns). */
+#define TQ1_KC (3 * TB_TQ1_BLOCK)
+_Static_assert(TQ1_KC <= TB_TERN_VNNI_KC && TQ1_KC % 4 == 0, "tq1: K block");
+
 static void tq1_gemm_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                                 const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    /* K slice: largest multiple of the 320-column block within the buffer. */
-    tb_tern_gemm_avx512vnni(m, tq1_decode_avx512, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK,
-                            xq, asum, fac, n, y, r0, r1);
+    tb_tern_gemm_avx512vnni(m, tq1_panels_avx512, TQ1_KC, xq, asum, fac, n, y, r0, r1);
 }
 
 static float tq1_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
@@ -115,7 +133,7 @@ static float tq1_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, in
 static void tq1_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, float *y,
                                void *scratch, tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx512vnni, tq1_gemm_avx512vnni};
+    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx512vnni, tq1_gemm_avx512vnni, 1};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 
@@ -123,6 +141,6 @@ const tb_kernel tb_k_tq1_avx512vnni = {
     .name = "tq1_avx512vnni", .format = "tq1", .isa = "avx512vnni",
     .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
     .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
-    .prepare = tb_tq1_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes,
+    .prepare = tb_tq1_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes_tiled,
     .run = tq1_run_avx512vnni, .ops = tb_tq1_ops,
 };

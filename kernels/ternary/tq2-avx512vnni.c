@@ -4,7 +4,9 @@
  * 4 accumulators per row (exact: each is 4^k times its true sum, shifted back
  * once per row), 4 rows at a time for 16 independent chains and activation
  * reuse, software prefetch of the next row group.  Result = sum codes*x -
- * sum x.  GEMM: decode to codes, then the engine of tern-gemm-avx512vnni.c. */
+ * sum x.  GEMM: packed blocks transposed (16 x 16 int32) then unpacked
+ * straight into int8 panels, then the engine of tern-gemm-avx512vnni.c (the
+ * int8 VNNI micro-kernel). */
 #include "tern-x86.h"
 
 static inline __attribute__((always_inline)) __m128i
@@ -71,20 +73,37 @@ static void tq2_gemv_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_
     }
 }
 
-static void tq2_decode_avx512(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
-                              int64_t klen, uint8_t *dst, int64_t dstride)
+/* Panel decoder of the VNNI GEMM, transposing before unpacking: dword d of a
+ * row's 64-byte block holds, in bits 2k of its 4 bytes, the codes of columns
+ * 64k + 4d .. +3, i.e. group 16k + d, for k = 0..3.  So one 16 x 16 int32
+ * transpose of 16 rows' blocks, then a shift and an AND per output group. */
+static void tq2_panels_avx512(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                              int64_t klen, uint8_t *dst)
 {
     const __m512i m3 = _mm512_set1_epi8(3);
-    for (int64_t i = 0; i < nrows; i++) {
-        const uint8_t *w = m->data + (row + i) * m->row_bytes + k0 / 4;
-        uint8_t *d = dst + i * dstride;
+    const int64_t kn = klen / 4, rb = m->row_bytes;
+    for (int64_t p = 0; p * 16 < nrows; p++) {
+        const uint8_t *w = m->data + (row + p * 16) * rb + k0 / 4;
         for (int64_t b = 0; b < klen / TB_TQ2_BLOCK; b++) {
-            __m512i v = _mm512_load_si512((const void *)(w + b * TB_TQ2_BLOCK_BYTES));
-            uint8_t *o = d + b * TB_TQ2_BLOCK;
-            _mm512_store_si512((void *)o, _mm512_and_si512(v, m3));
-            _mm512_store_si512((void *)(o + 64), _mm512_and_si512(_mm512_srli_epi16(v, 2), m3));
-            _mm512_store_si512((void *)(o + 128), _mm512_and_si512(_mm512_srli_epi16(v, 4), m3));
-            _mm512_store_si512((void *)(o + 192), _mm512_and_si512(_mm512_srli_epi16(v, 6), m3));
+            __m512i r[16], o[16];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++)
+                r[i] = p * 16 + i < nrows
+                           ? _mm512_load_si512((const void *)(w + i * rb +
+                                                              b * TB_TQ2_BLOCK_BYTES))
+                           : _mm512_setzero_si512();
+            tb_tern_transpose16_avx512(r, o);
+            uint8_t *d = dst + (p * kn + b * (TB_TQ2_BLOCK / 4)) * 64;
+#pragma GCC unroll 16
+            for (int q = 0; q < 16; q++) {
+                _mm512_store_si512((void *)(d + q * 64), _mm512_and_si512(o[q], m3));
+                _mm512_store_si512((void *)(d + (16 + q) * 64),
+                                   _mm512_and_si512(_mm512_srli_epi16(o[q], 2), m3));
+                _mm512_store_si512((void *)(d + (32 + q) * 64),
+                                   _mm512_and_si512(_mm512_srli_epi16(o[q], 4), m3));
+                _mm512_store_si512((void *)(d + (48 + q) * 64),
+                                   _mm512_and_si512(_mm512_srli_epi16(o[q], 6), m3));
+            }
         }
     }
 }
@@ -92,7 +111,8 @@ static void tq2_decode_avx512(const tb_kmat *m, int64_t row, int64_t nrows, int6
 static void tq2_gemm_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                                 const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    tb_tern_gemm_avx512vnni(m, tq2_decode_avx512, TB_TERN_KC_MAX, xq, asum, fac, n, y, r0, r1);
+    _Static_assert(TB_TERN_VNNI_KC % TB_TQ2_BLOCK == 0, "tq2: whole blocks per K block");
+    tb_tern_gemm_avx512vnni(m, tq2_panels_avx512, TB_TERN_VNNI_KC, xq, asum, fac, n, y, r0, r1);
 }
 
 static float tq2_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
@@ -103,7 +123,7 @@ static float tq2_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, in
 static void tq2_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, float *y,
                                void *scratch, tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tq2_quant, tq2_gemv_avx512vnni, tq2_gemm_avx512vnni};
+    static const tb_tern_impl impl = {tq2_quant, tq2_gemv_avx512vnni, tq2_gemm_avx512vnni, 1};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 
@@ -111,6 +131,6 @@ const tb_kernel tb_k_tq2_avx512vnni = {
     .name = "tq2_avx512vnni", .format = "tq2", .isa = "avx512vnni",
     .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
-    .prepare = tb_tq2_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes,
+    .prepare = tb_tq2_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes_tiled,
     .run = tq2_run_avx512vnni, .ops = tb_tq2_ops,
 };
