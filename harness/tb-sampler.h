@@ -40,6 +40,8 @@ typedef struct tb_chan {
     uint64_t wrap;     /* raw modulus; 0 = never wraps (64-bit) */
     double scale;      /* unit per raw tick (1e-6 for uJ -> J) */
     double update_s;   /* counter update period, 0 if unknown (RAPL ~1e-3) */
+    double pmax_w;     /* the domain's maximum power (W) for its wrap period;
+                          0 = unknown (the harness assumes 1000 W) */
     char note[24];     /* standing remark copied into every reading's flag,
                           e.g. "one_core_only" (AMD core domain); "" none */
 } tb_chan;

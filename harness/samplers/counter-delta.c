@@ -115,6 +115,15 @@ double tb_energy_net(double gross_j, double idle_w, double window_s)
     return gross_j - idle_w * window_s;
 }
 
+double tb_energy_chan_pmax_w(const tb_chan *c)
+{
+    if (getenv("TRITBENCH_PMAX_W") && *getenv("TRITBENCH_PMAX_W"))
+        return tb_energy_pmax_w();
+    if (c && c->pmax_w > 0)
+        return c->pmax_w < 1000.0 ? c->pmax_w : 1000.0;
+    return tb_energy_pmax_w();
+}
+
 double tb_energy_pmax_w(void)
 {
     const char *e = getenv("TRITBENCH_PMAX_W");

@@ -258,6 +258,12 @@ static int pc_open_common(pc_ctx **out, tb_chan *ch, int max, int *nch, char *wh
         k->wrap = z[i].max_range_uj; /* as read, never recomputed (s1) */
         k->scale = 1e-6;             /* energy_uj is in uJ */
         k->update_s = 1e-3;          /* RAPL updates about every 1 ms */
+        /* wrap period: constraint_0_max_power_uw, else 2x the long-term
+         * limit (TDP), capped at 1000 W by the harness (energy-study s12 item 9) */
+        if (z[i].nconstraints > 0 && z[i].constraint[0].max_uw > 0)
+            k->pmax_w = z[i].constraint[0].max_uw * 1e-6;
+        else if (z[i].nconstraints > 0 && z[i].constraint[0].limit_uw > 0)
+            k->pmax_w = 2 * z[i].constraint[0].limit_uw * 1e-6;
         if (amd && !strcmp(z[i].domain, "core"))
             /* AMD core MSR is per core; powercap reads the lead CPU only */
             tb_fmt(k->note, sizeof k->note, "one_core_only");

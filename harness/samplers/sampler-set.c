@@ -179,7 +179,6 @@ static void status_add(tb_sampler_set *s, const char *name, const tb_probe *p)
  * when the guard may run. */
 static void slot_fold(tb_slot *sl, const tb_raw *v, int rc, uint64_t t)
 {
-    double pmax = tb_energy_pmax_w();
     double elapsed = (double)(t - sl->t_last) * 1e-9;
     for (int i = 0; i < sl->nch; i++) {
         const tb_chan *c = &sl->ch[i];
@@ -198,7 +197,7 @@ static void slot_fold(tb_slot *sl, const tb_raw *v, int rc, uint64_t t)
              * reset (NVML driver reload, MSR after reboot), s12 item 10 */
             snprintf(sl->bad[i], sizeof sl->bad[i], "reset");
         } else if (c->wrap && d == 0 &&
-                   tb_energy_equal_ambiguous(elapsed, tb_energy_wrap_s(c->wrap, c->scale, pmax))) {
+                   tb_energy_equal_ambiguous(elapsed, tb_energy_wrap_s(c->wrap, c->scale, tb_energy_chan_pmax_w(c)))) {
             snprintf(sl->bad[i], sizeof sl->bad[i], "ambiguous");
         }
         sl->acc[i] += d;
@@ -270,7 +269,7 @@ static void *guard_main(void *arg)
 
 static double guard_interval(const tb_sampler_set *s)
 {
-    double best = INFINITY, pmax = tb_energy_pmax_w();
+    double best = INFINITY;
     for (int k = 0; k < s->nslot; k++) {
         const tb_slot *sl = &s->slot[k];
         if (sl->smp->layer != TB_LAYER_ENERGY)
@@ -278,7 +277,7 @@ static double guard_interval(const tb_sampler_set *s)
         for (int i = 0; i < sl->nch; i++) {
             if (sl->ch[i].kind != TB_CHAN_ENERGY)
                 continue;
-            double ws = tb_energy_wrap_s(sl->ch[i].wrap, sl->ch[i].scale, pmax);
+            double ws = tb_energy_wrap_s(sl->ch[i].wrap, sl->ch[i].scale, tb_energy_chan_pmax_w(&sl->ch[i]));
             double iv = isfinite(ws) ? ws / 4 : TB_GUARD_MAX_S; /* s12 item 9 */
             if (sl->ch[i].wrap == 0 && strcmp(sl->smp->name, "perf-power"))
                 continue; /* 64-bit, no kernel timer concern (NVML) */

@@ -37,6 +37,9 @@ int tb_energy_equal_ambiguous(double elapsed_s, double wrap_s);
 int tb_energy_power(double joules, int64_t t0_ns, int64_t t1_ns, double *watts);
 /* Default P_max for wrap planning: TRITBENCH_PMAX_W or 1000 W. */
 double tb_energy_pmax_w(void);
+/* P_max for one channel: TRITBENCH_PMAX_W if set, else the channel's own
+ * pmax_w (capped at 1000 W), else tb_energy_pmax_w(). */
+double tb_energy_chan_pmax_w(const tb_chan *c);
 
 /* ---- powercap (powercap.c) ---- */
 #define TB_POWERCAP_MAX_ZONES 32

@@ -23,10 +23,12 @@ cp -r "$SRC/tests/fixtures/powercap/client/sys" "$TMP/sys"
 PC=$TMP/sys/class/powercap
 # An 8 J package range wraps every ~0.3-0.6 s at the writer's nominal
 # 15-30 W (slower when the machine is loaded), so the three >= 700 ms
-# repetitions must correct wraps between them.  TRITBENCH_PMAX_W=30 (the
-# writer's top rate; the default assumes 1000 W) makes the wrap period
-# 267 ms: the guard poller reads every ~67 ms, and only a writer stall over
-# 133 ms would make a window ambiguous.
+# repetitions must correct wraps between them.  The zone's
+# constraint_0_max_power_uw is set to the writer's top rate, 30 W: the
+# sampler takes its wrap period from it (267 ms), the guard poller reads
+# every ~67 ms, and only a writer stall over 133 ms would make a window
+# ambiguous.
+echo 30000000 > "$PC/intel-rapl:0/constraint_0_max_power_uw"
 echo 8000000 > "$PC/intel-rapl:0/max_energy_range_uj"
 MAX=8000000
 # zone -> uJ added every 5 ms (package 20 W, core 10 W, uncore 1 W, psys 30 W)
@@ -53,7 +55,7 @@ WRITER=$!
 DB=$TMP/e2e.db
 TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" info >"$TMP/info" 2>&1
 grep -Eq '^  powercap +live' "$TMP/info" && ok "info lists powercap live on the fixture" || bad "info: $(grep powercap "$TMP/info")"
-TRITBENCH_PMAX_W=30 TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 700ms \
+TRITBENCH_SYSFS_ROOT=$TMP/sys "$BIN" run quick --db "$DB" --sampler powercap --reps 3 --min-time 700ms \
     --warmup 0 --idle 0.3 --threads 1 --filter 'bw/read*' --quiet >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [ "$rc" = 0 ] && ok "run exit 0" || bad "run exit $rc: $(head -c 400 "$TMP/err")"

@@ -61,6 +61,13 @@ static void test_client(void)
         CHECK(ch[ip].wrap == 262143328850ull);
         CHECK(ch[ip].scale == 1e-6 && ch[ip].kind == TB_CHAN_ENERGY && !strcmp(ch[ip].unit, "J"));
         CHECK(!strcmp(ch[ip].domain, "package") && ch[ip].note[0] == '\0');
+        /* wrap period from constraint_0_max_power_uw (55 W in the fixture);
+         * a zone without constraints leaves it unknown (harness: 1000 W) */
+        CHECK(fabs(ch[ip].pmax_w - 55.0) < 1e-9);
+        CHECK(fabs(tb_energy_chan_pmax_w(&ch[ip]) - 55.0) < 1e-9);
+        int ic = st_find_chan(ch, nch, "core-0");
+        if (ic >= 0)
+            CHECK(ch[ic].pmax_w == 0 && tb_energy_chan_pmax_w(&ch[ic]) == 1000.0);
         tb_raw v[TB_MAX_CHANNELS];
         CHECK(tb_sampler_powercap.read(ctx, v) == 0);
         CHECK(v[ip].value == 1000000ull);
