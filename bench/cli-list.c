@@ -3,6 +3,7 @@
 #include "tb-cli.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
+#include "matmul-shapes.h"
 #include "tb-sampler.h"
 
 #include <stdio.h>
@@ -14,7 +15,7 @@ static const char list_help[] =
     "  suites     the suites `tritbench run` accepts\n"
     "  backends   every matmul kernel variant compiled in, and whether this CPU can run it\n"
     "  samplers   every measurement source compiled in, and whether it is live here\n"
-    "  models     the model configurations of the paper (results/reference/model_configs.csv)\n"
+    "  models     the paper's model configurations and their projection shapes\n"
     "Without an argument, lists all four.\n";
 
 static void list_suites(void)
@@ -50,25 +51,20 @@ static void list_samplers(void)
     printf("  %-13s %s\n", "energy-model", "live");
 }
 
+/* The model shapes compiled into the binary (bench/matmul-shapes.c, from
+ * results/reference/model_configs.csv), so the list is the same wherever
+ * the binary is copied. */
 static void list_models(void)
 {
-    puts("models:");
-    FILE *f = fopen(TB_SOURCE_DIR "/results/reference/model_configs.csv", "r");
-    if (!f) {
-        puts("  (results/reference/model_configs.csv not found next to the source tree)");
-        return;
+    puts("models (projection shapes rows x cols, as measured by the matmul suite):");
+    for (int i = 0; i < tb_mm_nshapes;) {
+        const char *model = tb_mm_shapes[i].model;
+        printf("  %-14s", model);
+        for (; i < tb_mm_nshapes && !strcmp(tb_mm_shapes[i].model, model); i++)
+            printf(" %s %lldx%lld", tb_mm_shapes[i].proj, (long long)tb_mm_shapes[i].rows,
+                   (long long)tb_mm_shapes[i].cols);
+        putchar('\n');
     }
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || !strncmp(line, "name,", 5))
-            continue;
-        line[strcspn(line, "\n")] = 0;
-        char *c1 = strchr(line, ',');
-        if (c1)
-            *c1 = 0;
-        printf("  %s\n", line);
-    }
-    fclose(f);
 }
 
 int tb_cmd_list(int argc, char **argv)
