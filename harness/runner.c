@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TB_CASE_TIMEOUT_S 60.0
 #define TB_MAX_ITERS (1ull << 40)
@@ -236,6 +237,8 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
     double per_iter[1024];
     int n = r->nreps < 1024 ? r->nreps : 1024;
     double min_rep = INFINITY, max_steal = 0;
+    long hz = sysconf(_SC_CLK_TCK), online = sysconf(_SC_NPROCESSORS_ONLN);
+    double tick_ns = 1e9 / (double)(hz > 0 ? hz : 100), ncpu = online > 0 ? (double)online : 1.0;
     int migrations = 0;
     for (int k = 0; k < n; k++) {
         const tb_rep *p = &r->reps[k];
@@ -243,7 +246,8 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
         if (p->wall_ns < min_rep)
             min_rep = (double)p->wall_ns;
         if (p->steal_ticks > 0) {
-            double frac = p->steal_ticks * 1e7 / (double)p->wall_ns; /* USER_HZ = 100: 1 tick = 10 ms */
+            /* /proc/stat's "cpu" line sums every CPU: average over them */
+            double frac = p->steal_ticks * tick_ns / ((double)p->wall_ns * ncpu);
             if (frac > max_steal)
                 max_steal = frac;
         }
