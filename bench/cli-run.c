@@ -299,15 +299,8 @@ int tb_cmd_run(int argc, char **argv)
 
     /* Idle baseline, only when a source that can measure energy is live. */
     static tb_reading idle[TB_MAX_CHANNELS * 8];
-    int nidle = 0, energy_live = 0;
-    for (int i = 0, n = tb_sampler_set_status_count(ss); i < n; i++) {
-        const char *name;
-        tb_probe p;
-        tb_sampler_set_status_at(ss, i, &name, &p);
-        if (p.state == TB_AVAIL_LIVE && strcmp(name, "clock") && strcmp(name, "energy-model") && strcmp(name, "perf"))
-            energy_live = 1;
-    }
-    if (energy_live && idle_s > 0) {
+    int nidle = 0;
+    if (tb_sampler_set_has_energy(ss) && idle_s > 0) {
         if (!quiet)
             fprintf(stderr, "tritbench: measuring idle power for %.1f s\n", idle_s);
         if (tb_sampler_set_idle_baseline(ss, idle_s, idle, (int)(sizeof idle / sizeof idle[0]), &nidle) < 0)

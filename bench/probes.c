@@ -319,7 +319,10 @@ static const tb_workload peak_workload = {
 
 /* ---- cases -------------------------------------------------------------- */
 
-static bw_spec bw_specs[3 * 3 * 5]; /* impls x kinds x sizes */
+/* Cases point into this table, so it only grows: a second case list in
+ * the same process never rewrites the specs of the first. */
+static bw_spec bw_specs[4 * 3 * 3 * 5]; /* lists x impls x kinds x sizes */
+static int nspec;
 
 static size_t bw_floats(void)
 {
@@ -383,7 +386,6 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
     int full = !strcmp(which, "full");
     int ladder[16], nl = thread_ladder(o, full, ladder);
     size_t big = bw_floats();
-    int nspec = 0;
     for (size_t i = 0; i < sizeof bw_impls / sizeof bw_impls[0]; i++) {
         const bw_impl *im = &bw_impls[i];
         if ((im->mask & ~o->isa_allowed) != 0)
@@ -393,6 +395,8 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
                 size_t n = z < BW_SIZES - 1 ? ((size_t)bw_ladder_mib[z] << 20) / sizeof(float) : big;
                 if (z < BW_SIZES - 1 && (k != BW_READ || n >= big))
                     continue; /* the ladder is for reads below the big size */
+                if (nspec == (int)(sizeof bw_specs / sizeof bw_specs[0]))
+                    return -ENOSPC;
                 bw_spec *sp = &bw_specs[nspec++];
                 *sp = (bw_spec){(bw_kind)k, im, n};
                 for (int t = 0; t < nl; t++) {

@@ -1,8 +1,7 @@
 /* summary.c - the readable table printed after `tritbench run`, read back
  * from the store (so it shows exactly what was stored).  Matmul rows also
- * show the share of the machine's measured read bandwidth (this run's
- * bandwidth probe at the same thread count, else the latest on this
- * machine) and the speedup over fp16 on the same shape, n and threads.
+ * show their share of the roofline and the speedup over fp16 on the same
+ * shape, n and threads in the same run.
  * %roof = max(bytes / read bandwidth, MACs / peak MAC rate) / median time,
  * with the read bandwidth of the probe sized like the case's bytes. */
 #include "tb-cli.h"
@@ -12,29 +11,6 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-
-static double one_double(sqlite3 *db, const char *sql, int64_t a, int64_t b, const char *t, int64_t c, int64_t d)
-{
-    sqlite3_stmt *st;
-    double v = NAN;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return NAN;
-    int np = sqlite3_bind_parameter_count(st);
-    if (np >= 1)
-        sqlite3_bind_int64(st, 1, a);
-    if (np >= 2)
-        sqlite3_bind_int64(st, 2, b);
-    if (np >= 3)
-        sqlite3_bind_text(st, 3, t ? t : "", -1, SQLITE_TRANSIENT);
-    if (np >= 4)
-        sqlite3_bind_int64(st, 4, c);
-    if (np >= 5)
-        sqlite3_bind_int64(st, 5, d);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -150,12 +126,13 @@ int tb_summary_print(tb_store *s, int64_t run_id, int color)
         " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='gbps'),"
         " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='gops'),"
         " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='roofline_pct'),"
-        " c.threads, c.format, c.shape, c.n"
+        " c.threads, c.format, c.shape, c.n,"
+        " (SELECT min(s2.median) FROM cases c2 JOIN stats s2 ON s2.case_id=c2.id AND s2.metric='ns_per_iter'"
+        "  WHERE c2.run_id=c.run_id AND c2.format='fp16' AND c2.status='ok' AND c2.shape=c.shape"
+        "  AND c2.n=c.n AND c2.threads=c.threads)"
         " FROM cases c LEFT JOIN stats s ON s.case_id=c.id AND s.metric='ns_per_iter'"
         " WHERE c.run_id=? ORDER BY c.id";
-    const char *fp16_sql =
-        "SELECT min(s.median) FROM cases c JOIN stats s ON s.case_id=c.id AND s.metric='ns_per_iter'"
-        " WHERE c.run_id=?1 AND c.format='fp16' AND c.status='ok' AND c.shape=?3 AND c.n=?4 AND c.threads=?5";
+
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
@@ -166,7 +143,6 @@ int tb_summary_print(tb_store *s, int64_t run_id, int color)
         const char *key = col_text(st, 0), *wl = col_text(st, 1), *status = col_text(st, 2);
         double med = col_num(st, 4), lo = col_num(st, 5), hi = col_num(st, 6), gbps = col_num(st, 8),
                gops = col_num(st, 9);
-        int threads = sqlite3_column_int(st, 11);
         double roof = col_num(st, 10);
         char mb[32], lb[32], hb[32], ci[64] = "-", g1[16] = "-", g2[16] = "-", pbw[16] = "-", vs[16] = "-";
         tb_fmt_ns(med, mb, sizeof mb);
@@ -179,7 +155,7 @@ int tb_summary_print(tb_store *s, int64_t run_id, int color)
         if (!strcmp(wl, "matmul") && !isnan(gbps)) {
             if (!isnan(roof))
                 snprintf(pbw, sizeof pbw, "%.0f%%", roof);
-            double f = one_double(db, fp16_sql, run_id, 0, col_text(st, 13), sqlite3_column_int64(st, 14), threads);
+            double f = col_num(st, 15); /* fp16 median, same shape, n, threads, run */
             if (!isnan(f) && !isnan(med) && med > 0)
                 snprintf(vs, sizeof vs, "%.2fx", f / med);
         }

@@ -555,6 +555,15 @@ int tb_sampler_set_end(tb_sampler_set *s, tb_reading *out, int max, int *n)
     return err;
 }
 
+int tb_sampler_set_has_energy(const tb_sampler_set *s)
+{
+    for (int k = 0; s && k < s->nslot; k++)
+        for (int i = 0; i < s->slot[k].nch; i++)
+            if (s->slot[k].ch[i].kind == TB_CHAN_ENERGY)
+                return 1;
+    return 0;
+}
+
 int tb_sampler_set_idle_baseline(tb_sampler_set *s, double seconds, tb_reading *out, int max, int *n)
 {
     *n = 0;

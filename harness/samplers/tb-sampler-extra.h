@@ -13,6 +13,10 @@
 int tb_sampler_set_idle_baseline(tb_sampler_set *s, double seconds,
                                  tb_reading *out, int max, int *n);
 
+/* 1 when at least one energy channel is open in the set (the CLI then
+ * measures an idle baseline), else 0. */
+int tb_sampler_set_has_energy(const tb_sampler_set *s);
+
 /* E_net = E_gross - P_idle * T.  A negative result is returned as is; the
  * caller stores it and flags it ("negative_net"). */
 double tb_energy_net(double gross_j, double idle_w, double window_s);
