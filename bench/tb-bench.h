@@ -13,6 +13,7 @@ typedef struct tb_suite_opts {
     int nthreads;
     uint32_t isa_allowed; /* CPUID features, capped by --isa */
     const char *isa_name; /* --isa as given, "native" by default */
+    unsigned cache_modes; /* --cache: TB_CACHE_HOT|TB_CACHE_COLD bits; 0 = the suite's default */
 } tb_suite_opts;
 
 typedef struct tb_caselist {

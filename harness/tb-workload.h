@@ -39,6 +39,14 @@ typedef struct tb_verdict {
 
 struct tb_workload;
 
+/* Where a case's weights live while it is timed (matmul, decoder).
+ * HOT: one copy, reused every iteration (cache-resident when it fits).
+ * COLD: every iteration reads the next of several identical copies whose
+ * total exceeds the caches, so weights stream from memory as decode sees
+ * them.  NONE: the case has no weights (probes). */
+typedef enum tb_cache_mode { TB_CACHE_NONE = 0, TB_CACHE_HOT = 1, TB_CACHE_COLD = 2 } tb_cache_mode;
+#define TB_CACHE_BOTH (TB_CACHE_HOT | TB_CACHE_COLD)
+
 typedef struct tb_case {
     const struct tb_workload *wl;
     char key[160];     /* unique, human-readable: "bw/read/64MiB/t2" */
