@@ -1,15 +1,16 @@
 /* build.c - build provenance for the store: git commit and dirty flag,
  * compiler, flags (from the generated tb-build-info.h), the kernel
- * variants compiled in, and a hash of the running binary's bytes. */
+ * variants compiled in, and the SHA-256 of the running executable. */
 #include "tb-build-info.h"
 #include "tb-cli.h"
 #include "tb-kernel.h"
+#include "tb-sha256.h"
 #include "tb-store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-void tb_build_fill(tb_build_info *b, char *hash, int hash_len, char *isa, int isa_len)
+int tb_build_fill(tb_build_info *b, char *hash, int hash_len, char *variants, int variants_len)
 {
     memset(b, 0, sizeof *b);
     b->git_commit = TB_GIT_COMMIT;
@@ -21,22 +22,14 @@ void tb_build_fill(tb_build_info *b, char *hash, int hash_len, char *isa, int is
     b->build_type = TB_BUILD_TYPE;
     b->deps = TB_DEPS;
     b->tool_version = "0.1.0";
-    uint64_t h = TB_FNV_INIT;
-    FILE *f = fopen("/proc/self/exe", "rb");
-    if (f) {
-        char buf[1 << 16];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            h = tb_fnv1a(buf, n, h);
-        fclose(f);
-        snprintf(hash, (size_t)hash_len, "fnv1a64:%016llx", (unsigned long long)h);
-    } else {
-        snprintf(hash, (size_t)hash_len, "unknown:%s", TB_GIT_COMMIT);
-    }
-    b->binary_hash = hash;
+    char hex[65];
+    int rc = hash_len >= 65 ? tb_sha256_file("/proc/self/exe", hex) : -1;
+    snprintf(hash, (size_t)hash_len, "%s", rc == 0 ? hex : "");
+    b->binary_sha256 = hash;
     int off = 0;
-    isa[0] = 0;
-    for (int i = 0, n = tb_kernel_count(); i < n && off < isa_len - 1; i++)
-        off += snprintf(isa + off, (size_t)(isa_len - off), "%s%s", off ? "," : "", tb_kernel_at(i)->name);
-    b->isa_variants = isa;
+    variants[0] = 0;
+    for (int i = 0, n = tb_kernel_count(); i < n && off < variants_len - 1; i++)
+        off += snprintf(variants + off, (size_t)(variants_len - off), "%s%s", off ? "," : "", tb_kernel_at(i)->name);
+    b->kernel_variants = variants;
+    return rc;
 }

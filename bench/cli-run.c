@@ -42,12 +42,17 @@ static const char run_help[] =
     "  --idle T         idle-baseline window before the cases when an energy sampler is\n"
     "                   live (default 2s; 0 = none); stored so reports show net joules\n"
     "  --isa LEVEL      cap kernel dispatch: scalar, avx2, avx512, avx512vnni, native\n"
+    "  --cache MODE     where GEMV weights live while timed: cold (streamed from memory,\n"
+    "                   as decode reads them), hot (one matrix, cache-resident when it\n"
+    "                   fits) or both; default: the suite's (quick: cold; matmul: both).\n"
+    "                   GEMMs (n > 1) are always hot\n"
     "  --no-pin         do not pin the measuring threads to CPUs\n"
     "  --quiet          no summary table\n"
     "\n"
     "Exit status: 0 all cases ok (or does_not_fit), 1 a case was wrong or failed, 2 usage error.\n";
 
 static volatile sig_atomic_t g_interrupted;
+_Static_assert(sizeof(sig_atomic_t) == sizeof(int), "the runner polls the interrupt flag as an int");
 static void on_sigint(int sig) { g_interrupted = sig; }
 
 static int match_filter(const char *filter, const char *key)
@@ -121,7 +126,7 @@ static void progress(int i, int n, const char *key, uint64_t t0, int tty)
 int tb_cmd_run(int argc, char **argv)
 {
     const char *suite_name = NULL, *db = "results/tritbench.db", *filter = NULL, *samplers = "all",
-               *events = NULL, *isa_name = "native";
+               *events = NULL, *isa_name = "native", *cache = NULL;
     long reps = 10, threads = sysconf(_SC_NPROCESSORS_ONLN);
     double min_time = 0.02, warmup = 0.2, idle_s = 2.0;
     int quiet = 0, pin = 1;
@@ -174,6 +179,10 @@ int tb_cmd_run(int argc, char **argv)
                 return tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avx512, avx512vnni or native",
                               v ? v : "");
             isa_name = v, i++;
+        } else if (!strcmp(a, "--cache")) {
+            if (!v || (strcmp(v, "hot") && strcmp(v, "cold") && strcmp(v, "both")))
+                return tb_die(TB_EXIT_USAGE, "--cache %s: expected hot, cold or both", v ? v : "");
+            cache = v, i++;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--no-pin")) {
@@ -193,6 +202,8 @@ int tb_cmd_run(int argc, char **argv)
         return tb_die(TB_EXIT_USAGE, "run %s: unknown suite (try: tritbench list suites)", suite_name);
 
     tb_suite_opts so = {.max_threads = (int)threads, .isa_name = isa_name};
+    so.cache_modes = !cache ? 0u : !strcmp(cache, "hot") ? (unsigned)TB_CACHE_HOT
+                                 : !strcmp(cache, "cold") ? (unsigned)TB_CACHE_COLD : (unsigned)TB_CACHE_BOTH;
     uint32_t cap;
     tb_isa_parse(isa_name, &cap);
     so.isa_allowed = tb_isa_detect() & cap;
@@ -227,15 +238,18 @@ int tb_cmd_run(int argc, char **argv)
         tb_caselist_free(&cases);
         return tb_die(TB_EXIT_FAIL, "--db %s: cannot create its directory", db);
     }
-    char err[512];
+    char err[1024], backup[1200];
     tb_store *st = NULL;
-    rc = tb_store_open(db, &st, err, sizeof err);
+    rc = tb_store_open_upgrade(db, &st, err, sizeof err, backup, sizeof backup);
     if (rc < 0) {
         tb_sampler_set_close(ss);
         tb_caselist_free(&cases);
         return tb_die(TB_EXIT_FAIL, "%s", err);
     }
 
+    if (backup[0])
+        fprintf(stderr, "tritbench: %s: upgraded from schema 1 to %d; the old file is kept as %s\n", db,
+                TB_SCHEMA_VERSION, backup);
     if (tb_bench_pool_init((int)threads) < 0) {
         tb_store_close(st);
         tb_sampler_set_close(ss);
@@ -252,8 +266,13 @@ int tb_cmd_run(int argc, char **argv)
     tb_machine m;
     tb_machine_probe(&m);
     tb_build_info b;
-    char hash[64], isav[2048];
-    tb_build_fill(&b, hash, sizeof hash, isav, sizeof isav);
+    char hash[80], isav[2048];
+    if (tb_build_fill(&b, hash, sizeof hash, isav, sizeof isav) < 0) {
+        tb_store_close(st);
+        tb_sampler_set_close(ss);
+        tb_caselist_free(&cases);
+        return tb_die(TB_EXIT_FAIL, "cannot hash /proc/self/exe: the build cannot be identified");
+    }
     int64_t mid, bid, run_id;
     char argvs[2048] = "tritbench", opts[1024], env[512], hs[256];
     for (int i = 0; i < argc; i++) {
@@ -273,6 +292,7 @@ int tb_cmd_run(int argc, char **argv)
     tb_json_kv_str(&j, "samplers", samplers);
     tb_json_kv_str(&j, "events", events);
     tb_json_kv_bool(&j, "pin", pin);
+    tb_json_kv_str(&j, "cache", cache);
     tb_json_obj_end(&j);
     tb_json_init(&j, env, sizeof env);
     tb_json_obj_begin(&j);
@@ -284,17 +304,56 @@ int tb_cmd_run(int argc, char **argv)
     host_state(hs, sizeof hs);
     if (tb_store_machine(st, &m, &mid) < 0 || tb_store_build(st, &b, &bid) < 0 ||
         tb_store_run_begin(st, mid, bid, suite_name, argvs, opts, env, hs, &run_id) < 0) {
-        tb_die(TB_EXIT_FAIL, "--db %s: cannot record the run: %s", db, tb_store_errmsg(st));
+        tb_die(TB_EXIT_FAIL, "cannot record the run: %s", tb_store_errmsg(st));
         tb_store_close(st);
         tb_sampler_set_close(ss);
         tb_caselist_free(&cases);
         return TB_EXIT_FAIL;
     }
+    int store_bad = 0;
     for (int i = 0, n = tb_sampler_set_status_count(ss); i < n; i++) {
         const char *name;
         tb_probe p;
         tb_sampler_set_status_at(ss, i, &name, &p);
-        tb_store_sampler_status(st, run_id, name, &p);
+        store_bad |= tb_store_sampler_status(st, run_id, name, &p) < 0;
+    }
+    /* facts of the whole run, stored once */
+    {
+        char why[256];
+        if (!m.governor[0])
+            store_bad |= tb_store_run_fact(st, run_id, "freq_unknown",
+                                           "no cpufreq interface: the CPU frequency can be neither read nor pinned") < 0;
+        else if (strcmp(m.governor, "performance") || strcmp(m.boost, "off")) {
+            snprintf(why, sizeof why, "governor '%s', boost '%s' (pinned would be 'performance' and 'off')",
+                     m.governor, m.boost[0] ? m.boost : "unknown");
+            store_bad |= tb_store_run_fact(st, run_id, "freq_unpinned", why) < 0;
+        }
+        if (m.hypervisor[0] && strcmp(m.hypervisor, "none")) {
+            snprintf(why, sizeof why, "virtual machine (%s): steal time and shared caches can perturb figures",
+                     m.hypervisor);
+            store_bad |= tb_store_run_fact(st, run_id, "hypervisor", why) < 0;
+        }
+        if (!pin)
+            store_bad |= tb_store_run_fact(st, run_id, "unpinned", "--no-pin: threads not pinned to CPUs") < 0;
+    }
+    const tb_workload *declared[16];
+    int ndeclared = 0;
+    for (int i = 0; i < cases.n && !store_bad; i++) {
+        int seen = 0;
+        for (int k = 0; k < ndeclared; k++)
+            seen |= declared[k] == cases.v[i].wl;
+        if (!seen && ndeclared < 16) {
+            declared[ndeclared++] = cases.v[i].wl;
+            store_bad |= tb_store_declare_workload(st, cases.v[i].wl) < 0;
+        }
+    }
+    if (store_bad) {
+        tb_die(TB_EXIT_FAIL, "%s", tb_store_errmsg(st));
+        tb_store_run_end(st, run_id, "failed", NULL);
+        tb_store_close(st);
+        tb_sampler_set_close(ss);
+        tb_caselist_free(&cases);
+        return TB_EXIT_FAIL;
     }
 
     /* Idle baseline, only when a source that can measure energy is live. */
@@ -306,7 +365,8 @@ int tb_cmd_run(int argc, char **argv)
         if (tb_sampler_set_idle_baseline(ss, idle_s, idle, (int)(sizeof idle / sizeof idle[0]), &nidle) < 0)
             nidle = 0;
         for (int i = 0; i < nidle; i++)
-            tb_store_idle_baseline(st, run_id, &idle[i]);
+            if (tb_store_idle_baseline(st, run_id, &idle[i]) < 0)
+                fprintf(stderr, "tritbench: %s\n", tb_store_errmsg(st));
     }
 
     struct sigaction sa = {0};
@@ -315,36 +375,76 @@ int tb_cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     tb_run_opts ro = {
-        .reps = (int)reps, .min_time_s = min_time, .warmup_s = warmup, .quiet = quiet,
-        .progress = isatty(2),
-        .freq_unpinned = strcmp(m.governor, "performance") != 0 || strcmp(m.boost, "off") != 0,
-        .idle = idle, .nidle = nidle,
+        .reps = (int)reps, .min_time_s = min_time, .warmup_s = warmup,
+        .idle = idle, .nidle = nidle, .stop = &g_interrupted,
     };
+    const int show_progress = isatty(2);
     int failures = 0, stored = 0;
-    uint64_t t0 = tb_now_ns();
-    for (int i = 0; i < cases.n && !g_interrupted; i++) {
-        progress(i, cases.n, cases.v[i].key, t0, ro.progress);
-        tb_case_result r;
-        tb_runner_case(&cases.v[i], &ro, ss, &r);
-        if (!strcmp(r.status, "wrong") || !strcmp(r.status, "error")) {
-            failures++;
-            if (ro.progress)
-                fputs("\r\033[K", stderr);
-            fprintf(stderr, "tritbench: %s: %s: %s\n", cases.v[i].key, r.status, r.status_reason);
-        }
-        if (tb_store_case(st, run_id, &r, NULL) < 0) {
-            tb_die(TB_EXIT_FAIL, "--db %s: cannot store case %s: %s", db, cases.v[i].key, tb_store_errmsg(st));
-            failures++;
-        } else {
-            stored++;
-        }
-        tb_case_result_free(&r);
+    tb_ceilings *ceil = malloc(sizeof *ceil);
+    const tb_case **group = malloc((size_t)cases.n * sizeof *group);
+    tb_case_result *res = malloc((size_t)cases.n * sizeof *res);
+    if (!ceil || !group || !res) {
+        free(ceil);
+        free(group);
+        free(res);
+        tb_store_run_end(st, run_id, "failed", NULL);
+        tb_store_close(st);
+        tb_sampler_set_close(ss);
+        tb_caselist_free(&cases);
+        return tb_die(TB_EXIT_FAIL, "out of memory for %d cases", cases.n);
     }
-    if (ro.progress)
+    tb_ceilings_init(ceil, tb_bench_llc_bytes());
+    uint64_t t0 = tb_now_ns();
+    for (int i = 0; i < cases.n && !g_interrupted;) {
+        /* a group: consecutive cases with the same non-empty group key */
+        int n = 1;
+        while (cases.v[i].group[0] && i + n < cases.n && !strcmp(cases.v[i + n].group, cases.v[i].group))
+            n++;
+        for (int k = 0; k < n; k++)
+            group[k] = &cases.v[i + k];
+        progress(i, cases.n, n > 1 ? cases.v[i].group : cases.v[i].key, t0, show_progress);
+        tb_runner_group(group, n, &ro, ss, res);
+        for (int k = 0; k < n; k++) {
+            tb_derive(&res[k], ceil);
+            tb_derive_ceiling(ceil, &res[k]);
+        }
+        /* the baseline first, so the others' ratios can name it */
+        int64_t base_id = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < n; k++) {
+                if ((pass == 0) != (group[k]->baseline != 0))
+                    continue;
+                tb_case_result *r = &res[k];
+                if (r->status == TB_STATUS_WRONG || r->status == TB_STATUS_ERROR) {
+                    failures++;
+                    if (show_progress)
+                        fputs("\r\033[K", stderr);
+                    fprintf(stderr, "tritbench: %s: %s: %s\n", group[k]->key, tb_status_name(r->status),
+                            r->status_reason);
+                }
+                int64_t cid = 0;
+                if (tb_store_case(st, run_id, r, pass == 0 ? 0 : base_id, &cid) < 0) {
+                    tb_die(TB_EXIT_FAIL, "cannot store case %s: %s", group[k]->key, tb_store_errmsg(st));
+                    failures++;
+                } else {
+                    stored++;
+                    if (pass == 0)
+                        base_id = cid;
+                }
+                tb_case_result_free(r);
+            }
+        i += n;
+    }
+    free(ceil);
+    free(group);
+    free(res);
+    if (show_progress)
         fputs("\r\033[K", stderr);
     host_state(hs, sizeof hs);
-    tb_store_run_end(st, run_id, g_interrupted ? "interrupted" : failures ? "failed" : "ok", hs);
-    tb_summary_roofline(st, run_id);
+    if (tb_store_run_end(st, run_id, g_interrupted ? "interrupted" : failures ? "failed" : "ok", hs) < 0) {
+        tb_die(TB_EXIT_FAIL, "cannot record the end of run %lld: %s", (long long)run_id, tb_store_errmsg(st));
+        failures++;
+    }
     if (!quiet)
         tb_summary_print(st, run_id, isatty(1));
     if (g_interrupted)

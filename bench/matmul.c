@@ -8,7 +8,13 @@
  * verify: the variant's output against its reference variant (k->ref)
  * prepared from the same float W: memcmp when max_nmse == 0, else NMSE.
  * run: k->run `iters` times on the process-wide pool (tb_bench_pool()).
- * Not thread-safe: one case at a time, as the runner drives it. */
+ * Cache modes: hot reuses the one prepared matrix; cold cycles through
+ * identical clones (k->clone) whose total is at least 4x the LLC (or what
+ * the case's memory budget allows, flagged cold_partial), so every
+ * iteration streams its weights from memory as decode does.
+ * Cases of one (shape, n, threads, cache mode) form a group measured in
+ * interleaved rounds with the fp16 variant as the baseline of the ratios.
+ * Not thread-safe: the runner drives one group at a time. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,15 +24,22 @@
 #include "matmul-shapes.h"
 #include "tb-bench.h"
 #include "tb-kernel.h"
+#include "tb-params.h"
+
+#include <stddef.h>
 
 #define MM_W_STD 0.02f
 /* Above this many multiply-adds the (scalar) reference is run on a subset
  * of the tokens only (first, second, middle, last two): ~1 s of scalar work. */
 #define MM_REF_FULL_MACS 1.2e9
 
+#define MM_COLD_LLC_FACTOR 4.0
+
 typedef struct mm_ctx {
     const tb_kernel *k;
-    tb_kmat *m;
+    tb_kmat *m;          /* the prepared matrix (copy 0) */
+    tb_kmat **copies;    /* cold: m and its clones, cycled per iteration */
+    int ncopies, cur;
     int64_t rows, cols, n;
     int threads;
     uint64_t wseed, xseed;
@@ -72,6 +85,9 @@ static void mm_teardown(void *vctx)
     mm_ctx *x = vctx;
     if (!x)
         return;
+    for (int i = 1; i < x->ncopies; i++)
+        x->k->free(x->copies[i]);
+    free(x->copies);
     if (x->m)
         x->k->free(x->m);
     free(x->x);
@@ -98,8 +114,81 @@ static int mm_prepare(const mm_ctx *x, const tb_kernel *k, tb_kmat **out, char *
     return rc;
 }
 
-static int mm_setup(const tb_case *c, void **out, char *why, size_t len)
+/* Cold mode: clone the prepared matrix until the copies cycle through at
+ * least 4x the LLC, within the case's memory budget.  Reports the copies,
+ * the distinct bytes they span and, when short of the target, why. */
+static int mm_cold_copies(mm_ctx *x, const tb_case *c, tb_setup_info *info)
 {
+    const double one = (double)x->k->bytes(x->m, NULL, NULL);
+    const double llc = tb_bench_llc_bytes(), target = MM_COLD_LLC_FACTOR * (llc > 0 ? llc : 64.0 * 1048576);
+    double budget = c->mem_budget > 0 ? c->mem_budget : target;
+    int want = (int)ceil(target / one), limit = (int)floor(budget / one);
+    if (want < 2)
+        want = 2;
+    if (limit < 2)
+        limit = 2;
+    int n = want < limit ? want : limit;
+    x->copies = calloc((size_t)n, sizeof *x->copies);
+    if (!x->copies)
+        return -ENOMEM;
+    x->copies[0] = x->m;
+    x->ncopies = 1;
+    int oom = 0;
+    while (x->ncopies < n) {
+        if (x->k->clone(x->m, &x->copies[x->ncopies]) < 0) {
+            oom = 1;
+            break;
+        }
+        x->ncopies++;
+    }
+    if (x->ncopies < 2) {
+        snprintf(info->why, sizeof info->why, "cold: cannot clone a %.1f MiB matrix even once", one / 1048576);
+        return -ENOMEM;
+    }
+    /* distinct bytes cycled: a copy counts only when its weight array
+     * overlaps no other copy's (checked from the addresses) */
+    double span = 0;
+    for (int i = 0; i < x->ncopies; i++) {
+        const void *bi = NULL;
+        size_t li = 0, all = x->k->bytes(x->copies[i], &bi, &li);
+        int overlap = 0;
+        for (int j = 0; j < x->ncopies && !overlap; j++) {
+            const void *bj = NULL;
+            size_t lj = 0;
+            x->k->bytes(x->copies[j], &bj, &lj);
+            overlap = j != i && (const char *)bi < (const char *)bj + lj && (const char *)bj < (const char *)bi + li;
+        }
+        if (!overlap)
+            span += (double)all;
+    }
+    int k = 0;
+    snprintf(info->facts[k].name, sizeof info->facts[k].name, "cold_copies");
+    info->facts[k].value = x->ncopies;
+    snprintf(info->facts[k].unit, sizeof info->facts[k].unit, "copies");
+    snprintf(info->facts[k].note, sizeof info->facts[k].note, "identical prepared matrices cycled, one per iteration");
+    k++;
+    snprintf(info->facts[k].name, sizeof info->facts[k].name, "cold_bytes");
+    info->facts[k].value = span;
+    snprintf(info->facts[k].unit, sizeof info->facts[k].unit, "B");
+    snprintf(info->facts[k].note, sizeof info->facts[k].note,
+             "distinct bytes the copies span (from their addresses); LLC %.0f MiB", llc / 1048576);
+    k++;
+    info->nfacts = k;
+    if (span < target) {
+        snprintf(info->flags, sizeof info->flags, "cold_partial");
+        snprintf(info->flags_reason, sizeof info->flags_reason,
+                 "%d copies span %.0f MiB < %.0fx the LLC (%.0f MiB): %s", x->ncopies, span / 1048576,
+                 MM_COLD_LLC_FACTOR, target / 1048576,
+                 oom ? "out of memory while cloning" : "the memory budget of the group allows no more");
+    }
+    return 0;
+}
+
+static int mm_setup(const tb_case *c, void **out, tb_setup_info *info)
+{
+    char *why = info->why;
+    const size_t len = sizeof info->why;
+    const tb_mm_params *p = TB_CASE_CPARAMS(c, tb_mm_params);
     int rc = -ENOMEM;
     mm_ctx *x = calloc(1, sizeof *x);
     if (!x) {
@@ -118,9 +207,9 @@ static int mm_setup(const tb_case *c, void **out, char *why, size_t len)
         rc = -ENOTSUP;
         goto fail;
     }
-    x->rows = c->m;
-    x->cols = c->k;
-    x->n = c->n;
+    x->rows = p->rows;
+    x->cols = p->cols;
+    x->n = p->n;
     x->threads = c->threads < 1 ? 1 : c->threads;
     if (x->rows < 1 || x->cols < 1 || x->n < 1) {
         snprintf(why, len, "bad shape %lldx%lld n=%lld", (long long)x->rows, (long long)x->cols,
@@ -141,6 +230,11 @@ static int mm_setup(const tb_case *c, void **out, char *why, size_t len)
     rc = mm_prepare(x, x->k, &x->m, why, len);
     if (rc < 0)
         goto fail;
+    if (c->cache == TB_CACHE_COLD && (rc = mm_cold_copies(x, c, info)) < 0) {
+        if (!why[0])
+            snprintf(why, len, "cold: out of memory for the copies");
+        goto fail;
+    }
     size_t xl = (size_t)(x->n * x->cols), yl = (size_t)(x->n * x->rows);
     size_t sb = x->k->scratch_bytes(x->m, x->n);
     x->x = mm_alloc(xl * sizeof(float));
@@ -164,6 +258,13 @@ fail:
 static void mm_run(void *vctx, uint64_t iters)
 {
     mm_ctx *x = vctx;
+    if (x->ncopies > 1) {
+        for (uint64_t i = 0; i < iters; i++) {
+            x->k->run(x->copies[x->cur], x->x, x->n, x->y, x->scratch, x->pool, x->threads);
+            x->cur = x->cur + 1 == x->ncopies ? 0 : x->cur + 1;
+        }
+        return;
+    }
     for (uint64_t i = 0; i < iters; i++)
         x->k->run(x->m, x->x, x->n, x->y, x->scratch, x->pool, x->threads);
 }
@@ -183,7 +284,7 @@ static int mm_verify(void *vctx, tb_verdict *v)
     v->verified = 0;
     v->max_abs_err = v->nmse = NAN;
     v->bound = k->max_nmse;
-    mm_run(x, 1);
+    x->k->run(x->m, x->x, x->n, x->y, x->scratch, x->pool, x->threads);
     v->checksum = tb_fnv1a(x->y, (size_t)x->n * rows * sizeof(float), TB_FNV_INIT);
     if (!ref) {
         snprintf(v->reason, sizeof v->reason, "reference variant '%s' of %s not registered",
@@ -276,23 +377,29 @@ done:
 static void mm_counts(void *vctx, tb_counts *out)
 {
     mm_ctx *x = vctx;
-    tb_kops o;
-    x->k->ops(x->rows, x->cols, x->n, &o);
-    memset(out, 0, sizeof *out);
-    out->ops[TB_OP_INT8_ADD] = o.int8_add;
-    out->ops[TB_OP_INT8_MUL] = o.int8_mul;
-    out->ops[TB_OP_FP16_ADD] = o.fp16_add;
-    out->ops[TB_OP_FP16_MUL] = o.fp16_mul;
-    out->ops[TB_OP_FP32_ADD] = o.fp32_add;
-    out->ops[TB_OP_FP32_MUL] = o.fp32_mul;
-    out->bytes_weights = o.bytes_weights;
-    out->bytes_acts = o.bytes_acts;
-    out->bytes_out = o.bytes_out;
+    x->k->ops(x->rows, x->cols, x->n, out);
 }
+
+#define MM_P(f, t, key) {#f, t, offsetof(tb_mm_params, f), sizeof(((tb_mm_params *)0)->f), key}
+static const tb_param_decl mm_params[] = {
+    MM_P(format, TB_PARAM_TEXT, NULL),
+    MM_P(shape, TB_PARAM_TEXT, "%s"),
+    MM_P(rows, TB_PARAM_INT, NULL),
+    MM_P(cols, TB_PARAM_INT, NULL),
+    MM_P(n, TB_PARAM_INT, "n%lld"),
+    MM_P(model, TB_PARAM_TEXT, NULL),
+    MM_P(proj, TB_PARAM_TEXT, NULL),
+    MM_P(also, TB_PARAM_TEXT, NULL),
+};
+_Static_assert(sizeof(tb_mm_params) <= TB_PARAM_BYTES, "matmul parameters fit the case record");
 
 static const tb_workload mm_workload = {
     .name = "matmul",
-    .version = "1",
+    .version = "2",
+    .key_name = "matmul",
+    .key_backend = 1,
+    .params = mm_params,
+    .nparams = (int)(sizeof mm_params / sizeof mm_params[0]),
     .setup = mm_setup,
     .verify = mm_verify,
     .run = mm_run,
@@ -302,20 +409,50 @@ static const tb_workload mm_workload = {
 
 /* ---- case lists ---- */
 
-static int mm_push(tb_caselist *out, const tb_kernel *k, int64_t rows, int64_t cols, int64_t n,
-                   int threads, const char *model, const char *params)
+static int mm_push(tb_caselist *out, const tb_kernel *k, const tb_mm_shape *sh, const char *also, int64_t n,
+                   int threads, tb_cache_mode cache, const tb_suite_opts *o)
 {
-    tb_case c = {.wl = &mm_workload, .m = rows, .n = n, .k = cols, .threads = threads,
-                 .batch = (int)n};
-    snprintf(c.key, sizeof c.key, "matmul/%s/%lldx%lld/n%lld/t%d", k->name, (long long)rows,
-             (long long)cols, (long long)n, threads);
+    tb_case c = {.wl = &mm_workload, .threads = threads, .cache = cache};
+    tb_mm_params *p = TB_CASE_PARAMS(&c, tb_mm_params);
+    snprintf(p->format, sizeof p->format, "%s", k->format);
+    snprintf(p->shape, sizeof p->shape, "%lldx%lld", (long long)sh->rows, (long long)sh->cols);
+    p->rows = sh->rows;
+    p->cols = sh->cols;
+    p->n = n;
+    snprintf(p->model, sizeof p->model, "%s", sh->model);
+    snprintf(p->proj, sizeof p->proj, "%s", sh->proj);
+    snprintf(p->also, sizeof p->also, "%s", also ? also : "");
     snprintf(c.backend, sizeof c.backend, "%s", k->name);
-    snprintf(c.format, sizeof c.format, "%s", k->format);
     snprintf(c.isa, sizeof c.isa, "%s", k->isa);
-    snprintf(c.model, sizeof c.model, "%s", model ? model : "");
-    snprintf(c.shape, sizeof c.shape, "%lldx%lld", (long long)rows, (long long)cols);
-    snprintf(c.params, sizeof c.params, "%s", params ? params : "{}");
-    return tb_caselist_push(out, &c);
+    snprintf(c.group, sizeof c.group, "matmul/%s/n%lld/t%d/%s", p->shape, (long long)n, threads,
+             tb_cache_mode_name(cache));
+    c.baseline = k == tb_kernel_best("fp16", o->isa_allowed);
+    int rc = tb_case_finish(&c);
+    return rc < 0 ? rc : tb_caselist_push(out, &c);
+}
+
+/* The cache modes a GEMV (n = 1) is measured in; GEMMs are compute-bound
+ * and always hot. */
+static unsigned mm_modes(const tb_suite_opts *o, int64_t n, unsigned dflt)
+{
+    if (n > 1)
+        return TB_CACHE_HOT;
+    return o->cache_modes ? o->cache_modes : dflt;
+}
+
+/* Split the memory budget of each cold group between its members. */
+static void mm_budgets(tb_caselist *out, int from)
+{
+    const double budget = tb_bench_mem_budget_bytes();
+    for (int i = from; i < out->n; i++) {
+        tb_case *c = &out->v[i];
+        if (c->wl != &mm_workload || c->cache != TB_CACHE_COLD)
+            continue;
+        int members = 0;
+        for (int j = from; j < out->n; j++)
+            members += !strcmp(out->v[j].group, c->group);
+        c->mem_budget = budget / (members > 0 ? members : 1);
+    }
 }
 
 /* Distinct formats in registry order; returns how many (at most max). */
@@ -333,37 +470,51 @@ static int mm_formats(const char **fmts, int max)
     return nf;
 }
 
+/* quick: the headline GEMVs of LLaMA-2 7B (gate/up 11008x4096, q/k/v/o
+ * 4096x4096) at 1 and N threads, cold by default, and one GEMM (n = 128,
+ * hot): the best variant of every format, each shape's formats grouped. */
 static int mm_quick(tb_caselist *out, const tb_suite_opts *o)
 {
+    static const tb_mm_shape gate = {"llama2-7b", "gate", 11008, 4096}, q = {"llama2-7b", "q", 4096, 4096};
     const char *fmts[32];
     const int nf = mm_formats(fmts, 32), tmax = o->max_threads < 1 ? 1 : o->max_threads;
-    for (int f = 0; f < nf; f++) {
-        const tb_kernel *k = tb_kernel_best(fmts[f], o->isa_allowed);
-        if (!k)
-            continue;
-        int rc = mm_push(out, k, 11008, 4096, 1, tmax, "llama2-7b:gate",
-                         "{\"proj\":\"gate\",\"also\":\"up\"}");
-        /* a scalar reference as "best" (--isa scalar, or no SIMD variant)
-         * would spend minutes on a GEMM: quick keeps its GEMVs only */
-        if (!rc && k->isa_mask != 0)
-            rc = mm_push(out, k, 4096, 4096, 128, tmax, "llama2-7b:q",
-                         "{\"proj\":\"q\",\"also\":\"k,v,o\"}");
-        if (!rc)
-            rc = mm_push(out, k, 4096, 4096, 1, 1, "llama2-7b:q",
-                         "{\"proj\":\"q\",\"also\":\"k,v,o\"}");
-        if (rc < 0)
-            return rc;
+    const struct { const tb_mm_shape *sh; const char *also; int64_t n; int threads; } plan[] = {
+        {&gate, "llama2-7b:up", 1, 1},    {&gate, "llama2-7b:up", 1, tmax},
+        {&q, "llama2-7b:k,v,o", 1, 1},    {&q, "llama2-7b:k,v,o", 1, tmax},
+        {&q, "llama2-7b:k,v,o", 128, tmax},
+    };
+    for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
+        if (p % 2 == 1 && plan[p].n == 1 && tmax == 1)
+            continue; /* N = 1: the 1-thread case already covers it */
+        unsigned modes = mm_modes(o, plan[p].n, TB_CACHE_COLD);
+        for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
+            if (!(modes & m))
+                continue;
+            for (int f = 0; f < nf; f++) {
+                const tb_kernel *k = tb_kernel_best(fmts[f], o->isa_allowed);
+                /* a scalar reference as "best" (--isa scalar, or no SIMD
+                 * variant) would spend minutes on a GEMM: GEMVs only */
+                if (!k || (plan[p].n > 1 && k->isa_mask == 0))
+                    continue;
+                int rc = mm_push(out, k, plan[p].sh, plan[p].also, plan[p].n, plan[p].threads, (tb_cache_mode)m, o);
+                if (rc < 0)
+                    return rc;
+            }
+        }
     }
     return 0;
 }
 
-/* TB_MATMUL_VARIANTS: "best" (best usable variant per format), "default"
- * (every usable variant; scalar references only at n = 1, where they take
- * seconds rather than minutes per iteration) or "all". */
+/* TRITBENCH_MATMUL_VARIANTS: "best" (best usable variant per format),
+ * "default" (every usable variant; scalar references only at n = 1, where
+ * they take seconds rather than minutes per iteration) or "all".  GEMVs are
+ * measured cold and hot by default. */
 static int mm_full(tb_caselist *out, const tb_suite_opts *o)
 {
     static const int64_t ns[] = {1, 8, 128, 512};
-    const char *mode = getenv("TB_MATMUL_VARIANTS");
+    const char *mode = getenv("TRITBENCH_MATMUL_VARIANTS");
+    if (!mode)
+        mode = getenv("TB_MATMUL_VARIANTS");
     const int best = mode && !strcmp(mode, "best"), every = mode && !strcmp(mode, "all");
     for (int s = 0; s < tb_mm_nshapes; s++) {
         const tb_mm_shape *sh = &tb_mm_shapes[s];
@@ -372,32 +523,31 @@ static int mm_full(tb_caselist *out, const tb_suite_opts *o)
             dup = tb_mm_shapes[p].rows == sh->rows && tb_mm_shapes[p].cols == sh->cols;
         if (dup)
             continue; /* keys are per shape: first model/projection names it */
-        char model[40], params[256], also[200] = "";
+        char also[200] = "";
         size_t al = 0;
         for (int p = s + 1; p < tb_mm_nshapes; p++) {
             const tb_mm_shape *q = &tb_mm_shapes[p];
             if (q->rows == sh->rows && q->cols == sh->cols && al < sizeof also - 1)
-                al += (size_t)snprintf(also + al, sizeof also - al, "%s%s:%s", al ? "," : "",
-                                       q->model, q->proj);
+                al += (size_t)snprintf(also + al, sizeof also - al, "%s%s:%s", al ? "," : "", q->model, q->proj);
         }
-        if (al >= sizeof also)
-            al = sizeof also - 1;
-        snprintf(model, sizeof model, "%s:%s", sh->model, sh->proj);
-        snprintf(params, sizeof params, "{\"proj\":\"%s\",\"also\":\"%s\"}", sh->proj, also);
-        for (int i = 0; i < tb_kernel_count(); i++) {
-            const tb_kernel *k = tb_kernel_at(i);
-            if (!tb_kernel_usable(k, o->isa_allowed))
-                continue;
-            if (best && k != tb_kernel_best(k->format, o->isa_allowed))
-                continue;
-            for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
-                if (!best && !every && k->isa_mask == 0 && ns[ni] > 1)
-                    continue;
-                for (int t = 0; t < o->nthreads; t++) {
-                    int rc = mm_push(out, k, sh->rows, sh->cols, ns[ni], o->threads[t], model,
-                                     params);
-                    if (rc < 0)
-                        return rc;
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+            unsigned modes = mm_modes(o, ns[ni], TB_CACHE_BOTH);
+            for (int t = 0; t < o->nthreads; t++) {
+                for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
+                    if (!(modes & m))
+                        continue;
+                    for (int i = 0; i < tb_kernel_count(); i++) {
+                        const tb_kernel *k = tb_kernel_at(i);
+                        if (!tb_kernel_usable(k, o->isa_allowed))
+                            continue;
+                        if (best && k != tb_kernel_best(k->format, o->isa_allowed))
+                            continue;
+                        if (!best && !every && k->isa_mask == 0 && ns[ni] > 1)
+                            continue;
+                        int rc = mm_push(out, k, sh, also, ns[ni], o->threads[t], (tb_cache_mode)m, o);
+                        if (rc < 0)
+                            return rc;
+                    }
                 }
             }
         }
@@ -407,9 +557,14 @@ static int mm_full(tb_caselist *out, const tb_suite_opts *o)
 
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
 {
+    int from = out->n, rc = -EINVAL;
     if (!strcmp(which, "quick"))
-        return mm_quick(out, o);
-    if (!strcmp(which, "full"))
-        return mm_full(out, o);
-    return -EINVAL;
+        rc = mm_quick(out, o);
+    else if (!strcmp(which, "full"))
+        rc = mm_full(out, o);
+    if (rc == 0)
+        mm_budgets(out, from);
+    return rc;
 }
+
+const tb_workload *tb_matmul_workload(void) { return &mm_workload; }

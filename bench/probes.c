@@ -1,13 +1,17 @@
 /* probes.c - machine-ceiling workloads: memory bandwidth (STREAM-style
- * read, copy, triad over arrays several times the LLC, 1..N threads) and
- * compute peak (fp32 FMA per ISA, int8 multiply-add per ISA).  Their results
- * are stored per machine and later serve as roofline ceilings. */
+ * read, copy, triad over arrays several times the LLC, and a read ladder
+ * of cache-resident sizes, 1..N threads) and compute peak (fp32 FMA per
+ * ISA, int8 multiply-add per ISA).  A ceiling is the best sustained
+ * repetition of many (min_reps); suites run the probes at their start and
+ * at their end (phase "end" in the key), and both are kept. */
 #include "tb-bench.h"
+#include "tb-params.h"
 #include "tb-machine.h"
 #include "tb-isa.h"
 #include "probes/tb-probe-kernels.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +99,12 @@ static void bw_teardown(void *v)
     free(x);
 }
 
-static int bw_setup(const tb_case *c, void **out, char *why, size_t len)
+#define PROBE_MIN_REPS 20 /* the ceiling is the best repetition: take enough to find it */
+
+static int bw_setup(const tb_case *c, void **out, tb_setup_info *info)
 {
+    char *why = info->why;
+    const size_t len = sizeof info->why;
     const bw_spec *sp = c->spec;
     bw_ctx *x = calloc(1, sizeof *x);
     if (!x)
@@ -179,18 +187,29 @@ static void bw_counts(void *v, tb_counts *out)
     bw_ctx *x = v;
     memset(out, 0, sizeof *out);
     double bytes = (double)x->n * sizeof(float);
-    out->bytes_acts = bytes * (x->spec->kind == BW_READ ? 1 : x->spec->kind == BW_COPY ? 1 : 2);
-    out->bytes_out = x->spec->kind == BW_READ ? 0 : bytes; /* write-allocate traffic not counted (STREAM) */
+    out->v[TB_CNT_BYTES_ACTS] = bytes * (x->spec->kind == BW_READ ? 1 : x->spec->kind == BW_COPY ? 1 : 2);
+    out->v[TB_CNT_BYTES_OUT] = x->spec->kind == BW_READ ? 0 : bytes; /* write-allocate traffic not counted (STREAM) */
     if (x->spec->kind == BW_READ)
-        out->ops[TB_OP_FP32_ADD] = (double)x->n;
+        out->v[TB_CNT_FP32_ADD] = (double)x->n;
     if (x->spec->kind == BW_TRIAD) {
-        out->ops[TB_OP_FP32_ADD] = (double)x->n;
-        out->ops[TB_OP_FP32_MUL] = (double)x->n;
+        out->v[TB_CNT_FP32_ADD] = (double)x->n;
+        out->v[TB_CNT_FP32_MUL] = (double)x->n;
     }
 }
 
+#define BW_P(f, t, key) {#f, t, offsetof(tb_bw_params, f), sizeof(((tb_bw_params *)0)->f), key}
+static const tb_param_decl bw_params[] = {
+    BW_P(kind, TB_PARAM_TEXT, "%s"),
+    BW_P(impl, TB_PARAM_TEXT, "%s"),
+    BW_P(mib, TB_PARAM_INT, "%lldMiB"),
+    BW_P(bytes_per_array, TB_PARAM_INT, NULL),
+    BW_P(arrays, TB_PARAM_INT, NULL),
+    BW_P(phase, TB_PARAM_TEXT, "%s"),
+};
+
 static const tb_workload bw_workload = {
-    .name = "bandwidth", .version = "1",
+    .name = "bandwidth", .version = "2", .key_name = "bw",
+    .params = bw_params, .nparams = (int)(sizeof bw_params / sizeof bw_params[0]), .min_reps = PROBE_MIN_REPS,
     .setup = bw_setup, .verify = bw_verify, .run = bw_run, .counts = bw_counts, .teardown = bw_teardown,
 };
 
@@ -232,7 +251,7 @@ static void peak_job(void *arg, int tid, int nt)
         x->fsink = x->im->fma(PEAK_LOOPS);
 }
 
-static int peak_setup(const tb_case *c, void **out, char *why, size_t len)
+static int peak_setup(const tb_case *c, void **out, tb_setup_info *info)
 {
     peak_ctx *x = calloc(1, sizeof *x);
     if (!x)
@@ -302,18 +321,29 @@ static void peak_counts(void *v, tb_counts *out)
     memset(out, 0, sizeof *out);
     double steps = (double)PEAK_LOOPS * TB_PEAK_CHAINS * x->c->threads * x->im->lanes;
     if (x->im->int8) {
-        out->ops[TB_OP_INT8_MUL] = steps;
-        out->ops[TB_OP_INT8_ADD] = steps;
+        out->v[TB_CNT_INT8_MUL] = steps;
+        out->v[TB_CNT_INT8_ADD] = steps;
     } else {
-        out->ops[TB_OP_FP32_MUL] = steps;
-        out->ops[TB_OP_FP32_ADD] = steps;
+        out->v[TB_CNT_FP32_MUL] = steps;
+        out->v[TB_CNT_FP32_ADD] = steps;
     }
 }
 
 static void peak_teardown(void *v) { free(v); }
 
+#define PK_P(f, t, key) {#f, t, offsetof(tb_peak_params, f), sizeof(((tb_peak_params *)0)->f), key}
+static const tb_param_decl peak_params[] = {
+    PK_P(probe, TB_PARAM_TEXT, "%s"),
+    PK_P(kind, TB_PARAM_TEXT, NULL),
+    PK_P(chains, TB_PARAM_INT, NULL),
+    PK_P(lanes, TB_PARAM_INT, NULL),
+    PK_P(loops, TB_PARAM_INT, NULL),
+    PK_P(phase, TB_PARAM_TEXT, "%s"),
+};
+
 static const tb_workload peak_workload = {
-    .name = "peak", .version = "1",
+    .name = "peak", .version = "2", .key_name = "peak",
+    .params = peak_params, .nparams = (int)(sizeof peak_params / sizeof peak_params[0]), .min_reps = PROBE_MIN_REPS,
     .setup = peak_setup, .verify = peak_verify, .run = peak_run, .counts = peak_counts, .teardown = peak_teardown,
 };
 
@@ -321,9 +351,11 @@ static const tb_workload peak_workload = {
 
 /* Cases point into this table, so it only grows: a second case list in
  * the same process never rewrites the specs of the first. */
-static bw_spec bw_specs[4 * 3 * 3 * 5]; /* lists x impls x kinds x sizes */
+static bw_spec bw_specs[8 * 3 * 3 * 6]; /* lists x impls x kinds x sizes */
 static int nspec;
 
+/* The DRAM-sized arrays: 4x the LLC (at least 64 MiB), at most 2 GiB or an
+ * eighth of the memory; TRITBENCH_BW_MIB overrides. */
 static size_t bw_floats(void)
 {
     const char *env = getenv("TRITBENCH_BW_MIB");
@@ -333,14 +365,14 @@ static size_t bw_floats(void)
     } else {
         tb_machine m;
         tb_machine_probe(&m);
-        int64_t llc = m.l3 > 0 ? m.l3 : (m.l2 > 0 ? m.l2 : 32 << 20);
-        bytes = (size_t)llc * 4;
+        double llc = tb_bench_llc_bytes();
+        bytes = (size_t)(llc > 0 ? llc * 4 : 128.0 * 1048576);
         if (bytes < (64u << 20))
             bytes = 64u << 20;
-        if (bytes > (1u << 30))
-            bytes = 1u << 30;
-        if (m.mem_bytes > 0 && bytes > (size_t)m.mem_bytes / 16)
-            bytes = (size_t)m.mem_bytes / 16;
+        if (bytes > (2u << 30))
+            bytes = 2u << 30;
+        if (m.mem_bytes > 0 && bytes > (size_t)m.mem_bytes / 8)
+            bytes = (size_t)m.mem_bytes / 8;
     }
     return (bytes / sizeof(float)) & ~(size_t)4095;
 }
@@ -361,46 +393,63 @@ static int thread_ladder(const tb_suite_opts *o, int full, int *t)
     return n;
 }
 
-/* Read-bandwidth size ladder (MiB): the roofline of a kernel uses the
- * read probe whose array is the smallest at least as large as the
- * kernel's bytes, so cache-resident weights meet a cache-level ceiling
- * and DRAM-sized ones the DRAM ceiling. */
-static const int bw_ladder_mib[] = {8, 32, 128, 512};
-#define BW_SIZES (int)(sizeof bw_ladder_mib / sizeof bw_ladder_mib[0] + 1)
-
-static int push_bw(tb_caselist *out, const bw_spec *sp, int threads)
+/* Cache-resident read sizes (MiB): LLC/8, LLC/4, LLC/2 of this machine,
+ * so a hot case meets a ceiling of its size class that stays in cache
+ * (tb_ceiling_bandwidth); the DRAM size comes last.  Returns how many. */
+static int bw_ladder(size_t *mib, int max)
 {
-    tb_case c = {.wl = &bw_workload, .spec = sp, .threads = threads, .m = -1, .n = -1, .k = -1, .batch = -1};
-    size_t mib = sp->floats * sizeof(float) >> 20;
-    snprintf(c.key, sizeof c.key, "bw/%s/%s/%zuMiB/t%d", bw_names[sp->kind], sp->impl->isa, mib, threads);
-    snprintf(c.backend, sizeof c.backend, "bw-%s-%s", bw_names[sp->kind], sp->impl->isa);
-    snprintf(c.isa, sizeof c.isa, "%s", sp->impl->isa);
-    snprintf(c.shape, sizeof c.shape, "%zuMiB", mib);
-    snprintf(c.params, sizeof c.params, "{\"kind\":\"%s\",\"bytes_per_array\":%zu,\"arrays\":%d}",
-             bw_names[sp->kind], sp->floats * sizeof(float), bw_arrays[sp->kind]);
-    return tb_caselist_push(out, &c);
+    double llc = tb_bench_llc_bytes();
+    if (llc <= 0)
+        llc = 32.0 * 1048576;
+    int n = 0;
+    for (int d = 8; d >= 2 && n < max; d /= 2) {
+        size_t m = (size_t)(llc / d) >> 20;
+        if (m >= 1 && (n == 0 || mib[n - 1] != m))
+            mib[n++] = m;
+    }
+    return n;
 }
 
-int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
+static int push_bw(tb_caselist *out, const bw_spec *sp, int threads, const char *phase)
+{
+    tb_case c = {.wl = &bw_workload, .spec = sp, .threads = threads};
+    tb_bw_params *p = TB_CASE_PARAMS(&c, tb_bw_params);
+    snprintf(p->kind, sizeof p->kind, "%s", bw_names[sp->kind]);
+    snprintf(p->impl, sizeof p->impl, "%s", sp->impl->isa);
+    p->mib = (int64_t)(sp->floats * sizeof(float) >> 20);
+    p->bytes_per_array = (int64_t)(sp->floats * sizeof(float));
+    p->arrays = bw_arrays[sp->kind];
+    snprintf(p->phase, sizeof p->phase, "%s", phase);
+    snprintf(c.backend, sizeof c.backend, "bw-%s-%s", bw_names[sp->kind], sp->impl->isa);
+    snprintf(c.isa, sizeof c.isa, "%s", sp->impl->isa);
+    int rc = tb_case_finish(&c);
+    return rc < 0 ? rc : tb_caselist_push(out, &c);
+}
+
+_Static_assert(sizeof(tb_bw_params) <= TB_PARAM_BYTES, "bandwidth parameters fit the case record");
+_Static_assert(sizeof(tb_peak_params) <= TB_PARAM_BYTES, "peak parameters fit the case record");
+
+int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which, const char *phase)
 {
     int full = !strcmp(which, "full");
     int ladder[16], nl = thread_ladder(o, full, ladder);
-    size_t big = bw_floats();
+    size_t big = bw_floats(), mib[4];
+    int nsz = bw_ladder(mib, 4);
     for (size_t i = 0; i < sizeof bw_impls / sizeof bw_impls[0]; i++) {
         const bw_impl *im = &bw_impls[i];
         if ((im->mask & ~o->isa_allowed) != 0)
             continue;
         for (int k = 0; k < 3; k++) {
-            for (int z = 0; z < BW_SIZES; z++) {
-                size_t n = z < BW_SIZES - 1 ? ((size_t)bw_ladder_mib[z] << 20) / sizeof(float) : big;
-                if (z < BW_SIZES - 1 && (k != BW_READ || n >= big))
+            for (int z = 0; z <= nsz; z++) {
+                size_t n = z < nsz ? (mib[z] << 20) / sizeof(float) : big;
+                if (z < nsz && (k != BW_READ || n >= big))
                     continue; /* the ladder is for reads below the big size */
                 if (nspec == (int)(sizeof bw_specs / sizeof bw_specs[0]))
                     return -ENOSPC;
                 bw_spec *sp = &bw_specs[nspec++];
                 *sp = (bw_spec){(bw_kind)k, im, n};
                 for (int t = 0; t < nl; t++) {
-                    int rc = push_bw(out, sp, ladder[t]);
+                    int rc = push_bw(out, sp, ladder[t], phase);
                     if (rc < 0)
                         return rc;
                 }
@@ -421,17 +470,25 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
         else
             have_fp = 1;
         for (int t = 0; t < nl; t++) {
-            tb_case c = {.wl = &peak_workload, .spec = im, .threads = ladder[t], .m = -1, .n = -1, .k = -1,
-                         .batch = -1};
-            snprintf(c.key, sizeof c.key, "peak/%s/t%d", im->name + 5, c.threads);
+            tb_case c = {.wl = &peak_workload, .spec = im, .threads = ladder[t]};
+            tb_peak_params *p = TB_CASE_PARAMS(&c, tb_peak_params);
+            snprintf(p->probe, sizeof p->probe, "%s", im->name + 5);
+            snprintf(p->kind, sizeof p->kind, "%s", im->int8 ? "int8" : "fp32");
+            p->chains = TB_PEAK_CHAINS;
+            p->lanes = im->lanes;
+            p->loops = PEAK_LOOPS;
+            snprintf(p->phase, sizeof p->phase, "%s", phase);
             snprintf(c.backend, sizeof c.backend, "%s", im->name);
             snprintf(c.isa, sizeof c.isa, "%s", im->isa);
-            snprintf(c.params, sizeof c.params, "{\"kind\":\"%s\",\"chains\":%d,\"lanes\":%d,\"loops\":%d}",
-                     im->int8 ? "int8" : "fp32", TB_PEAK_CHAINS, im->lanes, PEAK_LOOPS);
-            int rc = tb_caselist_push(out, &c);
+            int rc = tb_case_finish(&c);
+            if (rc == 0)
+                rc = tb_caselist_push(out, &c);
             if (rc < 0)
                 return rc;
         }
     }
     return 0;
 }
+
+const tb_workload *tb_bandwidth_workload(void) { return &bw_workload; }
+const tb_workload *tb_peak_workload(void) { return &peak_workload; }

@@ -4,8 +4,10 @@
 #define TB_BENCH_H
 
 #include <stdint.h>
-#include "tb-workload.h"
+#include "tb-ceilings.h"
 #include "tb-pool.h"
+#include "tb-runner.h"
+#include "tb-workload.h"
 
 typedef struct tb_suite_opts {
     int max_threads;      /* --threads N: cases run at 1..N (N = all cores by default) */
@@ -39,8 +41,25 @@ tb_pool *tb_bench_pool(void);
 int tb_bench_pool_init(int max_threads);
 void tb_bench_pool_free(void);
 
-/* Case generators of each workload (which = "quick" or "full"). */
-int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
+/* Machine facts case lists size themselves by (machine-limits.c). */
+double tb_bench_llc_bytes(void);        /* last-level cache, 0 unknown */
+double tb_bench_l2_bytes(void);         /* L2 per core, 0 unknown */
+double tb_bench_mem_budget_bytes(void); /* what one group's cold copies may take */
+
+/* Derived figures before a case is stored (derive.c): probe results feed
+ * the run's ceilings; every result gets its workload's metrics, matmul
+ * also its ceilings, roofline share and ceiling_suspect flag. */
+void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r);
+void tb_derive(tb_case_result *r, const tb_ceilings *cl);
+
+/* The workloads of bench/ (for declaring their parameter views). */
+const tb_workload *tb_matmul_workload(void);
+const tb_workload *tb_bandwidth_workload(void);
+const tb_workload *tb_peak_workload(void);
+
+/* Case generators of each workload (which = "quick" or "full"; probes
+ * also take phase "" for the start of a suite or "end" for its end). */
+int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which, const char *phase);
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
 
 #endif

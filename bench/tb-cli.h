@@ -29,12 +29,12 @@ const char *tb_fmt_ns(double ns, char *buf, int len);
 
 /* Build provenance (bench/build.c). */
 struct tb_build_info;
-void tb_build_fill(struct tb_build_info *b, char *hash_buf, int hash_len, char *isa_buf, int isa_len);
+/* hash_buf receives the executable's SHA-256 (65 bytes at least); 0, or
+ * -1 when /proc/self/exe cannot be read (the build cannot be identified). */
+int tb_build_fill(struct tb_build_info *b, char *hash_buf, int hash_len, char *variants_buf, int variants_len);
 
 /* Run summary table read back from the store (summary.c). */
 struct tb_store;
 int tb_summary_print(struct tb_store *s, int64_t run_id, int color);
-/* Store roofline metrics (ceilings, roofline_pct, bw_pct) for the run's matmul cases. */
-int tb_summary_roofline(struct tb_store *s, int64_t run_id);
 
 #endif

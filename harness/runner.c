@@ -1,10 +1,15 @@
-/* runner.c - measures one case (see tb-runner.h).
- * Protocol: setup -> verify (a failing case is stored as 'wrong' and never
- * timed) -> calibrate twice (x10 while far below, else scale to target;
- * keep the smaller count, frozen thereafter) -> warm-up -> repetitions,
- * each: samplers begin (energy outermost, then counters) -> rusage, steal,
- * CPU id -> clock -> run -> clock -> rusage, steal, CPU id -> samplers end.
- * Statistics over ns per iteration, stability flags, modelled energy. */
+/* runner.c - measures a group of cases (see tb-runner.h).
+ * Protocol per case: setup -> counts -> verify (a failing case is stored
+ * as 'wrong' and never timed; a check that could not run for lack of
+ * memory is 'does_not_fit', any other is 'error') -> calibrate twice (x10
+ * while far below, else scale to target; keep the smaller count, frozen
+ * thereafter) -> warm-up.  Then rounds: round k runs one repetition of
+ * every live case, forward on even rounds and backward on odd ones, so
+ * slow drifts of the host hit every case alike.  Each repetition: samplers
+ * begin (energy outermost, then counters) -> rusage, steal, CPU id ->
+ * clock -> run -> clock -> rusage, steal, CPU id -> samplers end.
+ * Afterwards: statistics over ns per iteration, stability flags, the
+ * paired ratio of each case over the group's baseline. */
 #define _GNU_SOURCE
 #include "tb-runner.h"
 
@@ -18,8 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TB_CASE_TIMEOUT_S 60.0
+#define TB_CASE_LIMIT_S 60.0
 #define TB_MAX_ITERS (1ull << 40)
+
+static const char *const status_names[TB_STATUS__COUNT] = {"ok", "wrong", "does_not_fit", "error", "skipped"};
+
+const char *tb_status_name(tb_status s) { return s < TB_STATUS__COUNT ? status_names[s] : "error"; }
 
 uint64_t tb_now_ns(void)
 {
@@ -70,15 +79,45 @@ static int64_t steal_ticks(void)
     return n == 8 ? v[7] : -1;
 }
 
-void tb_result_metric(tb_case_result *r, const char *name, double value, const char *unit, const char *note)
+int tb_result_metric(tb_case_result *r, const char *name, double value, const char *unit, const char *note)
 {
+    for (int i = 0; i < r->nmetrics; i++)
+        if (!strcmp(r->metrics[i].name, name)) {
+            r->metrics[i].value = value;
+            snprintf(r->metrics[i].unit, sizeof r->metrics[i].unit, "%s", unit);
+            snprintf(r->metrics[i].note, sizeof r->metrics[i].note, "%s", note ? note : "");
+            return 0;
+        }
     if (r->nmetrics >= TB_MAX_METRICS)
-        return;
+        return -ENOSPC;
     tb_metric *m = &r->metrics[r->nmetrics++];
     snprintf(m->name, sizeof m->name, "%s", name);
     m->value = value;
     snprintf(m->unit, sizeof m->unit, "%s", unit);
     snprintf(m->note, sizeof m->note, "%s", note ? note : "");
+    return 0;
+}
+
+double tb_result_metric_value(const tb_case_result *r, const char *name)
+{
+    for (int i = 0; i < r->nmetrics; i++)
+        if (!strcmp(r->metrics[i].name, name))
+            return r->metrics[i].value;
+    return NAN;
+}
+
+void tb_result_flag(tb_case_result *r, const char *flag, const char *reason)
+{
+    size_t o = strlen(r->flags);
+    snprintf(r->flags + o, sizeof r->flags - o, "%s%s", o ? "," : "", flag);
+    o = strlen(r->flags_reason);
+    snprintf(r->flags_reason + o, sizeof r->flags_reason - o, "%s%s: %s", o ? "; " : "", flag, reason);
+}
+
+static void set_status(tb_case_result *r, tb_status s, const char *fmt, const char *detail)
+{
+    r->status = s;
+    snprintf(r->status_reason, sizeof r->status_reason, fmt, detail);
 }
 
 static uint64_t time_iters(const tb_case *c, void *ctx, uint64_t iters)
@@ -138,104 +177,104 @@ static int push_readings(tb_case_result *r, const tb_run_opts *o, const tb_readi
     return 0;
 }
 
-static void derive_metrics(tb_case_result *r)
+/* setup, counts, verify; leaves r->ctx set and status OK when the case can
+ * be timed. */
+static void prepare_case(const tb_case *c, tb_case_result *r)
 {
-    double med = r->st.median; /* ns per iteration */
-    double bytes = r->counts.bytes_weights + r->counts.bytes_acts + r->counts.bytes_out;
-    double ops = 0;
-    for (int k = 0; k < TB_OP__COUNT; k++)
-        ops += r->counts.ops[k];
-    if (bytes > 0 && med > 0)
-        tb_result_metric(r, "gbps", bytes / med, "GB/s", "analytic bytes / median time");
-    if (ops > 0 && med > 0)
-        tb_result_metric(r, "gops", ops / med, "GOP/s", "analytic ops / median time");
-    if (r->counts.bytes_weights > 0 && med > 0)
-        tb_result_metric(r, "weight_gbps", r->counts.bytes_weights / med, "GB/s", "weight bytes / median time");
-}
-
-int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, tb_case_result *r)
-{
-    void *ctx = NULL;
     memset(r, 0, sizeof *r);
     r->c = c;
     r->v.verified = -1;
     r->v.max_abs_err = r->v.nmse = NAN;
+    r->best_ns = NAN;
     r->clock_res_ns = tb_clock_res_ns();
-    snprintf(r->status, sizeof r->status, "error");
+    r->status = TB_STATUS_ERROR;
     tb_utc_now(r->started_at, sizeof r->started_at);
 
-    char why[256] = "";
-    int rc = c->wl->setup(c, &ctx, why, sizeof why);
+    tb_setup_info info;
+    memset(&info, 0, sizeof info);
+    int rc = c->wl->setup(c, &r->ctx, &info);
+    for (int i = 0; i < info.nfacts; i++)
+        tb_result_metric(r, info.facts[i].name, info.facts[i].value, info.facts[i].unit, info.facts[i].note);
+    if (info.flags[0]) {
+        char fl[sizeof info.flags];
+        snprintf(fl, sizeof fl, "%s", info.flags);
+        char *save = NULL;
+        for (char *t = strtok_r(fl, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            tb_result_flag(r, t, info.flags_reason[0] ? info.flags_reason : "set by the workload's setup");
+    }
     if (rc < 0) {
-        snprintf(r->status, sizeof r->status, "%s", rc == -ENOMEM || rc == -E2BIG ? "does_not_fit" : "error");
-        snprintf(r->status_reason, sizeof r->status_reason, "setup: %s", why[0] ? why : strerror(-rc));
-        goto done;
+        r->ctx = NULL;
+        set_status(r, rc == -ENOMEM || rc == -E2BIG ? TB_STATUS_DOES_NOT_FIT : TB_STATUS_ERROR, "setup: %s",
+                   info.why[0] ? info.why : strerror(-rc));
+        return;
     }
-    c->wl->counts(ctx, &r->counts);
+    c->wl->counts(r->ctx, &r->counts);
     if (c->wl->verify) {
-        rc = c->wl->verify(ctx, &r->v);
-        if (rc < 0 || r->v.verified == 0) {
-            snprintf(r->status, sizeof r->status, "wrong");
-            snprintf(r->status_reason, sizeof r->status_reason, "verification failed: %s",
-                     r->v.reason[0] ? r->v.reason : strerror(rc < 0 ? -rc : EINVAL));
-            if (r->v.verified != 0)
-                r->v.verified = 0;
-            goto done;
+        rc = c->wl->verify(r->ctx, &r->v);
+        if (rc < 0) {
+            char d[200];
+            snprintf(d, sizeof d, "%s", r->v.reason[0] ? r->v.reason : strerror(-rc));
+            r->v.verified = -1;
+            set_status(r, rc == -ENOMEM ? TB_STATUS_DOES_NOT_FIT : TB_STATUS_ERROR,
+                       "verification could not run: %s", d);
+            return;
+        }
+        if (r->v.verified == 0) {
+            set_status(r, TB_STATUS_WRONG, "verification failed: %s",
+                       r->v.reason[0] ? r->v.reason : "output differs from the reference");
+            return;
         }
     }
-    double min_ns = o->min_time_s * 1e9;
-    uint64_t a = calibrate(c, ctx, min_ns), b = calibrate(c, ctx, min_ns);
-    r->iters = a < b ? a : b;
-    uint64_t w0 = tb_now_ns();
-    do
-        c->wl->run(ctx, r->iters);
-    while (tb_now_ns() - w0 < o->warmup_s * 1e9);
-    r->warmup_ns = tb_now_ns() - w0;
+    r->status = TB_STATUS_OK;
+}
 
-    r->reps = calloc((size_t)o->reps, sizeof *r->reps);
-    if (!r->reps) {
-        snprintf(r->status_reason, sizeof r->status_reason, "out of memory");
-        goto done;
-    }
-    uint64_t case_start = tb_now_ns();
+static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o, tb_sampler_set *ss, int round)
+{
+    tb_rep *p = &r->reps[r->nreps];
     tb_reading rd[TB_MAX_CHANNELS * 8];
-    for (int k = 0; k < o->reps; k++) {
-        tb_rep *p = &r->reps[k];
-        struct rusage u0, u1;
-        if (ss)
-            tb_sampler_set_begin(ss);
-        int64_t s0 = steal_ticks();
-        getrusage(RUSAGE_SELF, &u0);
-        p->cpu_start = sched_getcpu();
-        uint64_t c0 = cpu_ns(), t0 = tb_now_ns();
-        c->wl->run(ctx, r->iters);
-        uint64_t t1 = tb_now_ns(), c1 = cpu_ns();
-        p->cpu_end = sched_getcpu();
-        getrusage(RUSAGE_SELF, &u1);
-        int64_t s1 = steal_ticks();
-        if (ss) {
-            int n = 0;
-            tb_sampler_set_end(ss, rd, (int)(sizeof rd / sizeof rd[0]), &n);
-            if (push_readings(r, o, rd, n, k + 1) < 0) {
-                snprintf(r->status_reason, sizeof r->status_reason, "out of memory");
-                goto done;
-            }
+    struct rusage u0, u1;
+    int begin_rc = ss ? tb_sampler_set_begin(ss) : 0;
+    int64_t s0 = steal_ticks();
+    getrusage(RUSAGE_SELF, &u0);
+    p->cpu_start = sched_getcpu();
+    uint64_t c0 = cpu_ns(), t0 = tb_now_ns();
+    c->wl->run(r->ctx, r->iters);
+    uint64_t t1 = tb_now_ns(), c1 = cpu_ns();
+    p->cpu_end = sched_getcpu();
+    getrusage(RUSAGE_SELF, &u1);
+    int64_t s1 = steal_ticks();
+    if (ss) {
+        int n = 0, end_rc = begin_rc < 0 ? begin_rc : tb_sampler_set_end(ss, rd, (int)(sizeof rd / sizeof rd[0]), &n);
+        if ((begin_rc < 0 || end_rc < 0) && !strstr(r->flags, "samples_lost")) {
+            char why[160];
+            snprintf(why, sizeof why, "sampler set %s failed at repetition %d: %s", begin_rc < 0 ? "begin" : "end",
+                     r->nreps + 1, strerror(-(begin_rc < 0 ? begin_rc : end_rc)));
+            tb_result_flag(r, "samples_lost", why);
         }
-        p->iters = r->iters;
-        p->wall_ns = t1 - t0;
-        p->cpu_ns = c1 - c0;
-        p->nvcsw = u1.ru_nvcsw - u0.ru_nvcsw;
-        p->nivcsw = u1.ru_nivcsw - u0.ru_nivcsw;
-        p->minflt = u1.ru_minflt - u0.ru_minflt;
-        p->majflt = u1.ru_majflt - u0.ru_majflt;
-        p->steal_ticks = (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1;
-        r->nreps = k + 1;
-        if (k + 1 >= 3 && (tb_now_ns() - case_start) / 1e9 > TB_CASE_TIMEOUT_S)
-            break; /* case timeout: keep what we have (>= 3 reps) */
+        if (n > 0 && push_readings(r, o, rd, n, r->nreps + 1) < 0)
+            return -ENOMEM;
     }
+    p->iters = r->iters;
+    p->wall_ns = t1 - t0;
+    p->cpu_ns = c1 - c0;
+    p->nvcsw = u1.ru_nvcsw - u0.ru_nvcsw;
+    p->nivcsw = u1.ru_nivcsw - u0.ru_nivcsw;
+    p->minflt = u1.ru_minflt - u0.ru_minflt;
+    p->majflt = u1.ru_majflt - u0.ru_majflt;
+    p->steal_ticks = (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1;
+    p->round = round;
+    r->nreps++;
+    return 0;
+}
 
-    double per_iter[1024];
-    int n = r->nreps < 1024 ? r->nreps : 1024;
+static void finish_stats(tb_case_result *r)
+{
+    int n = r->nreps;
+    double *per_iter = malloc((size_t)(n > 0 ? n : 1) * sizeof *per_iter);
+    if (!per_iter) {
+        set_status(r, TB_STATUS_ERROR, "statistics: %s", "out of memory");
+        return;
+    }
     double min_rep = INFINITY, max_steal = 0;
     long hz = sysconf(_SC_CLK_TCK), online = sysconf(_SC_NPROCESSORS_ONLN);
     double tick_ns = 1e9 / (double)(hz > 0 ? hz : 100), ncpu = online > 0 ? (double)online : 1.0;
@@ -245,6 +284,8 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
         per_iter[k] = (double)p->wall_ns / (double)p->iters;
         if (p->wall_ns < min_rep)
             min_rep = (double)p->wall_ns;
+        if (isnan(r->best_ns) || per_iter[k] < r->best_ns)
+            r->best_ns = per_iter[k];
         if (p->steal_ticks > 0) {
             /* /proc/stat's "cpu" line sums every CPU: average over them */
             double frac = p->steal_ticks * tick_ns / ((double)p->wall_ns * ncpu);
@@ -254,30 +295,155 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
         if (p->cpu_start != p->cpu_end)
             migrations++;
     }
-    if (tb_stats_compute(per_iter, n, &r->st) == 0) {
-        r->have_stats = 1;
-        for (int k = 0; k < n; k++)
-            tb_stats_outlier_label(&r->st, per_iter[k], r->reps[k].outlier, sizeof r->reps[k].outlier);
-        double mad_raw = r->st.mad / 1.4826;
-        tb_stability_in si = {
-            .wall = &r->st,
-            .min_rep_ns = min_rep,
-            .clock_res_ns = r->clock_res_ns,
-            .max_steal_frac = max_steal,
-            .migrations = migrations,
-            .freq_unpinned = o->freq_unpinned,
-            .first_rep_modz = mad_raw > 0 ? 0.6745 * (per_iter[0] - r->st.median) / mad_raw : 0,
-        };
-        tb_stats_flags(&si, r->flags, sizeof r->flags, r->flags_reason, sizeof r->flags_reason);
-        derive_metrics(r);
+    int rc = tb_stats_compute(per_iter, n, &r->st);
+    if (rc < 0) {
+        char d[96];
+        snprintf(d, sizeof d, "%d repetition(s): %s", n, strerror(-rc));
+        set_status(r, TB_STATUS_ERROR, "statistics failed over %s", d);
+        free(per_iter);
+        return;
     }
-    r->nmodel = tb_energy_model(&r->counts, r->model, 4);
-    snprintf(r->status, sizeof r->status, "ok");
-done:
-    if (ctx)
-        c->wl->teardown(ctx);
-    tb_utc_now(r->ended_at, sizeof r->ended_at);
+    r->have_stats = 1;
+    for (int k = 0; k < n; k++)
+        tb_stats_outlier_label(&r->st, per_iter[k], r->reps[k].outlier, sizeof r->reps[k].outlier);
+    double mad_raw = r->st.mad / 1.4826;
+    tb_stability_in si = {
+        .wall = &r->st,
+        .min_rep_ns = min_rep,
+        .clock_res_ns = r->clock_res_ns,
+        .max_steal_frac = max_steal,
+        .migrations = migrations,
+        .first_rep_modz = mad_raw > 0 ? 0.6745 * (per_iter[0] - r->st.median) / mad_raw : 0,
+    };
+    char fl[128], why[512];
+    tb_stats_flags(&si, fl, sizeof fl, why, sizeof why);
+    if (fl[0]) {
+        size_t o = strlen(r->flags);
+        snprintf(r->flags + o, sizeof r->flags - o, "%s%s", o ? "," : "", fl);
+        o = strlen(r->flags_reason);
+        snprintf(r->flags_reason + o, sizeof r->flags_reason - o, "%s%s", o ? "; " : "", why);
+    }
+    free(per_iter);
+}
+
+/* Per round, baseline ns/iter over case ns/iter; median and CI over rounds. */
+static void paired_ratio(tb_case_result *base, tb_case_result *r)
+{
+    int n = 0;
+    double *q = malloc((size_t)(r->nreps > 0 ? r->nreps : 1) * sizeof *q);
+    if (!q)
+        return;
+    for (int i = 0; i < r->nreps; i++)
+        for (int j = 0; j < base->nreps; j++)
+            if (base->reps[j].round == r->reps[i].round) {
+                double tb = (double)base->reps[j].wall_ns / (double)base->reps[j].iters;
+                double tc = (double)r->reps[i].wall_ns / (double)r->reps[i].iters;
+                if (tc > 0)
+                    q[n++] = tb / tc;
+                break;
+            }
+    tb_stats s;
+    if (n >= 1 && tb_stats_compute(q, n, &s) == 0) {
+        r->ratio.valid = 1;
+        r->ratio.n = n;
+        r->ratio.median = s.median;
+        r->ratio.ci_lo = s.ci_lo;
+        r->ratio.ci_hi = s.ci_hi;
+        r->ratio.baseline = base->c;
+    }
+    free(q);
+}
+
+int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb_sampler_set *ss,
+                    tb_case_result *r)
+{
+    int reps = o->reps;
+    for (int i = 0; i < n; i++)
+        if (cases[i]->wl->min_reps > reps)
+            reps = cases[i]->wl->min_reps;
+    double min_ns = o->min_time_s * 1e9;
+    int live = 0;
+    for (int i = 0; i < n; i++) {
+        prepare_case(cases[i], &r[i]);
+        if (r[i].status != TB_STATUS_OK)
+            continue;
+        r[i].reps = calloc((size_t)reps, sizeof *r[i].reps);
+        if (!r[i].reps) {
+            set_status(&r[i], TB_STATUS_DOES_NOT_FIT, "%s", "out of memory for the repetition records");
+            continue;
+        }
+        uint64_t a = calibrate(cases[i], r[i].ctx, min_ns), b = calibrate(cases[i], r[i].ctx, min_ns);
+        r[i].iters = a < b ? a : b;
+        uint64_t w0 = tb_now_ns();
+        do
+            cases[i]->wl->run(r[i].ctx, r[i].iters);
+        while (tb_now_ns() - w0 < o->warmup_s * 1e9);
+        r[i].warmup_ns = tb_now_ns() - w0;
+        live++;
+    }
+
+    double limit_s = (o->case_limit_s > 0 ? o->case_limit_s : TB_CASE_LIMIT_S) * (live > 0 ? live : 1);
+    uint64_t start = tb_now_ns();
+    int rounds = 0, cut = 0, stopped = 0;
+    for (int k = 0; k < reps && live > 0; k++) {
+        for (int j = 0; j < n; j++) {
+            int i = (k % 2 == 0) ? j : n - 1 - j;
+            if (r[i].status != TB_STATUS_OK)
+                continue;
+            if (measure_rep(cases[i], &r[i], o, ss, k) < 0) {
+                set_status(&r[i], TB_STATUS_ERROR, "%s", "out of memory for sampler readings");
+                live--;
+            }
+        }
+        rounds = k + 1;
+        if (o->stop && *o->stop) {
+            stopped = 1;
+            break;
+        }
+        if (k + 1 >= 3 && k + 1 < reps && (tb_now_ns() - start) / 1e9 > limit_s) {
+            cut = 1;
+            break;
+        }
+    }
+
+    for (int i = 0; i < n; i++) {
+        if (r[i].status != TB_STATUS_OK)
+            continue;
+        if (cut) {
+            char why[160];
+            snprintf(why, sizeof why, "stopped after %d of %d repetitions at the %.0f s case limit", rounds, reps,
+                     limit_s / (live > 0 ? live : 1));
+            tb_result_flag(&r[i], "rep_limit", why);
+        }
+        if (stopped) {
+            char why[160];
+            snprintf(why, sizeof why, "interrupted after %d of %d repetitions", rounds, reps);
+            tb_result_flag(&r[i], "interrupted", why);
+        }
+        if (o->pin_error)
+            tb_result_flag(&r[i], "unpinned", o->pin_error);
+        finish_stats(&r[i]);
+    }
+    int b = -1;
+    for (int i = 0; i < n; i++)
+        if (cases[i]->baseline)
+            b = i;
+    for (int i = 0; i < n && b >= 0; i++)
+        if (i != b && r[i].status == TB_STATUS_OK && r[b].status == TB_STATUS_OK)
+            paired_ratio(&r[b], &r[i]);
+    for (int i = 0; i < n; i++) {
+        if (r[i].ctx)
+            cases[i]->wl->teardown(r[i].ctx);
+        r[i].ctx = NULL;
+        tb_utc_now(r[i].ended_at, sizeof r[i].ended_at);
+    }
     return 0;
+}
+
+int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, tb_case_result *r)
+{
+    const tb_case *one[1] = {c};
+    return tb_runner_group(one, 1, o, ss, r);
 }
 
 void tb_case_result_free(tb_case_result *r)

@@ -152,8 +152,6 @@ const char *tb_stats_flags(const tb_stability_in *in, char *buf, size_t len, cha
         snprintf(r, sizeof r, "%d repetition(s) changed CPU", in->migrations);
         add_flag(buf, len, "migrated", why, wlen, r);
     }
-    if (in->freq_unpinned)
-        add_flag(buf, len, "freq_unpinned", why, wlen, "governor not 'performance' or boost on (or unknown)");
     if (in->first_rep_modz > 3.5) {
         snprintf(r, sizeof r, "first repetition modified z %.1f > 3.5", in->first_rep_modz);
         add_flag(buf, len, "warmup_short", why, wlen, r);

@@ -107,13 +107,4 @@ int tb_sampler_set_end(tb_sampler_set *s, tb_reading *out, int max, int *n);
 /* Wrap-safe delta of a raw counter with modulus `wrap` (0 = 2^64). */
 uint64_t tb_counter_delta(uint64_t prev, uint64_t cur, uint64_t wrap, int *wrapped);
 
-/* The paper's arithmetic energy model (always live, kind = modelled). */
-typedef struct tb_model_energy {
-    const char *source;   /* "model-45nm", "model-7nm" */
-    double joules;        /* per iteration */
-} tb_model_energy;
-struct tb_counts;
-/* Apply the pJ/op table to per-iteration counts; returns rows written. */
-int tb_energy_model(const struct tb_counts *per_iter, tb_model_energy *out, int max);
-
 #endif

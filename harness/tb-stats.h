@@ -36,7 +36,6 @@ typedef struct tb_stability_in {
     double clock_res_ns;
     double max_steal_frac;     /* max over reps of steal / wall */
     int migrations;            /* reps whose CPU changed */
-    int freq_unpinned;         /* governor != performance or boost on */
     double first_rep_modz;     /* modified z of rep 1 */
 } tb_stability_in;
 const char *tb_stats_flags(const tb_stability_in *in, char *buf, size_t len, char *why, size_t wlen);

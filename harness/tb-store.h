@@ -1,6 +1,10 @@
-/* tb-store.h - the SQLite result store.  One transaction per case; every
- * open checks the schema version and refuses newer or foreign databases
- * without writing to them. */
+/* tb-store.h - the SQLite result store, the only writer of a tritbench
+ * database.  Every open checks the file (regular, SQLite, ours, not
+ * corrupt, schema version known) and refuses anything else without
+ * writing to it; a version-1 database is upgraded in one transaction after
+ * a backup copy.  Each case is one transaction.  Every failure leaves a
+ * one-line reason in tb_store_errmsg().  Readers (summary, reports) get
+ * read-only cursors: a statement that would write is refused. */
 #ifndef TB_STORE_H
 #define TB_STORE_H
 
@@ -9,37 +13,66 @@
 #include "tb-runner.h"
 #include "tb-sampler.h"
 
-#define TB_SCHEMA_VERSION 1
+#define TB_SCHEMA_VERSION 2
 #define TB_STORE_APP "tritbench"
 
 typedef struct tb_store tb_store;
-struct sqlite3;
 
-/* Open (creating when absent) the database at path.  On refusal returns
- * a negative errno and a one-line reason in err, having written nothing. */
+/* Open (creating when absent, upgrading a version-1 file) the database at
+ * path.  On refusal returns a negative errno and a one-line reason in err,
+ * having written nothing.  When an upgrade happened, *backup (if not NULL,
+ * size backup_len) receives the backup's path, else "". */
 int tb_store_open(const char *path, tb_store **out, char *err, int errlen);
-/* Open an existing database read-only (report/compare); same checks. */
+int tb_store_open_upgrade(const char *path, tb_store **out, char *err, int errlen, char *backup, int backup_len);
+/* Open an existing database read-only (report/compare); same checks; a
+ * version-1 file is refused with the command that would upgrade it. */
 int tb_store_open_readonly(const char *path, tb_store **out, char *err, int errlen);
 void tb_store_close(tb_store *s);
-struct sqlite3 *tb_store_db(tb_store *s);
+/* The last error, one line naming the database. */
 const char *tb_store_errmsg(tb_store *s);
 
 typedef struct tb_build_info {
     const char *git_commit, *git_describe, *compiler, *compiler_version, *cflags, *build_type,
-        *isa_variants, *deps, *tool_version, *binary_hash;
+        *kernel_variants, *deps, *tool_version;
+    const char *binary_sha256;  /* 64 hex digits of the running executable */
     int git_dirty;
 } tb_build_info;
 
+/* Find or add (safe against a concurrent writer adding the same row). */
 int tb_store_machine(tb_store *s, const tb_machine *m, int64_t *id);
 int tb_store_build(tb_store *s, const tb_build_info *b, int64_t *id);
 int tb_store_run_begin(tb_store *s, int64_t machine, int64_t build, const char *suite,
                        const char *argv, const char *options_json, const char *env_json,
                        const char *host_state, int64_t *run_id);
 int tb_store_run_end(tb_store *s, int64_t run_id, const char *status, const char *host_state);
+/* A fact of the whole run (e.g. "freq_unknown", reason). */
+int tb_store_run_fact(tb_store *s, int64_t run_id, const char *fact, const char *reason);
 int tb_store_sampler_status(tb_store *s, int64_t run_id, const char *sampler, const tb_probe *p);
 /* One idle-baseline reading (chan.kind POWER, value in W). */
 int tb_store_idle_baseline(tb_store *s, int64_t run_id, const tb_reading *r);
-/* Everything about one case, in one transaction. */
-int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t *case_id);
+/* (Re)create the view v_params_<workload> over case_params from the
+ * workload's parameter declaration. */
+int tb_store_declare_workload(tb_store *s, const tb_workload *wl);
+/* Everything about one case, in one transaction: the case row, its
+ * parameters, counts, samples, statistics, metrics, readings, modelled
+ * energy and (when baseline_case_id > 0) its paired ratio. */
+int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t baseline_case_id,
+                  int64_t *case_id);
+
+/* ---- reading ---- */
+typedef struct tb_cursor tb_cursor;
+/* Prepare a read-only statement; NULL (reason in errmsg) when it fails or
+ * would write. */
+tb_cursor *tb_store_select(tb_store *s, const char *sql);
+int tb_cursor_bind_int(tb_cursor *c, int i, int64_t v);
+int tb_cursor_bind_real(tb_cursor *c, int i, double v);
+int tb_cursor_bind_text(tb_cursor *c, int i, const char *v);
+/* 1 a row, 0 done, -EIO error (reason in the store's errmsg). */
+int tb_cursor_next(tb_cursor *c);
+int64_t tb_cursor_int(tb_cursor *c, int col);
+double tb_cursor_real(tb_cursor *c, int col);      /* NAN when NULL */
+const char *tb_cursor_text(tb_cursor *c, int col); /* "" when NULL */
+int tb_cursor_is_null(tb_cursor *c, int col);
+void tb_cursor_close(tb_cursor *c);
 
 #endif

@@ -1,7 +1,15 @@
 /* tb-workload.h - what the runner knows of a workload (the third seam).
  *
- * A case is one measurable configuration (workload + parameters).  The
- * runner drives each case: setup -> verify -> calibrate -> warm-up ->
+ * A case is one measurable configuration: the generic part every case has
+ * (backend, ISA, threads, cache mode, interleaving group) plus a parameter
+ * record the workload owns (matmul: format, rows, cols, n, ...; decoder:
+ * model, test, context, batch).  The workload declares the record's fields
+ * (tb_param_decl); from that declaration the harness derives the case key
+ * and stores the fields as rows of `case_params` (with a per-workload view
+ * v_params_<workload>), so a new workload adds parameters without touching
+ * the harness or the schema.
+ *
+ * The runner drives each case: setup -> verify -> calibrate -> warm-up ->
  * repetitions of run(ctx, iters) -> teardown.  A workload never sees the
  * store or the samplers. */
 #ifndef TB_WORKLOAD_H
@@ -9,23 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Operation kinds of the paper's energy table (arXiv 2310.11453 Table 2). */
-enum tb_op_kind {
-    TB_OP_INT8_ADD, TB_OP_INT8_MUL,
-    TB_OP_FP16_ADD, TB_OP_FP16_MUL,
-    TB_OP_FP32_ADD, TB_OP_FP32_MUL,
-    TB_OP__COUNT
-};
-extern const char *const tb_op_kind_names[TB_OP__COUNT]; /* "int8_add", ... */
-
-/* Analytic per-iteration counts: they feed the energy model and roofline. */
-typedef struct tb_counts {
-    double ops[TB_OP__COUNT];
-    double bytes_weights; /* weight bytes read (packed, with scales) */
-    double bytes_acts;    /* activation/input bytes read */
-    double bytes_out;     /* output bytes written */
-} tb_counts;
+#include "tb-counts.h"
 
 /* Result of comparing a case's output with its scalar reference. */
 typedef struct tb_verdict {
@@ -46,36 +38,80 @@ struct tb_workload;
  * them.  NONE: the case has no weights (probes). */
 typedef enum tb_cache_mode { TB_CACHE_NONE = 0, TB_CACHE_HOT = 1, TB_CACHE_COLD = 2 } tb_cache_mode;
 #define TB_CACHE_BOTH (TB_CACHE_HOT | TB_CACHE_COLD)
+const char *tb_cache_mode_name(tb_cache_mode m); /* "", "hot", "cold" */
+
+/* One field of a workload's parameter record. */
+typedef enum tb_param_type { TB_PARAM_INT, TB_PARAM_REAL, TB_PARAM_TEXT } tb_param_type;
+typedef struct tb_param_decl {
+    const char *name;   /* column of v_params_<workload>: [a-z0-9_]+ */
+    tb_param_type type; /* INT: int64_t, REAL: double, TEXT: char[size] */
+    size_t offset;      /* offsetof(record, field) */
+    size_t size;        /* sizeof the field */
+    const char *key;    /* printf format of its part of the case key (one
+                         * conversion: %lld, %g or %s), NULL = not in the key */
+} tb_param_decl;
+
+#define TB_PARAM_BYTES 512
 
 typedef struct tb_case {
     const struct tb_workload *wl;
-    char key[160];     /* unique, human-readable: "bw/read/64MiB/t2" */
-    char backend[40];  /* kernel variant or probe name */
-    char format[16];   /* weight format, "" when none */
-    char isa[24];      /* ISA the variant uses: "scalar", "avx512vnni" */
-    char model[40];    /* model config name, "" when none */
-    char shape[48];    /* "11008x4096" */
-    int64_t m, n, k;   /* rows (out features), activation columns, cols (in features) */
+    char key[192];      /* unique per run: derived by tb_case_finish() */
+    char backend[40];   /* kernel variant or probe name */
+    char isa[24];       /* ISA the variant uses: "scalar", "avx512vnni" */
     int threads;
-    int batch;
-    char params[256];  /* workload-specific JSON object */
-    const void *spec;  /* workload-private description (static lifetime) */
+    tb_cache_mode cache;
+    char group[160];    /* cases measured interleaved, round by round; "" = alone */
+    int baseline;       /* 1: the group's baseline (paired ratios are over it) */
+    double mem_budget;  /* bytes this case may use for cold copies (0 = none given) */
+    const void *spec;   /* workload-private description (static lifetime) */
+    _Alignas(16) unsigned char params[TB_PARAM_BYTES]; /* the workload's record */
 } tb_case;
+
+/* What setup reports besides success: facts of this case that the store
+ * keeps as flags and metrics (e.g. a cold case that could not defeat the
+ * caches says so with the bytes it managed). */
+#define TB_SETUP_FACTS 6
+typedef struct tb_setup_info {
+    char why[256];        /* on failure: the reason */
+    char flags[96];       /* comma list, e.g. "cold_partial" */
+    char flags_reason[256];
+    struct { char name[32]; double value; char unit[16]; char note[128]; } facts[TB_SETUP_FACTS];
+    int nfacts;
+} tb_setup_info;
 
 typedef struct tb_workload {
     const char *name;     /* "bandwidth", "peak", "matmul" */
     const char *version;  /* bumped when the measured work changes */
-    /* Allocate and initialise; 0 or -errno with a reason.  -ENOMEM and
+    const char *key_name; /* first part of the case key ("bw", "matmul") */
+    int key_backend;      /* 1: the backend is the key's second part */
+    const tb_param_decl *params;
+    int nparams;
+    int min_reps;         /* at least this many repetitions (ceilings: best of many) */
+    /* Allocate and initialise; 0 or -errno with info->why.  -ENOMEM and
      * -E2BIG are stored as status "does_not_fit". */
-    int (*setup)(const tb_case *c, void **ctx, char *why, size_t len);
-    /* (optional) compare with the scalar reference; NULL = not applicable. */
+    int (*setup)(const tb_case *c, void **ctx, tb_setup_info *info);
+    /* (optional) compare with the scalar reference; NULL = not applicable.
+     * A negative return means the check could not run (-ENOMEM: no memory
+     * for the reference), which is not a wrong result. */
     int (*verify)(void *ctx, tb_verdict *v);
     /* The timed region: `iters` iterations, no malloc, no I/O. */
     void (*run)(void *ctx, uint64_t iters);
-    /* Analytic counts of one iteration. */
+    /* Analytic counts of one iteration (tb-counts.h). */
     void (*counts)(void *ctx, tb_counts *out);
     void (*teardown)(void *ctx);
 } tb_workload;
+
+/* Parameter records: the workload's struct lives in c->params. */
+#define TB_CASE_PARAMS(c, type) ((type *)(void *)(c)->params)
+#define TB_CASE_CPARAMS(c, type) ((const type *)(const void *)(c)->params)
+
+/* Derive c->key from the workload's declaration: key_name[/backend]/
+ * <key params...>/t<threads>[/hot|/cold].  0, or -ENAMETOOLONG. */
+int tb_case_finish(tb_case *c);
+/* Format declared field `d` of c's record into buf (for keys, JSON). */
+void tb_param_format(const tb_case *c, const tb_param_decl *d, char *buf, size_t len);
+/* Find a declared field by name (NULL when absent). */
+const tb_param_decl *tb_param_find(const struct tb_workload *wl, const char *name);
 
 /* FNV-1a 64 over bytes (for output checksums). */
 uint64_t tb_fnv1a(const void *p, size_t n, uint64_t h);

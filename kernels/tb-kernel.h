@@ -28,19 +28,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tb-counts.h"
 #include "tb-isa.h"
 #include "tb-pool.h"
 
-/* Analytic per-call cost of a run(): operations by kind and bytes moved.
- * Kinds follow the paper's energy table (arXiv 2310.11453 Table 2). */
-typedef struct tb_kops {
-    double int8_add, int8_mul;   /* 8-bit integer arithmetic */
-    double fp16_add, fp16_mul;   /* 16-bit float arithmetic (also bf16) */
-    double fp32_add, fp32_mul;   /* 32-bit float arithmetic */
-    double bytes_weights;        /* packed weights + scales read */
-    double bytes_acts;           /* activations read (as stored, fp32) */
-    double bytes_out;            /* outputs written */
-} tb_kops;
 
 typedef enum tb_act_type {
     TB_ACT_F32 = 0, /* float activations used directly (fp16/bf16 formats) */
@@ -65,14 +56,21 @@ typedef struct tb_kernel {
     int (*prepare)(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
     /* Free what prepare allocated (NULL allowed). */
     void (*free)(tb_kmat *m);
+    /* An identical copy of a prepared matrix in fresh memory (cold-cache
+     * timing cycles through several).  Allocates; 0 or a negative errno. */
+    int (*clone)(const tb_kmat *m, tb_kmat **out);
+    /* Bytes of memory the prepared matrix occupies (weights and scales);
+     * when base is not NULL, *base and *base_len receive the address and
+     * length of its (largest) weight array. */
+    size_t (*bytes)(const tb_kmat *m, const void **base, size_t *base_len);
     /* Bytes of scratch run() needs for n columns (0 = none). */
     size_t (*scratch_bytes)(const tb_kmat *m, int64_t n);
     /* y = W x for n activation rows; timed: no malloc, no I/O.  scratch is
      * 64-byte aligned, scratch_bytes(m, n) long.  nthreads <= pool size. */
     void (*run)(const tb_kmat *m, const float *x, int64_t n, float *y,
                 void *scratch, tb_pool *pool, int nthreads);
-    /* Analytic costs of one run() with these dimensions. */
-    void (*ops)(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
+    /* Analytic counts (tb-counts.h) of one run() with these dimensions. */
+    void (*ops)(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
 } tb_kernel;
 
 /* Registry (kernels/registry.c). */

@@ -1,8 +1,11 @@
 -- results/schema.sql - the tritbench result store (SQLite, WAL, foreign keys).
--- Schema version = PRAGMA user_version (1).  The binary embeds this file;
--- a database with a newer version, or one without our meta row, is refused
--- untouched.  Rule: a figure the machine cannot give is NULL with a reason
--- (sampler_status.reason, cases.status_reason, energy.note), never 0.
+-- Schema version = PRAGMA user_version (2).  The binary embeds this file;
+-- a version-1 database is upgraded by results/migrate-1-to-2.sql (after a
+-- backup copy); a database with a newer version, or one without our meta
+-- row, is refused untouched.  Rule: a figure the machine cannot give is
+-- NULL with a reason (sampler_status.reason, cases.status_reason,
+-- energy.note, metrics.note), never 0.  Only the store (harness/store.c)
+-- writes; reports read.
 
 CREATE TABLE meta(
   key   TEXT PRIMARY KEY,
@@ -11,7 +14,7 @@ CREATE TABLE meta(
 
 CREATE TABLE machines(
   id INTEGER PRIMARY KEY,
-  fingerprint TEXT NOT NULL UNIQUE,   -- sha-like hash of performance-relevant fields
+  fingerprint TEXT NOT NULL UNIQUE,   -- hash of performance-relevant fields
   hostname TEXT, cpu_vendor TEXT, cpu_brand TEXT,
   family INTEGER, model INTEGER, stepping INTEGER, microcode TEXT,
   isa_flags TEXT, sockets INTEGER, cores INTEGER, threads INTEGER, smt_on INTEGER,
@@ -27,8 +30,10 @@ CREATE TABLE builds(
   id INTEGER PRIMARY KEY,
   git_commit TEXT NOT NULL, git_dirty INTEGER, git_describe TEXT,
   compiler TEXT, compiler_version TEXT, cflags TEXT, build_type TEXT,
-  isa_variants TEXT, deps TEXT, tool_version TEXT,
-  binary_sha256 TEXT NOT NULL UNIQUE
+  kernel_variants TEXT,                -- names of the kernel variants compiled in
+  deps TEXT, tool_version TEXT,
+  binary_sha256 TEXT UNIQUE,           -- SHA-256 of the executable (NULL: migrated v1 row)
+  binary_fnv1a64 TEXT                  -- v1's FNV-1a of the executable (migrated rows only)
 );
 
 CREATE TABLE runs(
@@ -37,12 +42,22 @@ CREATE TABLE runs(
   build_id INTEGER NOT NULL REFERENCES builds(id),
   suite TEXT NOT NULL,
   argv TEXT NOT NULL,
-  options_json TEXT NOT NULL,          -- reps, min_time, warmup, threads, isa, filter
-  env_json TEXT,                       -- OMP_*, TB_ISA, affinity
-  host_state_start TEXT, host_state_end TEXT, -- loadavg, governor at start/end
+  options_json TEXT NOT NULL,          -- reps, min_time, warmup, threads, isa, filter, cache
+  env_json TEXT,                       -- behaviour-changing environment variables that were set
+  host_state_start TEXT, host_state_end TEXT, -- loadavg at start/end
   started_at TEXT NOT NULL,
   ended_at TEXT,                       -- NULL: interrupted
-  status TEXT NOT NULL DEFAULT 'running' -- running|ok|failed|interrupted
+  status TEXT NOT NULL DEFAULT 'running'
+    CHECK(status IN ('running','ok','failed','interrupted'))
+);
+
+-- Facts of the whole run, stored once (not on every case): no cpufreq,
+-- governor unknown, hypervisor, pinning.
+CREATE TABLE run_facts(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  fact TEXT NOT NULL,                  -- freq_unknown, freq_unpinned, hypervisor, ...
+  reason TEXT NOT NULL,
+  PRIMARY KEY(run_id, fact)
 );
 
 CREATE TABLE sampler_status(
@@ -61,22 +76,39 @@ CREATE TABLE cases(
   run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   case_key TEXT NOT NULL,              -- history key (with the machine fingerprint)
   workload TEXT NOT NULL, workload_version TEXT NOT NULL,
-  backend TEXT, format TEXT, isa TEXT, model TEXT, shape TEXT,
-  m INTEGER, n INTEGER, k INTEGER, threads INTEGER, batch INTEGER,
-  params_json TEXT,
-  status TEXT NOT NULL,                -- ok|wrong|does_not_fit|error|skipped
+  backend TEXT, isa TEXT, threads INTEGER,
+  cache_mode TEXT CHECK(cache_mode IN ('hot','cold')), -- NULL: the case has no weights
+  group_key TEXT,                      -- cases measured interleaved, round by round
+  is_baseline INTEGER,                 -- 1: the group's baseline for paired ratios
+  status TEXT NOT NULL CHECK(status IN ('ok','wrong','does_not_fit','error','skipped')),
   status_reason TEXT,
   verified INTEGER,                    -- 1 pass, 0 fail, NULL not applicable
-  verify_method TEXT, max_abs_err REAL, nmse REAL, nmse_bound REAL, ref_checksum TEXT,
+  verify_method TEXT, max_abs_err REAL, nmse REAL, nmse_bound REAL,
+  output_checksum TEXT,                -- FNV-1a 64 of this variant's output
   iters_per_rep INTEGER, warmup_ns INTEGER, clock_res_ns INTEGER,
-  ops_int8_add REAL, ops_int8_mul REAL, ops_fp16_add REAL, ops_fp16_mul REAL,
-  ops_fp32_add REAL, ops_fp32_mul REAL,          -- analytic, per iteration
-  bytes_weights REAL, bytes_acts REAL, bytes_out REAL, -- analytic, per iteration
-  flags TEXT, flags_reason TEXT,       -- unstable, too_short, vm_steal, migrated, freq_unpinned
+  flags TEXT, flags_reason TEXT,       -- unstable, too_short, vm_steal, migrated, ceiling_suspect, ...
   started_at TEXT, ended_at TEXT
 );
 CREATE INDEX cases_run ON cases(run_id);
 CREATE INDEX cases_key ON cases(case_key);
+
+-- The workload's parameter record, one row per declared field; each
+-- workload gets a view v_params_<workload> with one column per field.
+CREATE TABLE case_params(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value,                               -- INTEGER, REAL or TEXT as declared
+  PRIMARY KEY(case_id, name)
+);
+
+-- Analytic per-iteration counts (harness/tb-counts.h vocabulary).
+CREATE TABLE counts(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  quantity TEXT NOT NULL,              -- int8_add, fp32_mul, bytes_weights, ...
+  value REAL NOT NULL,
+  unit TEXT NOT NULL,                  -- op | B
+  PRIMARY KEY(case_id, quantity)
+);
 
 CREATE TABLE samples(
   case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
@@ -87,6 +119,7 @@ CREATE TABLE samples(
   nvcsw INTEGER, nivcsw INTEGER, minflt INTEGER, majflt INTEGER,
   cpu_start INTEGER, cpu_end INTEGER,  -- sched_getcpu() at start and end
   steal_ticks INTEGER,                 -- /proc/stat steal delta (USER_HZ), NULL if unreadable
+  round INTEGER,                       -- interleaving round (1-based)
   outlier TEXT,                        -- '', mild, severe, +modz
   PRIMARY KEY(case_id, rep)
 );
@@ -101,11 +134,24 @@ CREATE TABLE stats(
   PRIMARY KEY(case_id, metric)
 );
 
--- Derived figures stored per case: GB/s, GOP/s, peak and bandwidth probe results.
+-- Derived figures, computed before the case's transaction: GB/s, GOP/s,
+-- roofline share and the ceilings it was computed against (with notes).
 CREATE TABLE metrics(
   case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
   name TEXT NOT NULL, value REAL, unit TEXT NOT NULL, note TEXT,
   PRIMARY KEY(case_id, name)
+);
+
+-- Paired ratios from interleaved rounds: per round, the baseline's
+-- ns/iter over this case's ns/iter (a speedup when > 1).
+CREATE TABLE ratios(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  baseline_case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,                -- speedup (baseline time / case time)
+  median REAL NOT NULL, ci_lo REAL, ci_hi REAL, ci_level REAL,
+  n INTEGER NOT NULL,                  -- paired rounds
+  method TEXT NOT NULL,
+  PRIMARY KEY(case_id, metric)
 );
 
 CREATE TABLE counters(
@@ -145,10 +191,12 @@ CREATE TABLE idle_baseline(
 
 CREATE VIEW v_case_summary AS
 SELECT c.id AS case_id, r.id AS run_id, m.fingerprint, b.git_commit, r.suite, c.case_key,
-       c.workload, c.backend, c.format, c.isa, c.shape, c.n, c.threads, c.status,
+       c.workload, c.backend, c.isa, c.threads, c.cache_mode, c.status,
        s.median AS median_ns, s.ci_lo AS ci_lo_ns, s.ci_hi AS ci_hi_ns, s.cv, c.flags,
        (SELECT value FROM metrics x WHERE x.case_id = c.id AND x.name = 'gbps') AS gbps,
-       (SELECT value FROM metrics x WHERE x.case_id = c.id AND x.name = 'gops') AS gops
+       (SELECT value FROM metrics x WHERE x.case_id = c.id AND x.name = 'gops') AS gops,
+       (SELECT value FROM metrics x WHERE x.case_id = c.id AND x.name = 'roofline_pct') AS roofline_pct,
+       (SELECT median FROM ratios q WHERE q.case_id = c.id AND q.metric = 'speedup') AS speedup
 FROM cases c JOIN runs r ON r.id = c.run_id
 JOIN machines m ON m.id = r.machine_id JOIN builds b ON b.id = r.build_id
 LEFT JOIN stats s ON s.case_id = c.id AND s.metric = 'ns_per_iter';

@@ -37,6 +37,7 @@ typedef struct tb_f16mat {
     int64_t npanels;    /* ceil(rows / 16) */
     int64_t kstep;      /* steps along K per panel: cols (fp16), pairs (bf16) */
     uint16_t *w;
+    size_t wbytes;      /* bytes allocated at w (64-byte multiple) */
 } tb_f16mat;
 
 static_assert(TB_F16_PANEL * sizeof(uint16_t) == 32, "an fp16 panel column is one ymm");
@@ -119,12 +120,14 @@ static inline uint16_t tb_bf16_from_f32(float f)
 int tb_fp16_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 int tb_bf16_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 void tb_f16mat_free(tb_kmat *m);
+int tb_f16mat_clone(const tb_kmat *m, tb_kmat **out);
+size_t tb_f16mat_bytes(const tb_kmat *m, const void **base, size_t *base_len);
 size_t tb_fp16_scratch_none(const tb_kmat *m, int64_t n);
 /* Scratch of the SIMD GEMM paths: packed activation tiles (see each file). */
 size_t tb_fp16_scratch_tiles(const tb_kmat *m, int64_t n);
 size_t tb_bf16_scratch_tiles(const tb_kmat *m, int64_t n);
-void tb_fp16_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
-void tb_bf16_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
+void tb_fp16_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
+void tb_bf16_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
 
 /* Activation tile width of the SIMD GEMM paths; scratch is sized for it. */
 #define TB_F16_NJ_MAX 12

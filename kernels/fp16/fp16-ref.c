@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- prepare / free ---- */
 
@@ -29,6 +30,7 @@ static int f16mat_alloc(int64_t rows, int64_t cols, int64_t kstep, int64_t halve
     size_t bytes = (size_t)m->npanels * (size_t)kstep * (size_t)halves_per_step * 2;
     bytes = (bytes + 63) & ~(size_t)63;
     m->w = aligned_alloc(64, bytes);
+    m->wbytes = bytes;
     if (!m->w) {
         free(m);
         return -ENOMEM;
@@ -86,6 +88,32 @@ void tb_f16mat_free(tb_kmat *km)
     free(m);
 }
 
+int tb_f16mat_clone(const tb_kmat *km, tb_kmat **out)
+{
+    const tb_f16mat *m = tb_f16mat_of(km);
+    tb_f16mat *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    *c = *m;
+    c->w = aligned_alloc(64, m->wbytes);
+    if (!c->w) {
+        free(c);
+        return -ENOMEM;
+    }
+    memcpy(c->w, m->w, m->wbytes);
+    *out = (tb_kmat *)c;
+    return 0;
+}
+
+size_t tb_f16mat_bytes(const tb_kmat *km, const void **base, size_t *base_len)
+{
+    if (base) {
+        *base = tb_f16mat_of(km)->w;
+        *base_len = tb_f16mat_of(km)->wbytes;
+    }
+    return tb_f16mat_of(km)->wbytes;
+}
+
 size_t tb_fp16_scratch_none(const tb_kmat *m, int64_t n) { return 0; }
 
 size_t tb_fp16_scratch_tiles(const tb_kmat *km, int64_t n)
@@ -106,29 +134,29 @@ size_t tb_bf16_scratch_tiles(const tb_kmat *km, int64_t n)
 
 /* ---- analytic costs ---- */
 
-void tb_fp16_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+void tb_fp16_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out)
 {
     double macs = (double)rows * (double)cols * (double)n;
     int64_t rpad = (rows + TB_F16_PANEL - 1) / TB_F16_PANEL * TB_F16_PANEL;
-    *out = (tb_kops){0};
-    out->fp32_mul = macs; /* halves are widened; products and sums are fp32 */
-    out->fp32_add = macs;
-    out->bytes_weights = (double)rpad * (double)cols * 2;
-    out->bytes_acts = (double)n * (double)cols * 4;
-    out->bytes_out = (double)n * (double)rows * 4;
+    *out = (tb_counts){{0}};
+    out->v[TB_CNT_FP32_MUL] = macs; /* halves are widened; products and sums are fp32 */
+    out->v[TB_CNT_FP32_ADD] = macs;
+    out->v[TB_CNT_BYTES_WEIGHTS] = (double)rpad * (double)cols * 2;
+    out->v[TB_CNT_BYTES_ACTS] = (double)n * (double)cols * 4;
+    out->v[TB_CNT_BYTES_OUT] = (double)n * (double)rows * 4;
 }
 
-void tb_bf16_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+void tb_bf16_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out)
 {
     double macs = (double)rows * (double)cols * (double)n;
     int64_t rpad = (rows + TB_F16_PANEL - 1) / TB_F16_PANEL * TB_F16_PANEL;
     int64_t cpad = (cols + 1) / 2 * 2;
-    *out = (tb_kops){0};
-    out->fp16_mul = macs; /* bf16 x bf16 products (16-bit float class) */
-    out->fp32_add = macs; /* accumulated in fp32 */
-    out->bytes_weights = (double)rpad * (double)cpad * 2;
-    out->bytes_acts = (double)n * (double)cols * 4;
-    out->bytes_out = (double)n * (double)rows * 4;
+    *out = (tb_counts){{0}};
+    out->v[TB_CNT_FP16_MUL] = macs; /* bf16 x bf16 products (16-bit float class) */
+    out->v[TB_CNT_FP32_ADD] = macs; /* accumulated in fp32 */
+    out->v[TB_CNT_BYTES_WEIGHTS] = (double)rpad * (double)cpad * 2;
+    out->v[TB_CNT_BYTES_ACTS] = (double)n * (double)cols * 4;
+    out->v[TB_CNT_BYTES_OUT] = (double)n * (double)rows * 4;
 }
 
 /* ---- scalar references (split over panels on the pool) ---- */
@@ -200,6 +228,8 @@ const tb_kernel tb_k_fp16_ref = {
     .act = TB_ACT_F32,
     .prepare = tb_fp16_prepare,
     .free = tb_f16mat_free,
+    .clone = tb_f16mat_clone,
+    .bytes = tb_f16mat_bytes,
     .scratch_bytes = tb_fp16_scratch_none,
     .run = fp16_ref_run,
     .ops = tb_fp16_ops,
@@ -216,6 +246,8 @@ const tb_kernel tb_k_bf16_ref = {
     .act = TB_ACT_F32,
     .prepare = tb_bf16_prepare,
     .free = tb_f16mat_free,
+    .clone = tb_f16mat_clone,
+    .bytes = tb_f16mat_bytes,
     .scratch_bytes = tb_fp16_scratch_none,
     .run = bf16_ref_run,
     .ops = tb_bf16_ops,

@@ -77,7 +77,9 @@ float tb_i8_quant_weights(const float *w, int64_t cols, int8_t *wq);
 
 int tb_i8_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 void tb_i8_free(tb_kmat *m);
-void tb_i8_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
+int tb_i8_clone(const tb_kmat *m, tb_kmat **out);
+size_t tb_i8_bytes(const tb_kmat *m, const void **base, size_t *base_len);
+void tb_i8_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
 
 extern const tb_kernel tb_k_int8_ref, tb_k_int8_avx2, tb_k_int8_avx512vnni;
 

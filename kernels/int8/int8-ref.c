@@ -95,25 +95,59 @@ void tb_i8_free(tb_kmat *km)
     free(m);
 }
 
+static size_t i8_wbytes(const tb_i8mat *m) { return (size_t)m->npanels * (size_t)m->kq * 64; }
+static size_t i8_vbytes(const tb_i8mat *m) { return ((size_t)m->npanels * TB_I8_PANEL * 4 + 63) & ~(size_t)63; }
+
+int tb_i8_clone(const tb_kmat *km, tb_kmat **out)
+{
+    const tb_i8mat *m = tb_i8mat_of(km);
+    tb_i8mat *c = calloc(1, sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    c->rows = m->rows, c->cols = m->cols, c->npanels = m->npanels, c->kq = m->kq;
+    c->w = aligned_alloc(64, i8_wbytes(m));
+    c->scale = aligned_alloc(64, i8_vbytes(m));
+    c->corr = aligned_alloc(64, i8_vbytes(m));
+    if (!c->w || !c->scale || !c->corr) {
+        tb_i8_free((tb_kmat *)c);
+        return -ENOMEM;
+    }
+    memcpy(c->w, m->w, i8_wbytes(m));
+    memcpy(c->scale, m->scale, i8_vbytes(m));
+    memcpy(c->corr, m->corr, i8_vbytes(m));
+    *out = (tb_kmat *)c;
+    return 0;
+}
+
+size_t tb_i8_bytes(const tb_kmat *km, const void **base, size_t *base_len)
+{
+    const tb_i8mat *m = tb_i8mat_of(km);
+    if (base) {
+        *base = m->w;
+        *base_len = i8_wbytes(m);
+    }
+    return i8_wbytes(m) + 2 * i8_vbytes(m);
+}
+
 size_t tb_i8_scratch_bytes(const tb_kmat *km, int64_t n)
 {
     const tb_i8mat *m = tb_i8mat_of(km);
     return tb_i8_scratch_sx_bytes(n) + 2 * tb_i8_scratch_area_bytes(m, n);
 }
 
-void tb_i8_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+void tb_i8_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out)
 {
     double macs = (double)rows * (double)cols * (double)n;
     int64_t rpad = (rows + TB_I8_PANEL - 1) / TB_I8_PANEL * TB_I8_PANEL;
     int64_t cpad = (cols + TB_I8_KG - 1) / TB_I8_KG * TB_I8_KG;
-    *out = (tb_kops){0};
-    out->int8_mul = macs;
-    out->int8_add = macs; /* accumulation (int32 in hardware; the paper's int8 add class) */
+    *out = (tb_counts){{0}};
+    out->v[TB_CNT_INT8_MUL] = macs;
+    out->v[TB_CNT_INT8_ADD] = macs; /* accumulation (int32 in hardware; the paper's int8 add class) */
     /* quantizing x: one multiply per element; epilogue: two per output */
-    out->fp32_mul = (double)n * (double)cols + 2.0 * (double)n * (double)rows;
-    out->bytes_weights = (double)rpad * (double)cpad + (double)rpad * 8; /* + scale, corr */
-    out->bytes_acts = (double)n * (double)cols * 4;
-    out->bytes_out = (double)n * (double)rows * 4;
+    out->v[TB_CNT_FP32_MUL] = (double)n * (double)cols + 2.0 * (double)n * (double)rows;
+    out->v[TB_CNT_BYTES_WEIGHTS] = (double)rpad * (double)cpad + (double)rpad * 8; /* + scale, corr */
+    out->v[TB_CNT_BYTES_ACTS] = (double)n * (double)cols * 4;
+    out->v[TB_CNT_BYTES_OUT] = (double)n * (double)rows * 4;
 }
 
 /* ---- scalar reference ---- */
@@ -185,6 +219,8 @@ const tb_kernel tb_k_int8_ref = {
     .act = TB_ACT_I8,
     .prepare = tb_i8_prepare,
     .free = tb_i8_free,
+    .clone = tb_i8_clone,
+    .bytes = tb_i8_bytes,
     .scratch_bytes = tb_i8_scratch_bytes,
     .run = ref_run,
     .ops = tb_i8_ops,

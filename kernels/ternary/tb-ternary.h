@@ -130,12 +130,14 @@ void tb_tl_build_tables_ref(const int8_t *xq, int64_t nwords, int16_t *tabs);
 /* Quantize w and pack it in format fmt.  0 or -errno. */
 int tb_tern_prepare(int fmt, const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 void tb_tern_free(tb_kmat *m);
+int tb_tern_clone(const tb_kmat *m, tb_kmat **out);
+size_t tb_tern_bytes(const tb_kmat *m, const void **base, size_t *base_len);
 /* Scratch of the tq2/tq1 drivers: n quantized rows + sums + factors. */
 size_t tb_tern_scratch_bytes(const tb_kmat *m, int64_t n);
 size_t tb_tl_scratch_bytes(const tb_kmat *m, int64_t n);
-void tb_tq2_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
-void tb_tq1_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
-void tb_tl_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out);
+void tb_tq2_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
+void tb_tq1_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
+void tb_tl_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
 int tb_tq2_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 int tb_tq1_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);
 int tb_tl_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out);

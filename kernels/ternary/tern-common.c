@@ -132,6 +132,31 @@ void tb_tern_free(tb_kmat *m)
     free(m);
 }
 
+int tb_tern_clone(const tb_kmat *m, tb_kmat **out)
+{
+    tb_kmat *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    *c = *m;
+    c->data = tern_alloc(m->data_bytes);
+    if (!c->data) {
+        free(c);
+        return -ENOMEM;
+    }
+    memcpy(c->data, m->data, m->data_bytes);
+    *out = c;
+    return 0;
+}
+
+size_t tb_tern_bytes(const tb_kmat *m, const void **base, size_t *base_len)
+{
+    if (base) {
+        *base = m->data;
+        *base_len = (m->data_bytes + 63) / 64 * 64;
+    }
+    return (m->data_bytes + 63) / 64 * 64;
+}
+
 int tb_tq2_prepare(const float *w, int64_t rows, int64_t cols, tb_kmat **out)
 {
     return tb_tern_prepare(TB_TERN_TQ2, w, rows, cols, out);
@@ -172,24 +197,24 @@ const uint32_t *tb_tern_tiles(const tb_kmat *m, const int8_t *xq, int64_t n)
  * The paper counts a ternary matmul as int8 additions only: rows*cols*n.
  * fp32: one multiply per activation (quantization), one multiply per output
  * (epilogue) and one division per token (s_x, counted as a multiply). */
-static void tern_ops(int64_t rows, int64_t cols, int64_t n, double wbytes, tb_kops *o)
+static void tern_ops(int64_t rows, int64_t cols, int64_t n, double wbytes, tb_counts *o)
 {
     memset(o, 0, sizeof *o);
-    o->int8_add = (double)rows * (double)cols * (double)n;
-    o->fp32_mul = (double)n * (double)cols + (double)n * (double)rows + (double)n;
-    o->bytes_weights = wbytes + 4.0; /* + the fp32 scale */
-    o->bytes_acts = 4.0 * (double)n * (double)cols;
-    o->bytes_out = 4.0 * (double)n * (double)rows;
+    o->v[TB_CNT_INT8_ADD] = (double)rows * (double)cols * (double)n;
+    o->v[TB_CNT_FP32_MUL] = (double)n * (double)cols + (double)n * (double)rows + (double)n;
+    o->v[TB_CNT_BYTES_WEIGHTS] = wbytes + 4.0; /* + the fp32 scale */
+    o->v[TB_CNT_BYTES_ACTS] = 4.0 * (double)n * (double)cols;
+    o->v[TB_CNT_BYTES_OUT] = 4.0 * (double)n * (double)rows;
 }
-void tb_tq2_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+void tb_tq2_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out)
 {
     tern_ops(rows, cols, n, (double)rows * (double)tb_tq2_row_bytes(cols), out);
 }
-void tb_tq1_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+void tb_tq1_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out)
 {
     tern_ops(rows, cols, n, (double)rows * (double)tb_tq1_row_bytes(cols), out);
 }
-void tb_tl_ops(int64_t rows, int64_t cols, int64_t n, tb_kops *out)
+void tb_tl_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out)
 {
     tern_ops(rows, cols, n, (double)tb_tl_packed_bytes(rows, cols), out);
 }

@@ -101,6 +101,6 @@ const tb_kernel tb_k_tl_avx512vnni = {
     .name = "tl_avx512vnni", .format = "tl", .isa = "avx512vnni",
     .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI | TB_ISA_AVX512VBMI,
     .ref = "tl_ref", .max_nmse = 0.0, .bits_per_weight = 16.0 / 9.0, .act = TB_ACT_I8,
-    .prepare = tb_tl_prepare, .free = tb_tern_free, .scratch_bytes = tl_scratch_avx512vnni,
+    .prepare = tb_tl_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tl_scratch_avx512vnni,
     .run = tl_run_avx512vnni, .ops = tb_tl_ops,
 };

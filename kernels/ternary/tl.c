@@ -187,7 +187,7 @@ static void tl_run_ref(const tb_kmat *m, const float *x, int64_t n, float *y, vo
 const tb_kernel tb_k_tl_ref = {
     .name = "tl_ref", .format = "tl", .isa = "scalar", .isa_mask = 0,
     .ref = "tl_ref", .max_nmse = 0.0, .bits_per_weight = 16.0 / 9.0, .act = TB_ACT_I8,
-    .prepare = tb_tl_prepare, .free = tb_tern_free, .scratch_bytes = tb_tl_scratch_bytes,
+    .prepare = tb_tl_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tl_scratch_bytes,
     .run = tl_run_ref, .ops = tb_tl_ops,
 };
 

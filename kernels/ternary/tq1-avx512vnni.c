@@ -141,6 +141,6 @@ const tb_kernel tb_k_tq1_avx512vnni = {
     .name = "tq1_avx512vnni", .format = "tq1", .isa = "avx512vnni",
     .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
     .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
-    .prepare = tb_tq1_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes_tiled,
+    .prepare = tb_tq1_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes_tiled,
     .run = tq1_run_avx512vnni, .ops = tb_tq1_ops,
 };

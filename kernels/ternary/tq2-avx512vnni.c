@@ -131,6 +131,6 @@ const tb_kernel tb_k_tq2_avx512vnni = {
     .name = "tq2_avx512vnni", .format = "tq2", .isa = "avx512vnni",
     .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
-    .prepare = tb_tq2_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes_tiled,
+    .prepare = tb_tq2_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes_tiled,
     .run = tq2_run_avx512vnni, .ops = tb_tq2_ops,
 };

@@ -84,7 +84,7 @@ static void tq2_run_ref(const tb_kmat *m, const float *x, int64_t n, float *y, v
 const tb_kernel tb_k_tq2_ref = {
     .name = "tq2_ref", .format = "tq2", .isa = "scalar", .isa_mask = 0,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
-    .prepare = tb_tq2_prepare, .free = tb_tern_free, .scratch_bytes = tb_tern_scratch_bytes,
+    .prepare = tb_tq2_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes,
     .run = tq2_run_ref, .ops = tb_tq2_ops,
 };
 

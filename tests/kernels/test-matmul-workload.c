@@ -12,21 +12,24 @@
 
 #include "tb-bench.h"
 #include "tb-kernel.h"
+#include "tb-params.h"
 #include "tb-test.h"
 
 static void check_case(const tb_case *proto, int64_t m, int64_t n, int64_t k, int threads)
 {
     tb_case c = *proto;
-    c.m = m;
-    c.n = n;
-    c.k = k;
+    tb_mm_params *p = TB_CASE_PARAMS(&c, tb_mm_params);
+    p->rows = m;
+    p->n = n;
+    p->cols = k;
     c.threads = threads;
-    char why[256] = "";
+    c.cache = TB_CACHE_HOT;
+    tb_setup_info info = {0};
     void *ctx = NULL;
-    int rc = c.wl->setup(&c, &ctx, why, sizeof why);
+    int rc = c.wl->setup(&c, &ctx, &info);
     if (rc) {
         fprintf(stderr, "%s %lldx%lld n=%lld: setup failed: %d %s\n", c.backend, (long long)m,
-                (long long)k, (long long)n, rc, why);
+                (long long)k, (long long)n, rc, info.why);
         CHECK(rc == 0);
         return;
     }
@@ -40,19 +43,40 @@ static void check_case(const tb_case *proto, int64_t m, int64_t n, int64_t k, in
     c.wl->run(ctx, 2);
     tb_counts ct;
     c.wl->counts(ctx, &ct);
-    CHECK(ct.bytes_weights > 0 && ct.bytes_acts == 4.0 * (double)(n * k) &&
-          ct.bytes_out == 4.0 * (double)(n * m));
-    double ops = 0;
-    for (int i = 0; i < TB_OP__COUNT; i++)
-        ops += ct.ops[i];
-    CHECK(ops >= (double)(m * n * k)); /* ternary: additions only */
+    CHECK(ct.v[TB_CNT_BYTES_WEIGHTS] > 0 && ct.v[TB_CNT_BYTES_ACTS] == 4.0 * (double)(n * k) &&
+          ct.v[TB_CNT_BYTES_OUT] == 4.0 * (double)(n * m));
+    CHECK(tb_counts_ops(&ct) >= (double)(m * n * k)); /* ternary: additions only */
     c.wl->teardown(ctx);
 
     /* a second setup sees the same seeded data: same output bytes */
     tb_verdict v2 = {0};
-    CHECK(c.wl->setup(&c, &ctx, why, sizeof why) == 0);
+    CHECK(c.wl->setup(&c, &ctx, &info) == 0);
     CHECK(c.wl->verify(ctx, &v2) == 0);
     CHECK(v2.checksum == v.checksum);
+    c.wl->teardown(ctx);
+
+    /* cold: clones cycled per iteration give the same output; a small
+     * memory budget is reported as cold_partial with the bytes managed */
+    c.cache = TB_CACHE_COLD;
+    c.mem_budget = 4.0 * 1048576;
+    tb_setup_info ci = {0};
+    tb_verdict v3 = {0};
+    CHECK(c.wl->setup(&c, &ctx, &ci) == 0);
+    CHECK(c.wl->verify(ctx, &v3) == 0 && v3.checksum == v.checksum);
+    c.wl->run(ctx, 5);
+    double copies = NAN, bytes = NAN;
+    for (int i = 0; i < ci.nfacts; i++) {
+        if (!strcmp(ci.facts[i].name, "cold_copies"))
+            copies = ci.facts[i].value;
+        if (!strcmp(ci.facts[i].name, "cold_bytes"))
+            bytes = ci.facts[i].value;
+    }
+    if (!(copies >= 2 && bytes >= copies * ct.v[TB_CNT_BYTES_WEIGHTS] * 0.5))
+        fprintf(stderr, "%s: %g copies span %g bytes, weights %g\n", c.backend, copies, bytes, ct.v[TB_CNT_BYTES_WEIGHTS]);
+    CHECK(copies >= 2 && bytes >= copies * ct.v[TB_CNT_BYTES_WEIGHTS] * 0.5);
+    CHECK(bytes <= 4.0 * 1048576 + 2 * ct.v[TB_CNT_BYTES_WEIGHTS] + 4096 * copies);
+    if (tb_bench_llc_bytes() > 0)
+        CHECK(strstr(ci.flags, "cold_partial") != NULL && strstr(ci.flags_reason, "LLC"));
     c.wl->teardown(ctx);
 }
 
@@ -73,7 +97,7 @@ int main(void)
             continue;
         int found = 0;
         for (int j = 0; j < quick.n; j++)
-            found |= !strcmp(quick.v[j].format, k->format);
+            found |= !strcmp(TB_CASE_CPARAMS(&quick.v[j], tb_mm_params)->format, k->format);
         if (!found)
             fprintf(stderr, "format %s missing from the quick matmul cases\n", k->format);
         CHECK(found);
@@ -85,8 +109,14 @@ int main(void)
             const tb_case *c = &lists[l]->v[i];
             const tb_kernel *k = tb_kernel_find(c->backend);
             CHECK(k && tb_kernel_usable(k, o.isa_allowed));
-            CHECK(c->m > 0 && c->n > 0 && c->k > 0 && c->threads >= 1);
-            CHECK(!strncmp(c->key, "matmul/", 7) && c->shape[0] && c->params[0] == '{');
+            const tb_mm_params *p = TB_CASE_CPARAMS(c, tb_mm_params);
+            CHECK(p->rows > 0 && p->n > 0 && p->cols > 0 && c->threads >= 1);
+            CHECK(!strncmp(c->key, "matmul/", 7) && p->shape[0] && c->group[0]);
+            CHECK(c->cache == TB_CACHE_HOT || c->cache == TB_CACHE_COLD);
+            CHECK(p->n == 1 || c->cache == TB_CACHE_HOT); /* GEMMs are hot */
+            CHECK(strstr(c->key, c->cache == TB_CACHE_HOT ? "/hot" : "/cold") != NULL);
+            if (c->cache == TB_CACHE_COLD)
+                CHECK(c->mem_budget > 0);
             for (int j = 0; j < i; j++)
                 if (!strcmp(c->key, lists[l]->v[j].key)) {
                     fprintf(stderr, "duplicate key %s\n", c->key);
@@ -94,6 +124,33 @@ int main(void)
                 }
         }
     CHECK(full.n > quick.n);
+    /* each group has exactly one fp16 baseline, and groups are contiguous */
+    for (int i = 0; i < quick.n; i++) {
+        int base = 0;
+        for (int j = 0; j < quick.n; j++)
+            if (!strcmp(quick.v[j].group, quick.v[i].group))
+                base += quick.v[j].baseline;
+        CHECK(base == 1);
+        if (i > 0 && strcmp(quick.v[i].group, quick.v[i - 1].group))
+            for (int j = 0; j < i - 1; j++)
+                CHECK(strcmp(quick.v[j].group, quick.v[i].group) != 0);
+    }
+    /* --cache: quick GEMVs cold by default, hot on request, both */
+    {
+        tb_caselist hot = {0}, both = {0};
+        tb_suite_opts oh = o, ob = o;
+        oh.cache_modes = TB_CACHE_HOT;
+        ob.cache_modes = TB_CACHE_BOTH;
+        CHECK(tb_matmul_add_cases(&hot, &oh, "quick") == 0 && tb_matmul_add_cases(&both, &ob, "quick") == 0);
+        int cold_default = 0, cold_hot = 0;
+        for (int i = 0; i < quick.n; i++)
+            cold_default += quick.v[i].cache == TB_CACHE_COLD;
+        for (int i = 0; i < hot.n; i++)
+            cold_hot += hot.v[i].cache == TB_CACHE_COLD;
+        CHECK(cold_default > 0 && cold_hot == 0 && both.n == quick.n + cold_default);
+        tb_caselist_free(&hot);
+        tb_caselist_free(&both);
+    }
 
     /* each quick variant (one per format), shrunk: GEMV and GEMM, 1 and 2 threads */
     for (int i = 0; i < quick.n; i++) {
@@ -111,14 +168,14 @@ int main(void)
     /* refusals carry a reason */
     if (quick.n > 0) {
         tb_case c = quick.v[0];
-        char why[256] = "";
+        tb_setup_info info = {0};
         void *ctx = NULL;
         snprintf(c.backend, sizeof c.backend, "no_such_kernel");
-        CHECK(c.wl->setup(&c, &ctx, why, sizeof why) < 0 && why[0]);
+        CHECK(c.wl->setup(&c, &ctx, &info) < 0 && info.why[0]);
         c = quick.v[0];
         c.threads = 64;
-        why[0] = 0;
-        CHECK(c.wl->setup(&c, &ctx, why, sizeof why) < 0 && why[0]);
+        info.why[0] = 0;
+        CHECK(c.wl->setup(&c, &ctx, &info) < 0 && info.why[0]);
     }
     tb_caselist_free(&quick);
     tb_caselist_free(&full);

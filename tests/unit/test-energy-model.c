@@ -2,9 +2,12 @@
  * 2310.11453 Table 2): rows model-45nm and model-7nm, every pJ/op value
  * checked against results/reference/energy_model_add_mul_pj.csv, and a
  * ternary-vs-fp16 GEMV worked example. */
-#include "sampler-test.h"
+#include "tb-test.h"
 
-#include "tb-workload.h"
+#include <stdio.h>
+#include <string.h>
+
+#include "tb-energy-model.h"
 
 static double row_j(const char *src, const tb_counts *c)
 {
@@ -41,14 +44,14 @@ int main(void)
         double add, mul;
         if (sscanf(line, "%15[^,],%15[^,],%lf,%lf", bits, node, &add, &mul) != 4)
             continue;
-        int k = !strcmp(bits, "INT8") ? TB_OP_INT8_ADD : !strcmp(bits, "FP16") ? TB_OP_FP16_ADD : TB_OP_FP32_ADD;
+        int k = !strcmp(bits, "INT8") ? TB_CNT_INT8_ADD : !strcmp(bits, "FP16") ? TB_CNT_FP16_ADD : TB_CNT_FP32_ADD;
         char src[32];
         snprintf(src, sizeof src, "model-%s", node);
         memset(&c, 0, sizeof c);
-        c.ops[k] = 1e12; /* 1e12 ops x pJ = J */
+        c.v[k] = 1e12; /* 1e12 ops x pJ = J */
         CHECK_NEAR(row_j(src, &c), add, 1e-12);
         memset(&c, 0, sizeof c);
-        c.ops[k + 1] = 1e12;
+        c.v[k + 1] = 1e12;
         CHECK_NEAR(row_j(src, &c), mul, 1e-12);
         rows++;
     }
@@ -59,11 +62,11 @@ int main(void)
     /* 4096x4096 GEMV: fp16 = N*K mul + N*K add; ternary = N*K int8 add */
     double nk = 4096.0 * 4096.0;
     memset(&c, 0, sizeof c);
-    c.ops[TB_OP_FP16_MUL] = nk;
-    c.ops[TB_OP_FP16_ADD] = nk;
+    c.v[TB_CNT_FP16_MUL] = nk;
+    c.v[TB_CNT_FP16_ADD] = nk;
     double fp16 = row_j("model-7nm", &c);
     memset(&c, 0, sizeof c);
-    c.ops[TB_OP_INT8_ADD] = nk;
+    c.v[TB_CNT_INT8_ADD] = nk;
     double tern = row_j("model-7nm", &c);
     CHECK_NEAR(fp16, nk * (0.34 + 0.16) * 1e-12, 1e-15);
     CHECK_NEAR(fp16 / tern, (0.34 + 0.16) / 0.007, 1e-9); /* ~71x at 7 nm */

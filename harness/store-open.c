@@ -1,0 +1,288 @@
+/* store-open.c - opening a tritbench database: the file is inspected
+ * read-only first (regular file, SQLite, our meta row, schema version,
+ * integrity); only a fresh file or one of ours is ever written.  Schema
+ * creation and the version-1 upgrade happen under BEGIN IMMEDIATE with the
+ * state re-checked inside the lock, so two processes opening a new
+ * database together both succeed.  The upgrade writes a backup copy
+ * (VACUUM INTO) beside the database first.  WAL, foreign keys, busy
+ * timeout 10 s. */
+#include "store-internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+extern const char tb_schema_sql[];
+extern const char tb_migrate_1_2_sql[];
+
+#define BUSY_MS 10000
+
+static int query_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : (rc == SQLITE_DONE ? -ENOENT : -EIO);
+}
+
+/* 2 = ours at version 1 (upgradable), 0 = ours at this version, 1 = empty
+ * (new), negative = refuse (reason in err). */
+static int inspect(sqlite3 *db, const char *path, char *err, int errlen)
+{
+    int64_t uv = 0, ntables = 0, app = 0;
+    if (query_int(db, "PRAGMA user_version", &uv) < 0 ||
+        query_int(db, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+        snprintf(err, (size_t)errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(db));
+        return -EINVAL;
+    }
+    if (ntables == 0 && uv == 0)
+        return 1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key='application' AND value='" TB_STORE_APP "'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            app = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (!app) {
+        snprintf(err, (size_t)errlen, "%s: not a tritbench database (no tritbench meta row); refusing to touch it",
+                 path);
+        return -EINVAL;
+    }
+    if (uv > TB_SCHEMA_VERSION) {
+        snprintf(err, (size_t)errlen,
+                 "%s: schema version %lld is newer than this tritbench understands (%d); upgrade tritbench", path,
+                 (long long)uv, TB_SCHEMA_VERSION);
+        return -EPROTO;
+    }
+    if (uv == 1)
+        return 2;
+    if (uv != TB_SCHEMA_VERSION) {
+        snprintf(err, (size_t)errlen, "%s: schema version %lld is unknown; refusing to touch it", path,
+                 (long long)uv);
+        return -EPROTO;
+    }
+    return 0;
+}
+
+static int integrity(sqlite3 *db, const char *path, char *err, int errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, (size_t)errlen, "%s: corrupt database (%s); refusing to write to it", path, sqlite3_errmsg(db));
+        return -EIO;
+    }
+    int rc = sqlite3_step(st);
+    const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    int ok = t && !strcmp((const char *)t, "ok");
+    if (!ok)
+        snprintf(err, (size_t)errlen, "%s: corrupt database (integrity check: %s); refusing to write to it", path,
+                 t ? (const char *)t : sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return ok ? 0 : -EIO;
+}
+
+static int exec_db(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO; }
+
+static int create_schema(sqlite3 *db, const char *path, char *err, int errlen)
+{
+    char pv[64];
+    snprintf(pv, sizeof pv, "PRAGMA user_version=%d", TB_SCHEMA_VERSION);
+    if (exec_db(db, tb_schema_sql) < 0 ||
+        exec_db(db, "INSERT INTO meta VALUES('application','" TB_STORE_APP "')") < 0 ||
+        exec_db(db, "INSERT INTO meta VALUES('created_schema_version','2')") < 0 || exec_db(db, pv) < 0) {
+        snprintf(err, (size_t)errlen, "%s: cannot create schema: %s", path, sqlite3_errmsg(db));
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Backup path: "<path>.v1-backup-<UTC stamp>". */
+static int backup_v1(sqlite3 *db, const char *path, char *bpath, size_t blen, char *err, int errlen)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(bpath, blen, "%s.v1-backup-%s", path, stamp);
+    char *sql = sqlite3_mprintf("VACUUM INTO %Q", bpath);
+    int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        snprintf(err, (size_t)errlen,
+                 "%s: schema version 1 needs an upgrade, but the backup copy %s could not be written (%s); "
+                 "free space or run `sqlite3 %s .dump > backup.sql`, then retry",
+                 path, bpath, sqlite3_errmsg(db), path);
+        return -EIO;
+    }
+    return 0;
+}
+
+static int migrate_v1(sqlite3 *db, const char *path, char *err, int errlen)
+{
+    /* SQLite's table-rebuild procedure: foreign keys off outside the
+     * transaction, rebuild, check, commit, foreign keys back on. */
+    if (exec_db(db, "PRAGMA foreign_keys=OFF") < 0 || exec_db(db, "BEGIN IMMEDIATE") < 0) {
+        snprintf(err, (size_t)errlen, "%s: cannot start the upgrade: %s", path, sqlite3_errmsg(db));
+        return -EIO;
+    }
+    int64_t uv = 0;
+    if (query_int(db, "PRAGMA user_version", &uv) == 0 && uv == TB_SCHEMA_VERSION) {
+        exec_db(db, "COMMIT"); /* another process upgraded it meanwhile */
+        exec_db(db, "PRAGMA foreign_keys=ON");
+        return 0;
+    }
+    int64_t bad = 0;
+    char pv[64];
+    snprintf(pv, sizeof pv, "PRAGMA user_version=%d", TB_SCHEMA_VERSION);
+    if (exec_db(db, tb_migrate_1_2_sql) < 0) {
+        snprintf(err, (size_t)errlen, "%s: upgrade from schema 1 failed: %s; database left at version 1", path,
+                 sqlite3_errmsg(db));
+        goto fail;
+    }
+    if (query_int(db, "SELECT count(*) FROM pragma_foreign_key_check", &bad) < 0 || bad != 0) {
+        snprintf(err, (size_t)errlen, "%s: upgrade from schema 1 broke %lld foreign key(s); database left at version 1",
+                 path, (long long)bad);
+        goto fail;
+    }
+    if (exec_db(db, "INSERT OR REPLACE INTO meta VALUES('upgraded_from','1')") < 0 || exec_db(db, pv) < 0 ||
+        exec_db(db, "COMMIT") < 0) {
+        snprintf(err, (size_t)errlen, "%s: upgrade from schema 1 could not commit: %s; database left at version 1",
+                 path, sqlite3_errmsg(db));
+        goto fail;
+    }
+    exec_db(db, "PRAGMA foreign_keys=ON");
+    return 0;
+fail:
+    exec_db(db, "ROLLBACK");
+    exec_db(db, "PRAGMA foreign_keys=ON");
+    return -EIO;
+}
+
+static int open_common(const char *path, int readonly, tb_store **out, char *err, int errlen, char *backup,
+                       int backup_len)
+{
+    *out = NULL;
+    if (backup && backup_len > 0)
+        backup[0] = 0;
+    if (!path || !*path || !strcmp(path, ":memory:") || !strncmp(path, "file:", 5)) {
+        snprintf(err, (size_t)errlen, "--db '%s': not a file path (an in-memory or URI database would vanish)",
+                 path ? path : "");
+        return -EINVAL;
+    }
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (readonly && !exists) {
+        snprintf(err, (size_t)errlen, "%s: no such database", path);
+        return -ENOENT;
+    }
+    if (exists && !S_ISREG(sb.st_mode)) {
+        snprintf(err, (size_t)errlen, "%s: not a regular file", path);
+        return -EINVAL;
+    }
+    sqlite3 *db = NULL;
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, (size_t)errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -EIO;
+    }
+    sqlite3_busy_timeout(db, BUSY_MS);
+    int st = inspect(db, path, err, errlen);
+    if (st >= 0 && st != 1 && integrity(db, path, err, errlen) < 0)
+        st = -EIO;
+    if (st < 0 || (readonly && st == 1) || (readonly && st == 2)) {
+        if (st == 1)
+            snprintf(err, (size_t)errlen, "%s: empty database (no tritbench results yet)", path);
+        if (st == 2)
+            snprintf(err, (size_t)errlen,
+                     "%s: schema version 1 is older than this tritbench (%d); any writing command upgrades it "
+                     "after a backup copy, e.g. `tritbench run quick --db %s --filter peak`",
+                     path, TB_SCHEMA_VERSION, path);
+        sqlite3_close(db);
+        return st < 0 ? st : st == 2 ? -EPROTO : -ENOENT;
+    }
+    if (!readonly) {
+        if (exec_db(db, "PRAGMA journal_mode=WAL") < 0 || exec_db(db, "PRAGMA foreign_keys=ON") < 0) {
+            snprintf(err, (size_t)errlen, "%s: cannot configure: %s", path, sqlite3_errmsg(db));
+            sqlite3_close(db);
+            return -EIO;
+        }
+        if (st == 1) {
+            /* create under the write lock; another process may have won */
+            if (exec_db(db, "BEGIN IMMEDIATE") < 0) {
+                snprintf(err, (size_t)errlen, "%s: cannot lock to create the schema: %s", path, sqlite3_errmsg(db));
+                sqlite3_close(db);
+                return -EIO;
+            }
+            int again = inspect(db, path, err, errlen);
+            int rc = again == 1 ? create_schema(db, path, err, errlen) : again < 0 ? again : 0;
+            if (rc < 0 || exec_db(db, "COMMIT") < 0) {
+                if (rc == 0)
+                    snprintf(err, (size_t)errlen, "%s: cannot commit the schema: %s", path, sqlite3_errmsg(db));
+                exec_db(db, "ROLLBACK");
+                sqlite3_close(db);
+                return rc < 0 ? rc : -EIO;
+            }
+            if (again == 2)
+                st = 2;
+        }
+        if (st == 2) {
+            char bpath[1100];
+            if (backup_v1(db, path, bpath, sizeof bpath, err, errlen) < 0 || migrate_v1(db, path, err, errlen) < 0) {
+                sqlite3_close(db);
+                return -EIO;
+            }
+            if (backup && backup_len > 0)
+                snprintf(backup, (size_t)backup_len, "%s", bpath);
+        }
+    }
+    tb_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        sqlite3_close(db);
+        snprintf(err, (size_t)errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    s->db = db;
+    s->readonly = readonly;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    *out = s;
+    return 0;
+}
+
+int tb_store_open(const char *path, tb_store **out, char *err, int errlen)
+{
+    return open_common(path, 0, out, err, errlen, NULL, 0);
+}
+
+int tb_store_open_upgrade(const char *path, tb_store **out, char *err, int errlen, char *backup, int backup_len)
+{
+    return open_common(path, 0, out, err, errlen, backup, backup_len);
+}
+
+int tb_store_open_readonly(const char *path, tb_store **out, char *err, int errlen)
+{
+    return open_common(path, 1, out, err, errlen, NULL, 0);
+}
+
+void tb_store_close(tb_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->ncache; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        free(s->cache[i].sql);
+    }
+    sqlite3_close(s->db);
+    free(s);
+}
+
+const char *tb_store_errmsg(tb_store *s) { return s->err[0] ? s->err : "no error recorded"; }
