@@ -353,7 +353,14 @@ static void test_suspect_and_short(void)
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
     } while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 60000000L);
     CHECK(tb_sampler_set_end(s, r, 4, &n) == 0 && n == 1);
-    CHECK(strstr(r[0].flag, "suspect") != NULL);
+    /* The set calls a window busy when the process had >= 25 % of it on a
+     * CPU.  On a shared, overloaded machine 60 ms of CPU can take longer
+     * than 240 ms of wall time; then "not busy" is the right answer. */
+    if (60e6 >= 0.3 * (double)r[0].window_ns)
+        CHECK(strstr(r[0].flag, "suspect") != NULL);
+    else
+        fprintf(stderr, "machine too loaded (60 ms of CPU in a %.0f ms window): suspect check skipped\n",
+                (double)r[0].window_ns * 1e-6);
     CHECK(r[0].value == 0); /* a measured zero, flagged: kept for the record */
     /* idle and frozen: not suspect (nobody was busy) */
     CHECK(tb_sampler_set_begin(s) == 0);
