@@ -32,22 +32,18 @@ typedef struct src_row {
 static int collect(src_row *rows, int max)
 {
     int n = 0;
-    rows[n].name = "clock";
-    memset(&rows[n].p, 0, sizeof rows[n].p);
-    rows[n].p.state = TB_AVAIL_LIVE;
-    snprintf(rows[n].p.version, sizeof rows[n].p.version, "CLOCK_MONOTONIC_RAW res %.0f ns", tb_clock_res_ns());
-    n++;
-    for (int i = 0; tb_samplers[i] && n < max - 1; i++) {
+    for (int i = 0; tb_samplers[i] && n < max; i++) {
         rows[n].name = tb_samplers[i]->name;
         memset(&rows[n].p, 0, sizeof rows[n].p);
         tb_samplers[i]->probe(&rows[n].p);
         n++;
     }
-    rows[n].name = "energy-model";
-    memset(&rows[n].p, 0, sizeof rows[n].p);
-    rows[n].p.state = TB_AVAIL_LIVE;
-    snprintf(rows[n].p.version, sizeof rows[n].p.version, "arXiv 2310.11453 Table 2 (45nm, 7nm)");
-    return n + 1;
+    for (const tb_pseudo_sampler *ps = tb_pseudo_samplers; ps->name && n < max; ps++) {
+        rows[n].name = ps->name;
+        ps->probe(&rows[n].p);
+        n++;
+    }
+    return n;
 }
 
 static void size_str(int64_t b, char *buf, int len)

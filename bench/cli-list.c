@@ -41,14 +41,17 @@ static void list_backends(void)
 static void list_samplers(void)
 {
     puts("samplers:");
-    printf("  %-13s %s\n", "clock", "live");
     for (int i = 0; tb_samplers[i]; i++) {
         tb_probe p;
         memset(&p, 0, sizeof p);
         tb_samplers[i]->probe(&p);
         printf("  %-13s %-12s %s\n", tb_samplers[i]->name, tb_avail_names[p.state], p.reason);
     }
-    printf("  %-13s %s\n", "energy-model", "live");
+    for (const tb_pseudo_sampler *ps = tb_pseudo_samplers; ps->name; ps++) {
+        tb_probe p;
+        ps->probe(&p);
+        printf("  %-13s %-12s %s\n", ps->name, tb_avail_names[p.state], ps->desc);
+    }
 }
 
 /* The model shapes compiled into the binary (bench/matmul-shapes.c, from

@@ -1,11 +1,13 @@
-/* tb-sampler.h - measurement back ends (the second seam) and the sampler
- * set the runner wraps around each repetition.
+/* tb-sampler.h - measurement back ends (the second seam), the always-live
+ * pseudo-samplers, and the sampler set the runner wraps around each
+ * repetition.
  *
  * A sampler exposes channels of cumulative raw counters.  It never
  * subtracts, wraps or scales: the harness does that once (sampler-set.c),
- * using each channel's wrap modulus and scale.  A sampler that cannot run
- * says why through probe(); the reason is stored and the run goes on.
- * Nothing unavailable is ever reported as 0. */
+ * using what each channel declares (wrap modulus, poll period, scale).
+ * The harness never asks which sampler a channel came from.  A sampler
+ * that cannot run says why through probe(); the reason is stored and the
+ * run goes on.  Nothing unavailable is ever reported as 0. */
 #ifndef TB_SAMPLER_H
 #define TB_SAMPLER_H
 
@@ -38,6 +40,11 @@ typedef struct tb_chan {
     tb_chan_kind kind;
     char domain[16];   /* energy: package|core|uncore|dram|psys|gpu; else "" */
     uint64_t wrap;     /* raw modulus; 0 = never wraps (64-bit) */
+    double poll_s;     /* energy: read at least every poll_s seconds even
+                          though wrap is 0 (perf power: the kernel folds a
+                          32-bit register on a timer that can be too slow);
+                          0 = no such need.  With wrap 0 and poll_s 0 the
+                          channel gets no guard polls at all. */
     double scale;      /* unit per raw tick (1e-6 for uJ -> J) */
     double update_s;   /* counter update period, 0 if unknown (RAPL ~1e-3) */
     double pmax_w;     /* the domain's maximum power (W) for its wrap period;
@@ -48,8 +55,11 @@ typedef struct tb_chan {
 
 typedef struct tb_raw {
     uint64_t value;       /* cumulative raw count */
-    uint64_t enabled_ns;  /* perf: time enabled (0 when n/a) */
-    uint64_t running_ns;  /* perf: time running (0 when n/a) */
+    uint64_t enabled_ns;  /* cumulative time enabled; only when has_times */
+    uint64_t running_ns;  /* cumulative time running; only when has_times */
+    int has_times;        /* 1: the source reports enabled/running times
+                             (perf), which may be 0; 0: it has none and
+                             both are 0 */
 } tb_raw;
 
 #define TB_MAX_CHANNELS 32
@@ -60,16 +70,24 @@ typedef struct tb_sampler {
     /* Is it usable here?  Fills *p; returns 0 when live, else -errno. */
     int (*probe)(tb_probe *p);
     /* Open channels for `events` (comma list; NULL = defaults).  Fills
-     * ch[0..*nch).  0 or -errno with why. */
+     * ch[0..*nch).  0 or -errno with why.
+     * Ownership: on failure open() itself releases everything it acquired
+     * (memory, fds, library handles) and leaves *ctx NULL; the caller
+     * never calls close() after a failed open.  After a successful open
+     * (0, even with *nch == 0) the caller owns *ctx and calls close()
+     * on it exactly once. */
     int (*open)(void **ctx, const char *events, tb_chan *ch, int max, int *nch,
                 char *why, size_t len);
     /* (optional) enable counting; NULL for free-running counters. */
     int (*start)(void *ctx);
-    /* Read every channel's cumulative raw value.  May be called from the
+    /* Read every channel's cumulative raw value into vals[0..nch): value,
+     * and has_times = 1 with enabled_ns/running_ns when the source keeps
+     * such times (perf), else has_times = 0.  May be called from the
      * guard poller thread, never concurrently with itself. */
     int (*read)(void *ctx, tb_raw *vals);
     /* (optional) disable counting. */
     int (*stop)(void *ctx);
+    /* Release a context from a successful open(); close(NULL) is a no-op. */
     void (*close)(void *ctx);
 } tb_sampler;
 
@@ -77,13 +95,30 @@ typedef struct tb_sampler {
 extern const tb_sampler *const tb_samplers[];
 const tb_sampler *tb_sampler_find(const char *name);
 
+/* A pseudo-sampler: a measurement source that is always live and has no
+ * channels of its own (the runner's clock, the arithmetic energy model).
+ * It is not selectable with --sampler; every status table (the set's
+ * sampler_status rows, `list samplers`, `info`) lists it after the
+ * samplers, from this one list. */
+typedef struct tb_pseudo_sampler {
+    const char *name;          /* "clock", "energy-model" */
+    const char *desc;          /* what it provides, one short line */
+    int (*probe)(tb_probe *p); /* fills *p (state live, version); returns 0 */
+} tb_pseudo_sampler;
+
+/* Every pseudo-sampler, ended by an entry with name NULL (samplers/registry.c). */
+extern const tb_pseudo_sampler tb_pseudo_samplers[];
+
 /* One reading of one channel over one window (a repetition). */
 typedef struct tb_reading {
     const char *sampler;
     tb_chan chan;
     double value;         /* scaled delta in chan.unit; NAN if invalid */
     uint64_t raw_delta;   /* wrap-corrected raw delta */
-    uint64_t enabled_ns, running_ns; /* perf multiplexing; 0 when n/a */
+    int has_times;        /* 1: enabled_ns/running_ns below are the window's
+                             deltas (perf multiplexing; 0 is a real 0);
+                             0: the source has no such times, both are 0 */
+    uint64_t enabled_ns, running_ns;
     int wraps;            /* wraps corrected in this window */
     uint64_t window_ns;   /* CLOCK_MONOTONIC_RAW span of the window */
     char flag[48];        /* "", "multiplexed", "too_short", "suspect", ... */

@@ -308,6 +308,7 @@ static int lk_read(void *vctx, tb_raw *vals)
         if (c->energy[i])
             s *= 1e9;
         vals[i].value = s > 0 ? (uint64_t)(s + 0.5) : 0;
+        vals[i].has_times = 0; /* no enabled/running times */
         vals[i].enabled_ns = vals[i].running_ns = 0;
     }
     return rc < 0 ? -EIO : 0;

@@ -283,6 +283,7 @@ static int msr_read(void *vctx, tb_raw *vals)
             err = rc;
         /* Intel: upper 32 bits reserved, not guaranteed zero */
         vals[i].value = tb_counter_mask(v, c->width);
+        vals[i].has_times = 0; /* no enabled/running times */
         vals[i].enabled_ns = vals[i].running_ns = 0;
     }
     return err;

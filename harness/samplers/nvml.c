@@ -177,6 +177,7 @@ static int nv_read(void *vctx, tb_raw *vals)
     nv_ctx *c = vctx;
     int err = 0;
     for (int i = 0; i < c->nch; i++) {
+        vals[i].has_times = 0; /* no enabled/running times */
         vals[i].enabled_ns = vals[i].running_ns = 0;
         if (c->is_power[i]) {
             unsigned mw = 0;

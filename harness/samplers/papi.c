@@ -248,6 +248,7 @@ static int pa_read(void *vctx, tb_raw *vals)
     for (int i = 0; i < c->nch; i++) {
         long long x = v[c->map[i] >> 8][c->map[i] & 0xff];
         vals[i].value = x < 0 ? 0 : (uint64_t)x;
+        vals[i].has_times = 0; /* no enabled/running times */
         vals[i].enabled_ns = vals[i].running_ns = 0;
     }
     return err;

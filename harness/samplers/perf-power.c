@@ -4,7 +4,9 @@
  * (/sys/bus/event_source/devices/power/...); nothing is hard-coded.  One
  * fd per CPU of the PMU cpumask, opened with pid = -1, no exclude bits and
  * no sampling (the PMU rejects both with EINVAL).  The kernel accumulates
- * into 64 bits, so channels never wrap (wrap = 0). */
+ * into 64 bits, so channels never wrap (wrap = 0); they still declare
+ * poll_s = 60 s because the kernel's folding timer can lag the 32-bit
+ * register at high power. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +170,10 @@ static int pp_open_pmu(pp_ctx *c, const char *pmu, tb_chan *ch, int max, char *w
             q->kind = TB_CHAN_ENERGY;
             snprintf(q->domain, sizeof q->domain, "%s", dom);
             q->wrap = 0;     /* kernel folds the 32-bit MSR into a u64 */
+            /* ...on an hrtimer sized for <= 200 W (rapl_timer_ms, 163.84 s
+             * at ESU 16); above ~400 W the register can wrap first, so read
+             * at least every ~60 s (energy-study s2, s12 item 9) */
+            q->poll_s = 60.0;
             q->scale = scale;
             q->update_s = 1e-3;
             c->fd[c->nch++] = fd;
@@ -217,6 +223,7 @@ static int pp_read(void *vctx, tb_raw *vals)
         if (n != (ssize_t)sizeof v)
             err = n < 0 ? (int)n : -EIO;
         vals[i].value = v;
+        vals[i].has_times = 0; /* no enabled/running times */
         vals[i].enabled_ns = vals[i].running_ns = 0;
     }
     return err;

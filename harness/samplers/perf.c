@@ -262,8 +262,8 @@ static int pf_group_read(const pf_group *g, tb_raw *vals)
         for (uint64_t j = 0; j < r.nr; j++)
             if (r.id[j] == g->id[i])
                 v->value = r.value[j];
-        /* enabled/running of 0 would read as "not a perf channel": keep >= 1 */
-        v->enabled_ns = r.enabled_ns ? r.enabled_ns : 1;
+        v->has_times = 1; /* read_format has TOTAL_TIME_ENABLED|RUNNING */
+        v->enabled_ns = r.enabled_ns;
         v->running_ns = r.running_ns;
     }
     return 0;

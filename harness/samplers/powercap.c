@@ -326,6 +326,7 @@ static int pc_read(void *vctx, tb_raw *vals)
     pc_ctx *c = vctx;
     int err = 0;
     for (int i = 0; i < c->nch; i++) {
+        vals[i].has_times = 0; /* no enabled/running times */
         vals[i].enabled_ns = vals[i].running_ns = 0;
         int rc = pc_read_fd(c->fd[i], c->max[i], &vals[i].value);
         if (rc < 0)

@@ -5,7 +5,9 @@
  * enabled/running scaling), the window flags (too_short, suspect,
  * multiplexed, reset, ambiguous, read_error), the guard poller thread
  * that keeps 32-bit energy counters from wrapping twice unseen, and the
- * idle baseline.
+ * idle baseline.  Every decision here follows what a channel declares
+ * (tb_chan: wrap, poll_s, scale, update_s) or what a read reports
+ * (tb_raw.has_times); none depends on a sampler's name.
  *
  * Thread-safety: one set is driven by one thread (the runner); the guard
  * thread touches only energy slots, under the set's mutex. */
@@ -24,7 +26,7 @@
 #define TB_SET_MAX 16
 #define TB_SUSPECT_MIN_NS 50000000ull   /* energy-study s12 item 11: >= 50 ms busy */
 #define TB_TOO_SHORT_UPDATES 100        /* s12 item 13: >= 100 counter updates */
-#define TB_GUARD_MAX_S 60.0             /* s2: read perf power at least every ~60 s */
+#define TB_GUARD_MAX_S 60.0             /* longest sleep between two guard polls */
 #define TB_GUARD_MIN_S 0.001
 
 typedef struct tb_slot {
@@ -50,7 +52,7 @@ struct tb_sampler_set {
     int nslot;
     tb_slot slot[TB_SET_MAX];
     int nstatus;
-    tb_status status[TB_SET_MAX + 2];
+    tb_status status[2 * TB_SET_MAX];   /* samplers, then pseudo-samplers */
     /* guard poller */
     pthread_t guard;
     int guard_on, active, quit;
@@ -267,6 +269,24 @@ static void *guard_main(void *arg)
     return NULL;
 }
 
+/* The guard poll period one channel asks for, seconds; INFINITY when it
+ * needs none (not energy, or 64-bit with no poll_s: NVML, PAPI, likwid). */
+double tb_chan_guard_s(const tb_chan *c)
+{
+    if (c->kind != TB_CHAN_ENERGY)
+        return INFINITY;
+    double iv = INFINITY;
+    if (c->wrap) {
+        double ws = tb_energy_wrap_s(c->wrap, c->scale, tb_energy_chan_pmax_w(c));
+        iv = isfinite(ws) ? ws / 4 : TB_GUARD_MAX_S; /* s12 item 9 */
+    }
+    if (c->poll_s > 0 && c->poll_s < iv)
+        iv = c->poll_s;
+    if (isfinite(iv) && iv > TB_GUARD_MAX_S)
+        iv = TB_GUARD_MAX_S;
+    return iv;
+}
+
 static double guard_interval(const tb_sampler_set *s)
 {
     double best = INFINITY;
@@ -275,14 +295,7 @@ static double guard_interval(const tb_sampler_set *s)
         if (sl->smp->layer != TB_LAYER_ENERGY)
             continue;
         for (int i = 0; i < sl->nch; i++) {
-            if (sl->ch[i].kind != TB_CHAN_ENERGY)
-                continue;
-            double ws = tb_energy_wrap_s(sl->ch[i].wrap, sl->ch[i].scale, tb_energy_chan_pmax_w(&sl->ch[i]));
-            double iv = isfinite(ws) ? ws / 4 : TB_GUARD_MAX_S; /* s12 item 9 */
-            if (sl->ch[i].wrap == 0 && strcmp(sl->smp->name, "perf-power"))
-                continue; /* 64-bit, no kernel timer concern (NVML) */
-            if (iv > TB_GUARD_MAX_S)
-                iv = TB_GUARD_MAX_S;
+            double iv = tb_chan_guard_s(&sl->ch[i]);
             if (iv < best)
                 best = iv;
         }
@@ -361,6 +374,8 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
                 if (why[0]) /* partial: some events failed */
                     snprintf(p.reason, sizeof p.reason, "%s", why);
             } else {
+                /* a failed open has freed its own context (tb-sampler.h);
+                 * a successful one without channels is ours to close */
                 if (orc == 0) {
                     smp->close(sl->ctx);
                     orc = -ENOENT;
@@ -376,10 +391,12 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
         }
         status_add(s, smp->name, &p);
     }
-    tb_probe clk = { .state = TB_AVAIL_LIVE, .version = "CLOCK_MONOTONIC_RAW" };
-    status_add(s, "clock", &clk);
-    tb_probe em = { .state = TB_AVAIL_LIVE, .version = "arXiv 2310.11453 Table 2" };
-    status_add(s, "energy-model", &em);
+    for (const tb_pseudo_sampler *ps = tb_pseudo_samplers; ps->name; ps++) {
+        tb_probe p;
+        memset(&p, 0, sizeof p);
+        ps->probe(&p);
+        status_add(s, ps->name, &p);
+    }
 
     s->guard_s = guard_interval(s);
     if (isfinite(s->guard_s)) {
@@ -484,9 +501,10 @@ static void slot_emit(const tb_slot *sl, int busy, tb_reading *r, int i)
         return;
     }
     r->value = (double)sl->acc[i] * c->scale;
-    uint64_t en = sl->last[i].enabled_ns - sl->first[i].enabled_ns;
-    uint64_t ru = sl->last[i].running_ns - sl->first[i].running_ns;
-    if (sl->last[i].enabled_ns || sl->last[i].running_ns) {
+    if (sl->first[i].has_times && sl->last[i].has_times) {
+        uint64_t en = sl->last[i].enabled_ns - sl->first[i].enabled_ns;
+        uint64_t ru = sl->last[i].running_ns - sl->first[i].running_ns;
+        r->has_times = 1;
         r->enabled_ns = en;
         r->running_ns = ru;
         if (ru == 0) {

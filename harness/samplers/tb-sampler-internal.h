@@ -108,5 +108,9 @@ void tb_sampler_set_use_registry(const tb_sampler *const *list);
 double tb_sampler_set_guard_interval(const tb_sampler_set *s);
 /* Number of guard polls made so far (tests). */
 uint64_t tb_sampler_set_guard_polls(const tb_sampler_set *s);
+/* Guard poll period one channel asks for, from its kind, wrap, scale,
+ * pmax_w and poll_s: min(wrap_s/4, poll_s, 60 s); INFINITY when it needs
+ * none (not energy, or wrap 0 with poll_s 0). */
+double tb_chan_guard_s(const tb_chan *c);
 
 #endif

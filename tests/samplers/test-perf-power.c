@@ -1,6 +1,7 @@
 /* test-perf-power.c - the perf `power` PMU sampler on fake sysfs trees
  * with a mocked perf_event_open (energy-study s13 items 16-17): attr
  * fields, one fd per cpumask CPU, .scale parsed (2^32 * 5 counts = 5 J),
+ * wrap 0 with a declared 60 s poll period, no enabled/running times,
  * power_core per-core set, errno mapping. */
 #include "sampler-test.h"
 
@@ -67,9 +68,13 @@ static void test_two_socket(void)
     CHECK(p0 >= 0 && p1 >= 0 && d1 >= 0);
     if (p0 >= 0) {
         CHECK(ch[p0].scale == ldexp(1.0, -32) && !strcmp(ch[p0].unit, "J") && ch[p0].wrap == 0);
+        /* 64-bit, yet declares a 60 s read period: the guard polls it */
+        CHECK(ch[p0].poll_s == 60 && tb_chan_guard_s(&ch[p0]) == 60);
         tb_raw v[TB_MAX_CHANNELS];
+        memset(v, 0xff, sizeof v);
         CHECK(tb_sampler_perf_power.read(ctx, v) == 0);
         CHECK_NEAR((double)v[p0].value * ch[p0].scale, 5.0, 0);
+        CHECK(v[p0].has_times == 0 && v[p0].enabled_ns == 0 && v[p0].running_ns == 0);
     }
     tb_sampler_perf_power.close(ctx);
     tb_probe p;

@@ -208,6 +208,7 @@ static void test_real_software(void)
     CHECK(tb_sampler_perf.stop(ctx) == 0);
     CHECK(tb_sampler_perf.read(ctx, v) == 0);
     CHECK(v[0].value >= 40000000ull);
+    CHECK(v[0].has_times == 1);
     CHECK(v[0].enabled_ns >= v[0].running_ns && v[0].running_ns > 0);
     /* a thread created after open is counted (inherit) */
     CHECK(tb_sampler_perf.start(ctx) == 0);

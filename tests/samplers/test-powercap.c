@@ -64,6 +64,7 @@ static void test_client(void)
         /* wrap period from constraint_0_max_power_uw (55 W in the fixture);
          * a zone without constraints leaves it unknown (harness: 1000 W) */
         CHECK(fabs(ch[ip].pmax_w - 55.0) < 1e-9);
+        CHECK(ch[ip].poll_s == 0); /* the wrap alone sets its guard period */
         CHECK(fabs(tb_energy_chan_pmax_w(&ch[ip]) - 55.0) < 1e-9);
         int ic = st_find_chan(ch, nch, "core-0");
         if (ic >= 0)
