@@ -439,8 +439,8 @@ static int insert_readings(tb_store *s, int64_t cid, const tb_case_result *r)
             tb_row_real(&w, "value", g->value);
             tb_row_int(&w, "raw", (int64_t)g->raw_delta);
             tb_row_text(&w, "unit", g->chan.unit[0] ? g->chan.unit : "-");
-            tb_row_opt(&w, "time_enabled", g->enabled_ns ? (int64_t)g->enabled_ns : -1);
-            tb_row_opt(&w, "time_running", g->enabled_ns ? (int64_t)g->running_ns : -1);
+            tb_row_opt(&w, "time_enabled", g->has_times ? (int64_t)g->enabled_ns : -1);
+            tb_row_opt(&w, "time_running", g->has_times ? (int64_t)g->running_ns : -1);
             tb_row_text(&w, "flag", g->flag);
             if (tb_row_insert(s, &w, 1, NULL) < 0)
                 return -EIO;

@@ -1,0 +1,141 @@
+/* test-ceilings.c - the choice of the ceiling a case is judged against,
+ * on synthetic probe results: best repetition (not the median), start and
+ * end both kept with the higher used, cold cases against the probe beyond
+ * the LLC, hot cases against a cache-resident probe of the weights' size
+ * class; and the derived figures of a synthetic matmul result: roofline
+ * share against the chosen ceiling, ceiling_suspect when a case beats its
+ * ceiling by more than 5%, probes feeding the ceilings from their best
+ * repetition. */
+#include "tb-bench.h"
+#include "tb-params.h"
+#include "tb-test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+static void add(tb_ceilings *c, tb_ceil_kind k, int t, double mib, int end, double best, double med, const char *key)
+{
+    tb_ceiling_obs o = {.kind = k, .threads = t, .bytes = mib * 1048576, .end = end, .best = best, .median = med};
+    snprintf(o.key, sizeof o.key, "%s", key);
+    CHECK(tb_ceilings_add(c, &o) == 0);
+}
+
+static tb_case_result mm_result(tb_case *c, const tb_workload *wl, const char *fmt, tb_cache_mode cache,
+                                double wbytes, double median_ns)
+{
+    memset(c, 0, sizeof *c);
+    c->wl = wl;
+    c->threads = 1;
+    c->cache = cache;
+    tb_mm_params *p = TB_CASE_PARAMS(c, tb_mm_params);
+    snprintf(p->format, sizeof p->format, "%s", fmt);
+    p->rows = 4096;
+    p->cols = 4096;
+    p->n = 1;
+    tb_case_result r;
+    memset(&r, 0, sizeof r);
+    r.c = c;
+    r.status = TB_STATUS_OK;
+    r.have_stats = 1;
+    r.st.median = median_ns;
+    r.best_ns = median_ns;
+    r.counts.v[TB_CNT_BYTES_WEIGHTS] = wbytes;
+    r.counts.v[TB_CNT_INT8_ADD] = 4096.0 * 4096;
+    return r;
+}
+
+int main(void)
+{
+    tb_ceilings *cl = malloc(sizeof *cl);
+    tb_ceilings_init(cl, 32.0 * 1048576); /* a 32 MiB LLC */
+    add(cl, TB_CEIL_READ_BW, 1, 4, 0, 60, 40, "bw/read/avx2/4MiB/t1");
+    add(cl, TB_CEIL_READ_BW, 1, 8, 0, 50, 30, "bw/read/avx2/8MiB/t1");
+    add(cl, TB_CEIL_READ_BW, 1, 16, 0, 45, 35, "bw/read/avx2/16MiB/t1");
+    add(cl, TB_CEIL_READ_BW, 1, 32, 0, 20, 9, "bw/read/avx2/32MiB/t1"); /* = LLC: neither cache nor DRAM class */
+    add(cl, TB_CEIL_READ_BW, 1, 128, 0, 18, 10, "bw/read/avx2/128MiB/t1");
+    add(cl, TB_CEIL_READ_BW, 1, 128, 1, 21, 12, "bw/read/avx2/128MiB/t1");
+    add(cl, TB_CEIL_READ_BW, 2, 128, 0, 30, 25, "bw/read/avx2/128MiB/t2");
+    add(cl, TB_CEIL_PEAK_INT8, 1, 0, 0, 200, 150, "peak/int8-avx2/t1");
+    add(cl, TB_CEIL_PEAK_INT8, 1, 0, 1, 190, 150, "peak/int8-avx2/t1");
+    add(cl, TB_CEIL_PEAK_FP32, 1, 0, 0, 100, 80, "peak/fp32-avx2/t1");
+
+    tb_ceiling_pick p;
+    /* cold: DRAM probe, the higher of start and end */
+    CHECK(tb_ceiling_bandwidth(cl, 1, TB_CACHE_COLD, 4.0 * 1048576, &p) == 0);
+    CHECK(p.bytes == 128.0 * 1048576 && p.value == 21 && p.start == 18 && p.end == 21);
+    CHECK(strstr(p.note, "beyond the LLC") && strstr(p.note, "start 18.0") && strstr(p.note, "end 21.0"));
+    /* hot: smallest cache-resident probe >= the weights */
+    CHECK(tb_ceiling_bandwidth(cl, 1, TB_CACHE_HOT, 5.0 * 1048576, &p) == 0 && p.bytes == 8.0 * 1048576 && p.value == 50);
+    CHECK(tb_ceiling_bandwidth(cl, 1, TB_CACHE_HOT, 1.0 * 1048576, &p) == 0 && p.bytes == 4.0 * 1048576);
+    /* hot, weights above LLC/2 but in the LLC: the largest cache-resident probe, never the 32 MiB one */
+    CHECK(tb_ceiling_bandwidth(cl, 1, TB_CACHE_HOT, 20.0 * 1048576, &p) == 0 && p.bytes == 16.0 * 1048576);
+    /* hot, weights larger than the LLC: DRAM */
+    CHECK(tb_ceiling_bandwidth(cl, 1, TB_CACHE_HOT, 64.0 * 1048576, &p) == 0 && p.bytes == 128.0 * 1048576);
+    /* threads must match */
+    CHECK(tb_ceiling_bandwidth(cl, 2, TB_CACHE_COLD, 1, &p) == 0 && p.value == 30);
+    CHECK(tb_ceiling_bandwidth(cl, 4, TB_CACHE_COLD, 1, &p) == -ENOENT);
+    CHECK(tb_ceiling_peak(cl, TB_CEIL_PEAK_INT8, 1, &p) == 0 && p.value == 200 && p.start == 200 && p.end == 190);
+    CHECK(tb_ceiling_peak(cl, TB_CEIL_PEAK_FP32, 2, &p) == -ENOENT);
+
+    /* derived: a cold tq2-like GEMV, 4 MiB of weights in 400 us = 10.5 GB/s vs 21 */
+    tb_case c;
+    tb_case_result r = mm_result(&c, tb_matmul_workload(), "tq2", TB_CACHE_COLD, 4.0 * 1048576, 400000);
+    tb_derive(&r, cl);
+    double roof = tb_result_metric_value(&r, "roofline_pct"), bw = tb_result_metric_value(&r, "bw_ceiling_gbps");
+    CHECK(bw == 21);
+    CHECK_NEAR(roof, 100 * (4.0 * 1048576 / 21) / 400000, 1e-9);
+    CHECK(!strstr(r.flags, "ceiling_suspect"));
+    /* the same case at 150 us: 28 GB/s > 1.05 x 21: suspect, with both figures in the reason */
+    r = mm_result(&c, tb_matmul_workload(), "tq2", TB_CACHE_COLD, 4.0 * 1048576, 150000);
+    tb_derive(&r, cl);
+    CHECK(strstr(r.flags, "ceiling_suspect") && strstr(r.flags_reason, "21.0 GB/s ceiling") && strstr(r.flags_reason, "28.0 GB/s measured"));
+    CHECK(tb_result_metric_value(&r, "roofline_pct") > 100);
+    for (int i = 0; i < r.nmetrics; i++)
+        if (!strcmp(r.metrics[i].name, "roofline_pct"))
+            CHECK(strstr(r.metrics[i].note, "SUSPECT") != NULL);
+    /* 4% above the ceiling is within the margin */
+    r = mm_result(&c, tb_matmul_workload(), "tq2", TB_CACHE_COLD, 4.0 * 1048576, 4.0 * 1048576 / (21 * 1.04));
+    tb_derive(&r, cl);
+    CHECK(!strstr(r.flags, "ceiling_suspect"));
+    /* no ceilings at this thread count: NAN with a reason, never 0 */
+    tb_ceilings *empty = malloc(sizeof *empty);
+    tb_ceilings_init(empty, 32.0 * 1048576);
+    r = mm_result(&c, tb_matmul_workload(), "fp16", TB_CACHE_HOT, 32.0 * 1048576, 1e6);
+    tb_derive(&r, empty);
+    CHECK(isnan(tb_result_metric_value(&r, "roofline_pct")));
+
+    /* a probe feeds the ceilings with its best repetition, start and end merged */
+    tb_case pc;
+    memset(&pc, 0, sizeof pc);
+    pc.wl = tb_bandwidth_workload();
+    pc.threads = 1;
+    tb_bw_params *bp = TB_CASE_PARAMS(&pc, tb_bw_params);
+    snprintf(bp->kind, sizeof bp->kind, "read");
+    snprintf(bp->impl, sizeof bp->impl, "avx2");
+    bp->mib = 64;
+    bp->bytes_per_array = 64 << 20;
+    bp->arrays = 1;
+    snprintf(bp->phase, sizeof bp->phase, "end");
+    CHECK(tb_case_finish(&pc) == 0 && strcmp(pc.key, "bw/read/avx2/64MiB/end/t1") == 0);
+    tb_case_result pr;
+    memset(&pr, 0, sizeof pr);
+    pr.c = &pc;
+    pr.status = TB_STATUS_OK;
+    pr.have_stats = 1;
+    pr.st.median = 8e6;  /* 64 MiB in 8 ms: 8.4 GB/s */
+    pr.best_ns = 4e6;    /* the best: 16.8 GB/s */
+    pr.counts.v[TB_CNT_BYTES_ACTS] = 64.0 * 1048576;
+    tb_derive(&pr, empty);
+    CHECK(isnan(tb_result_metric_value(&pr, "gops"))); /* no GOP/s for a memory probe */
+    tb_derive_ceiling(empty, &pr);
+    CHECK(empty->n == 1 && empty->v[0].end == 1 && strcmp(empty->v[0].key, "bw/read/avx2/64MiB/t1") == 0);
+    CHECK_NEAR(empty->v[0].best, 64.0 * 1048576 / 4e6, 1e-9);
+    CHECK(tb_ceiling_bandwidth(empty, 1, TB_CACHE_COLD, 1, &p) == 0 && isnan(p.start) && p.end == p.value);
+
+    free(cl);
+    free(empty);
+    TEST_DONE();
+}

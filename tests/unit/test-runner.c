@@ -1,0 +1,303 @@
+/* test-runner.c - the runner with a fake workload and a fake sampler:
+ * calibration reaches the minimum repetition time; a wrong case is never
+ * timed; ENOMEM in setup or in the reference check is does_not_fit (not
+ * wrong); another failed check is error; failed statistics are not ok;
+ * steal (a /proc/stat fixture the workload advances) and migration flags;
+ * sampler readings attached to the right repetition; interleaved rounds
+ * in alternating order with the paired ratio over the baseline; the case
+ * time limit, an interruption and a pinning failure each flagged. */
+#define _GNU_SOURCE
+#include "samplers/tb-sampler-internal.h"
+#include "tb-runner.h"
+#include "tb-test.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- fake workload: spins `ns_per_iter` per iteration ---- */
+typedef struct fake_spec {
+    int setup_rc, verify_rc, verified;
+    double ns_per_iter;
+    int hop_cpu;       /* run() moves itself to another CPU */
+    int add_steal;     /* run() advances the /proc/stat fixture's steal */
+} fake_spec;
+
+typedef struct fake_ctx {
+    const fake_spec *sp;
+    uint64_t runs, iters;
+} fake_ctx;
+
+static char g_stat[256];
+static long long g_steal;
+static int g_order[64], g_norder;
+static const fake_spec *g_ids[8];
+
+static void write_stat(void)
+{
+    FILE *f = fopen(g_stat, "w");
+    if (f) {
+        fprintf(f, "cpu  100 0 100 1000 0 0 0 %lld 0 0\ncpu0 50 0 50 500 0 0 0 0 0 0\n", g_steal);
+        fclose(f);
+    }
+}
+
+static uint64_t mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC_RAW, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static int f_setup(const tb_case *c, void **ctx, tb_setup_info *info)
+{
+    const fake_spec *sp = c->spec;
+    if (sp->setup_rc) {
+        snprintf(info->why, sizeof info->why, "fake setup failure");
+        return sp->setup_rc;
+    }
+    fake_ctx *x = calloc(1, sizeof *x);
+    x->sp = sp;
+    *ctx = x;
+    return 0;
+}
+
+static int f_verify(void *ctx, tb_verdict *v)
+{
+    fake_ctx *x = ctx;
+    v->verified = x->sp->verified;
+    snprintf(v->reason, sizeof v->reason, "fake check");
+    return x->sp->verify_rc;
+}
+
+static void f_run(void *ctx, uint64_t iters)
+{
+    fake_ctx *x = ctx;
+    x->runs++;
+    x->iters += iters;
+    for (int i = 0; i < 8; i++)
+        if (g_ids[i] == x->sp && g_norder < 64 && iters > 0)
+            g_order[g_norder++] = i;
+    uint64_t t0 = mono();
+    while ((double)(mono() - t0) < x->sp->ns_per_iter * (double)iters)
+        ;
+    if (x->sp->hop_cpu) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(sched_getcpu() == 0 ? 1 : 0, &set);
+        sched_setaffinity(0, sizeof set, &set);
+    }
+    if (x->sp->add_steal) {
+        g_steal += 50; /* 0.5 s of steal at 100 Hz: far above 2% of any repetition */
+        write_stat();
+    }
+}
+
+static void f_counts(void *ctx, tb_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->v[TB_CNT_INT8_ADD] = 1000;
+}
+
+static fake_ctx *g_last_ctx;
+static void f_teardown(void *ctx)
+{
+    g_last_ctx = NULL;
+    free(ctx);
+}
+
+static const tb_workload fake_wl = {
+    .name = "fake", .version = "1", .key_name = "fake",
+    .setup = f_setup, .verify = f_verify, .run = f_run, .counts = f_counts, .teardown = f_teardown,
+};
+
+static tb_case mk(const fake_spec *sp, const char *key)
+{
+    tb_case c = {.wl = &fake_wl, .spec = sp, .threads = 1};
+    snprintf(c.key, sizeof c.key, "%s", key);
+    return c;
+}
+
+/* ---- fake counter sampler: +7 per read ---- */
+static uint64_t g_count;
+static int fs_probe(tb_probe *p)
+{
+    memset(p, 0, sizeof *p);
+    p->state = TB_AVAIL_LIVE;
+    return 0;
+}
+static int fs_open(void **ctx, const char *events, tb_chan *ch, int max, int *nch, char *why, size_t len)
+{
+    memset(ch, 0, sizeof *ch);
+    snprintf(ch[0].name, sizeof ch[0].name, "ticks");
+    snprintf(ch[0].unit, sizeof ch[0].unit, "count");
+    ch[0].scale = 1;
+    *nch = 1;
+    *ctx = &g_count;
+    return 0;
+}
+static int fs_read(void *ctx, tb_raw *v)
+{
+    memset(v, 0, sizeof *v);
+    g_count += 7;
+    v[0].value = g_count;
+    return 0;
+}
+static void fs_close(void *ctx) { (void)ctx; }
+static const tb_sampler fake_sampler = {
+    .name = "fakeR", .layer = TB_LAYER_COUNTER, .probe = fs_probe, .open = fs_open, .read = fs_read, .close = fs_close,
+};
+static const tb_sampler *const fake_registry[] = {&fake_sampler, NULL};
+
+static int has_flag(const tb_case_result *r, const char *f) { return strstr(r->flags, f) != NULL; }
+
+int main(void)
+{
+    char dir[] = "/tmp/tb-runner-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(g_stat, sizeof g_stat, "%s/stat", dir);
+    write_stat();
+    setenv("TRITBENCH_PROC_ROOT", dir, 1);
+
+    tb_run_opts o = {.reps = 6, .min_time_s = 0.002, .warmup_s = 0.001};
+    tb_case_result r;
+
+    /* calibration: a 10 us iteration reaches >= 2 ms repetitions */
+    fake_spec ok = {.verified = 1, .ns_per_iter = 10000};
+    tb_case c = mk(&ok, "fake/ok");
+    CHECK(tb_runner_case(&c, &o, NULL, &r) == 0);
+    CHECK(r.status == TB_STATUS_OK && r.have_stats && r.nreps == 6);
+    CHECK(r.iters >= 150 && r.iters <= 2000);
+    for (int k = 0; k < r.nreps; k++)
+        CHECK(r.reps[k].wall_ns >= 1500000 && r.reps[k].round == k);
+    CHECK(r.st.median >= 10000 && r.best_ns <= r.st.median);
+    CHECK(!strstr(r.flags, "freq")); /* run facts are not case flags */
+    tb_case_result_free(&r);
+
+    /* wrong: never timed */
+    fake_spec wrong = {.verified = 0, .ns_per_iter = 1000};
+    c = mk(&wrong, "fake/wrong");
+    CHECK(tb_runner_case(&c, &o, NULL, &r) == 0);
+    CHECK(r.status == TB_STATUS_WRONG && r.nreps == 0 && r.iters == 0);
+    CHECK(strstr(r.status_reason, "verification failed") != NULL);
+    tb_case_result_free(&r);
+
+    /* ENOMEM: does_not_fit, in setup and in the reference check */
+    fake_spec oom = {.setup_rc = -ENOMEM};
+    c = mk(&oom, "fake/oom");
+    tb_runner_case(&c, &o, NULL, &r);
+    CHECK(r.status == TB_STATUS_DOES_NOT_FIT && strstr(r.status_reason, "fake setup failure"));
+    tb_case_result_free(&r);
+    fake_spec voom = {.verify_rc = -ENOMEM, .verified = 0, .ns_per_iter = 1000};
+    c = mk(&voom, "fake/verify-oom");
+    tb_runner_case(&c, &o, NULL, &r);
+    CHECK(r.status == TB_STATUS_DOES_NOT_FIT && r.nreps == 0 && r.v.verified == -1);
+    CHECK(strstr(r.status_reason, "could not run") != NULL);
+    tb_case_result_free(&r);
+    fake_spec veio = {.verify_rc = -EIO, .verified = 0, .ns_per_iter = 1000};
+    c = mk(&veio, "fake/verify-eio");
+    tb_runner_case(&c, &o, NULL, &r);
+    CHECK(r.status == TB_STATUS_ERROR && r.nreps == 0);
+    tb_case_result_free(&r);
+
+    /* no repetitions: statistics fail, the case is not ok */
+    tb_run_opts none = o;
+    none.reps = 0;
+    c = mk(&ok, "fake/no-reps");
+    tb_runner_case(&c, &none, NULL, &r);
+    CHECK(r.status == TB_STATUS_ERROR && strstr(r.status_reason, "statistics"));
+    tb_case_result_free(&r);
+
+    /* steal from the /proc/stat fixture */
+    fake_spec steal = {.verified = 1, .ns_per_iter = 10000, .add_steal = 1};
+    c = mk(&steal, "fake/steal");
+    tb_runner_case(&c, &o, NULL, &r);
+    CHECK(r.status == TB_STATUS_OK && has_flag(&r, "vm_steal"));
+    CHECK(r.reps[0].steal_ticks > 0);
+    tb_case_result_free(&r);
+
+    /* migration, where there are two CPUs to move between */
+    cpu_set_t all;
+    sched_getaffinity(0, sizeof all, &all);
+    if (CPU_COUNT(&all) >= 2 && CPU_ISSET(0, &all) && CPU_ISSET(1, &all)) {
+        fake_spec hop = {.verified = 1, .ns_per_iter = 10000, .hop_cpu = 1};
+        c = mk(&hop, "fake/hop");
+        tb_runner_case(&c, &o, NULL, &r);
+        CHECK(r.status == TB_STATUS_OK && has_flag(&r, "migrated"));
+        tb_case_result_free(&r);
+        sched_setaffinity(0, sizeof all, &all);
+    } else {
+        printf("skip migration check: fewer than 2 CPUs allowed\n");
+    }
+
+    /* readings from the sampler set, one per repetition, in order */
+    tb_sampler_set_use_registry(fake_registry);
+    tb_sampler_set *ss = NULL;
+    CHECK(tb_sampler_set_open("fakeR", NULL, &ss) == 0);
+    c = mk(&ok, "fake/readings");
+    g_count = 0;
+    tb_runner_case(&c, &o, ss, &r);
+    CHECK(r.status == TB_STATUS_OK && r.nreadings == r.nreps);
+    for (int i = 0; i < r.nreadings; i++) {
+        CHECK(r.reading_rep[i] == i + 1);
+        CHECK(r.readings[i].value == 7); /* end - begin of one repetition */
+    }
+    tb_case_result_free(&r);
+    tb_sampler_set_close(ss);
+    tb_sampler_set_use_registry(NULL);
+
+    /* a group: interleaved rounds in alternating order, paired ratio */
+    fake_spec base = {.verified = 1, .ns_per_iter = 20000}, fast = {.verified = 1, .ns_per_iter = 10000},
+              bad = {.verified = 0, .ns_per_iter = 10000};
+    tb_case g[3] = {mk(&base, "fake/base"), mk(&fast, "fake/fast"), mk(&bad, "fake/bad")};
+    g[0].baseline = 1;
+    for (int i = 0; i < 3; i++)
+        snprintf(g[i].group, sizeof g[i].group, "fake/group");
+    const tb_case *gp[3] = {&g[0], &g[1], &g[2]};
+    tb_case_result gr[3];
+    g_ids[0] = &base;
+    g_ids[1] = &fast;
+    g_ids[2] = &bad;
+    g_norder = 0;
+    tb_runner_group(gp, 3, &o, NULL, gr);
+    CHECK(gr[0].status == TB_STATUS_OK && gr[1].status == TB_STATUS_OK && gr[2].status == TB_STATUS_WRONG);
+    CHECK(gr[2].nreps == 0);
+    CHECK(!gr[0].ratio.valid && gr[1].ratio.valid && gr[1].ratio.n == 6);
+    CHECK(gr[1].ratio.median > 1.6 && gr[1].ratio.median < 2.4); /* 20 us / 10 us */
+    /* the last 12 runs are the rounds: 0 1, 1 0, 0 1, ... */
+    int rounds_ok = g_norder >= 12;
+    for (int k = 0; k < 6 && rounds_ok; k++) {
+        const int *p = &g_order[g_norder - 12 + 2 * k];
+        rounds_ok = k % 2 == 0 ? (p[0] == 0 && p[1] == 1) : (p[0] == 1 && p[1] == 0);
+    }
+    CHECK(rounds_ok);
+    for (int i = 0; i < 3; i++)
+        tb_case_result_free(&gr[i]);
+
+    /* case time limit, interruption, pinning failure */
+    tb_run_opts lim = o;
+    lim.reps = 50;
+    lim.case_limit_s = 0.02;
+    c = mk(&ok, "fake/limit");
+    tb_runner_case(&c, &lim, NULL, &r);
+    CHECK(r.status == TB_STATUS_OK && r.nreps >= 3 && r.nreps < 50 && has_flag(&r, "rep_limit"));
+    CHECK(strstr(r.flags_reason, "case limit") != NULL);
+    tb_case_result_free(&r);
+    int stop = 1;
+    tb_run_opts st = o;
+    st.stop = &stop;
+    st.pin_error = "worker 1: CPU 5 not allowed";
+    tb_runner_case(&c, &st, NULL, &r);
+    CHECK(r.nreps == 1 && has_flag(&r, "interrupted") && has_flag(&r, "unpinned"));
+    CHECK(strstr(r.flags_reason, "CPU 5 not allowed") != NULL);
+    tb_case_result_free(&r);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    TEST_DONE();
+}
