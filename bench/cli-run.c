@@ -335,6 +335,8 @@ int tb_cmd_run(int argc, char **argv)
         }
         if (!pin)
             store_bad |= tb_store_run_fact(st, run_id, "unpinned", "--no-pin: threads not pinned to CPUs") < 0;
+        if (tb_sampler_set_guard_error(ss))
+            store_bad |= tb_store_run_fact(st, run_id, "wrap_guard_missing", tb_sampler_set_guard_error(ss)) < 0;
     }
     const tb_workload *declared[16];
     int ndeclared = 0;

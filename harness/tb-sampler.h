@@ -136,6 +136,10 @@ int tb_sampler_set_status_count(const tb_sampler_set *s);
 void tb_sampler_set_status_at(const tb_sampler_set *s, int i, const char **name, tb_probe *p);
 /* Around one window: begin starts energy first then counters; end stops
  * counters first then energy, and fills at most max readings. */
+/* Why a wrap-guard thread the set needs could not start; NULL when fine.
+ * Energy windows longer than a wrap period are then ambiguous: the CLI
+ * stores this as a fact of the run. */
+const char *tb_sampler_set_guard_error(const tb_sampler_set *s);
 int tb_sampler_set_begin(tb_sampler_set *s);
 int tb_sampler_set_end(tb_sampler_set *s, tb_reading *out, int max, int *n);
 

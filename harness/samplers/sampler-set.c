@@ -59,6 +59,7 @@ struct tb_sampler_set {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     double guard_s;
+    char guard_err[200];    /* why a needed guard thread is not running ("" = fine) */
     uint64_t polls;
     uint64_t cpu_begin;
 };
@@ -305,6 +306,11 @@ static double guard_interval(const tb_sampler_set *s)
     return best;
 }
 
+const char *tb_sampler_set_guard_error(const tb_sampler_set *s)
+{
+    return s && s->guard_err[0] ? s->guard_err : NULL;
+}
+
 double tb_sampler_set_guard_interval(const tb_sampler_set *s)
 {
     return s ? s->guard_s : INFINITY;
@@ -400,8 +406,13 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
 
     s->guard_s = guard_interval(s);
     if (isfinite(s->guard_s)) {
-        if (pthread_create(&s->guard, NULL, guard_main, s) == 0)
+        int prc = pthread_create(&s->guard, NULL, guard_main, s);
+        if (prc == 0)
             s->guard_on = 1;
+        else
+            snprintf(s->guard_err, sizeof s->guard_err,
+                     "the wrap-guard thread (poll every %.3g s) could not start: %s; a window longer than a wrap "
+                     "period would be ambiguous", s->guard_s, strerror(prc));
     }
     *out = s;
     return 0;
