@@ -6,6 +6,7 @@
  * CPU id -> clock -> run -> clock -> rusage, steal, CPU id -> samplers end.
  * Statistics over ns per iteration, stability flags, modelled energy. */
 #define _GNU_SOURCE
+#include "tb-platform.h"
 #include "tb-runner.h"
 
 #include <errno.h>
@@ -20,55 +21,6 @@
 
 #define TB_CASE_TIMEOUT_S 60.0
 #define TB_MAX_ITERS (1ull << 40)
-
-uint64_t tb_now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-double tb_clock_res_ns(void)
-{
-    struct timespec r;
-    if (clock_getres(CLOCK_MONOTONIC_RAW, &r) != 0)
-        return NAN;
-    return r.tv_sec * 1e9 + r.tv_nsec;
-}
-
-void tb_utc_now(char *buf, int len)
-{
-    struct timespec t;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &t);
-    gmtime_r(&t.tv_sec, &tm);
-    strftime(buf, (size_t)len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Steal ticks (USER_HZ) summed over all CPUs: 8th field of /proc/stat "cpu". */
-static int64_t steal_ticks(void)
-{
-    static char path[256];
-    if (!path[0]) {
-        const char *root = getenv("TRITBENCH_PROC_ROOT");
-        snprintf(path, sizeof path, "%s/stat", root && *root ? root : "/proc");
-    }
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    long long v[8] = {0};
-    int n = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &v[6], &v[7]);
-    fclose(f);
-    return n == 8 ? v[7] : -1;
-}
 
 void tb_result_metric(tb_case_result *r, const char *name, double value, const char *unit, const char *note)
 {
@@ -199,20 +151,22 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
     }
     uint64_t case_start = tb_now_ns();
     tb_reading rd[TB_MAX_CHANNELS * 8];
+    double max_steal = 0;
     for (int k = 0; k < o->reps; k++) {
         tb_rep *p = &r->reps[k];
         struct rusage u0, u1;
         if (ss)
             tb_sampler_set_begin(ss);
-        int64_t s0 = steal_ticks();
+        tb_plat_steal s0, s1;
+        tb_plat_steal_read(&s0);
         getrusage(RUSAGE_SELF, &u0);
         p->cpu_start = sched_getcpu();
-        uint64_t c0 = cpu_ns(), t0 = tb_now_ns();
+        uint64_t c0 = tb_plat_cpu_ns(), t0 = tb_now_ns();
         c->wl->run(ctx, r->iters);
-        uint64_t t1 = tb_now_ns(), c1 = cpu_ns();
+        uint64_t t1 = tb_now_ns(), c1 = tb_plat_cpu_ns();
         p->cpu_end = sched_getcpu();
         getrusage(RUSAGE_SELF, &u1);
-        int64_t s1 = steal_ticks();
+        tb_plat_steal_read(&s1);
         if (ss) {
             int n = 0;
             tb_sampler_set_end(ss, rd, (int)(sizeof rd / sizeof rd[0]), &n);
@@ -228,7 +182,10 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
         p->nivcsw = u1.ru_nivcsw - u0.ru_nivcsw;
         p->minflt = u1.ru_minflt - u0.ru_minflt;
         p->majflt = u1.ru_majflt - u0.ru_majflt;
-        p->steal_ticks = (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1;
+        p->steal_ticks = tb_plat_steal_ticks(&s0, &s1);
+        double sf = tb_plat_steal_frac(&s0, &s1); /* NAN when unreadable */
+        if (sf > max_steal)
+            max_steal = sf;
         r->nreps = k + 1;
         if (k + 1 >= 3 && (tb_now_ns() - case_start) / 1e9 > TB_CASE_TIMEOUT_S)
             break; /* case timeout: keep what we have (>= 3 reps) */
@@ -236,21 +193,13 @@ int tb_runner_case(const tb_case *c, const tb_run_opts *o, tb_sampler_set *ss, t
 
     double per_iter[1024];
     int n = r->nreps < 1024 ? r->nreps : 1024;
-    double min_rep = INFINITY, max_steal = 0;
-    long hz = sysconf(_SC_CLK_TCK), online = sysconf(_SC_NPROCESSORS_ONLN);
-    double tick_ns = 1e9 / (double)(hz > 0 ? hz : 100), ncpu = online > 0 ? (double)online : 1.0;
+    double min_rep = INFINITY;
     int migrations = 0;
     for (int k = 0; k < n; k++) {
         const tb_rep *p = &r->reps[k];
         per_iter[k] = (double)p->wall_ns / (double)p->iters;
         if (p->wall_ns < min_rep)
             min_rep = (double)p->wall_ns;
-        if (p->steal_ticks > 0) {
-            /* /proc/stat's "cpu" line sums every CPU: average over them */
-            double frac = p->steal_ticks * tick_ns / ((double)p->wall_ns * ncpu);
-            if (frac > max_steal)
-                max_steal = frac;
-        }
         if (p->cpu_start != p->cpu_end)
             migrations++;
     }
