@@ -326,7 +326,7 @@ static int nspec;
 
 static size_t bw_floats(void)
 {
-    const char *env = getenv("TRITBENCH_BW_MIB");
+    const char *env = tb_env("TRITBENCH_BW_MIB");
     size_t bytes;
     if (env && atoi(env) > 0) {
         bytes = (size_t)atoi(env) << 20;
