@@ -184,7 +184,8 @@ void tb_plat_freq_policy(const struct tb_machine *m, tb_freq_policy *out)
     if (!gov[0]) {
         out->state = TB_FREQ_UNKNOWN;
         if (!strcmp(hv, "unknown"))
-            snprintf(out->reason, sizeof out->reason, "no cpufreq in sysfs (VM guest): the host controls the frequency");
+            snprintf(out->reason, sizeof out->reason,
+                     "no cpufreq in sysfs (VM guest): the host controls the frequency");
         else if (hv[0] && strcmp(hv, "none"))
             snprintf(out->reason, sizeof out->reason,
                      "no cpufreq in sysfs (%s guest): the host controls the frequency", hv);
