@@ -7,6 +7,7 @@
 #include "tb-isa.h"
 #include "tb-json.h"
 #include "tb-machine.h"
+#include "tb-platform.h"
 #include "tb-runner.h"
 #include "tb-sampler.h"
 #include "tb-store.h"
@@ -112,7 +113,7 @@ static void progress(int i, int n, const char *key, uint64_t t0, int tty)
 {
     if (!tty)
         return;
-    double el = (tb_now_ns() - t0) / 1e9;
+    double el = (tb_plat_now_ns() - t0) / 1e9;
     double eta = i > 0 ? el / i * (n - i) : NAN;
     char etab[32];
     if (isnan(eta))
@@ -396,7 +397,7 @@ int tb_cmd_run(int argc, char **argv)
         return tb_die(TB_EXIT_FAIL, "out of memory for %d cases", cases.n);
     }
     tb_ceilings_init(ceil, tb_bench_llc_bytes());
-    uint64_t t0 = tb_now_ns();
+    uint64_t t0 = tb_plat_now_ns();
     for (int i = 0; i < cases.n && !g_interrupted;) {
         /* a group: consecutive cases with the same non-empty group key */
         int n = 1;

@@ -25,6 +25,7 @@
 #include "tb-bench.h"
 #include "tb-kernel.h"
 #include "tb-params.h"
+#include "tb-platform.h"
 
 #include <stddef.h>
 
@@ -512,9 +513,7 @@ static int mm_quick(tb_caselist *out, const tb_suite_opts *o)
 static int mm_full(tb_caselist *out, const tb_suite_opts *o)
 {
     static const int64_t ns[] = {1, 8, 128, 512};
-    const char *mode = getenv("TRITBENCH_MATMUL_VARIANTS");
-    if (!mode)
-        mode = getenv("TB_MATMUL_VARIANTS");
+    const char *mode = tb_env("TRITBENCH_MATMUL_VARIANTS");
     const int best = mode && !strcmp(mode, "best"), every = mode && !strcmp(mode, "all");
     for (int s = 0; s < tb_mm_nshapes; s++) {
         const tb_mm_shape *sh = &tb_mm_shapes[s];

@@ -358,7 +358,7 @@ static int nspec;
  * eighth of the memory; TRITBENCH_BW_MIB overrides. */
 static size_t bw_floats(void)
 {
-    const char *env = getenv("TRITBENCH_BW_MIB");
+    const char *env = tb_env("TRITBENCH_BW_MIB");
     size_t bytes;
     if (env && atoi(env) > 0) {
         bytes = (size_t)atoi(env) << 20;

@@ -1,50 +1,35 @@
-/* machine.c - machine fingerprint from /proc and /sys (see tb-machine.h).
- * The fingerprint hashes only what changes performance: CPU identity,
+/* machine.c - machine fingerprint from /proc and /sys (see tb-machine.h),
+ * read through the platform module (tb-platform.h: roots, small files,
+ * the cpuinfo parser).  The fingerprint hashes only what changes performance: CPU identity,
  * microcode, ISA flags, topology, caches, memory size, kernel major.minor,
  * governor/boost, THP and hypervisor - never the hostname. */
 #define _GNU_SOURCE
 #include "tb-machine.h"
 #include "tb-json.h"
+#include "tb-platform.h"
 #include "tb-workload.h"
 
 #include <cpuid.h>
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-int tb_read_text(const char *path, char *buf, int len)
+/* Small-file reads under DIR (a /proc or /sys root). */
+static int rd_text(const char *dir, const char *rel, char *buf, size_t len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, (size_t)len - 1);
-    int err = errno;
-    close(fd);
-    if (n < 0)
-        return -err;
-    buf[n] = 0;
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-        buf[--n] = 0;
-    return (int)n;
+    char path[512];
+    int r = tb_plat_join(dir, rel, path, sizeof path);
+    return r < 0 ? r : tb_plat_read_text(path, buf, len);
 }
 
-int tb_read_int64(const char *path, int64_t *v)
+static int rd_int64(const char *dir, const char *rel, int64_t *v)
 {
-    char b[64], *end;
-    int r = tb_read_text(path, b, sizeof b);
-    if (r < 0)
-        return r;
-    errno = 0;
-    long long x = strtoll(b, &end, 10);
-    if (end == b || errno)
-        return -EINVAL;
-    *v = x;
-    return 0;
+    char path[512];
+    int r = tb_plat_join(dir, rel, path, sizeof path);
+    return r < 0 ? r : tb_plat_read_int64(path, v);
 }
 
 static const char *wanted_flags[] = {
@@ -68,81 +53,47 @@ static int64_t parse_size(const char *s)
     return v;
 }
 
-static void parse_cpuinfo(tb_machine *m, const char *path)
+static void from_cpuinfo(tb_machine *m, const char *proc)
 {
-    FILE *f = fopen(path, "re");
-    if (!f)
+    char path[512];
+    tb_cpuinfo ci;
+    if (tb_plat_join(proc, "cpuinfo", path, sizeof path) < 0 || tb_plat_cpuinfo_read(path, &ci) < 0)
         return;
-    char line[8192];
-    int phys[256], nphys = 0, procs = 0, cores_per = -1, siblings = -1;
-    while (fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        char *val = colon + 1;
-        while (*val == ' ')
-            val++;
-        val[strcspn(val, "\n")] = 0;
-        *colon = 0;
-        char *key = line;
-        key[strcspn(key, "\t")] = 0;
-        if (!strcmp(key, "processor"))
-            procs++;
-        else if (procs == 1 && !strcmp(key, "vendor_id"))
-            snprintf(m->vendor, sizeof m->vendor, "%s", val);
-        else if (procs == 1 && !strcmp(key, "model name"))
-            snprintf(m->brand, sizeof m->brand, "%s", val);
-        else if (procs == 1 && !strcmp(key, "cpu family"))
-            m->family = atoi(val);
-        else if (procs == 1 && !strcmp(key, "model"))
-            m->model = atoi(val);
-        else if (procs == 1 && !strcmp(key, "stepping"))
-            m->stepping = atoi(val);
-        else if (procs == 1 && !strcmp(key, "microcode"))
-            snprintf(m->microcode, sizeof m->microcode, "%s", val);
-        else if (procs == 1 && !strcmp(key, "cpu cores"))
-            cores_per = atoi(val);
-        else if (procs == 1 && !strcmp(key, "siblings"))
-            siblings = atoi(val);
-        else if (!strcmp(key, "physical id")) {
-            int id = atoi(val), seen = 0;
-            for (int i = 0; i < nphys; i++)
-                seen |= phys[i] == id;
-            if (!seen && nphys < 256)
-                phys[nphys++] = id;
-        } else if (procs == 1 && !strcmp(key, "flags")) {
-            char *save = NULL, *tok;
-            int off = 0;
-            for (tok = strtok_r(val, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-                for (int i = 0; wanted_flags[i]; i++)
-                    if (!strcmp(tok, wanted_flags[i]) && off < (int)sizeof m->isa_flags - 1)
-                        off += snprintf(m->isa_flags + off, sizeof m->isa_flags - (size_t)off, "%s%s",
-                                        off ? " " : "", tok);
-        }
-    }
-    fclose(f);
-    if (procs)
-        m->threads = procs;
-    m->sockets = nphys ? nphys : (procs ? 1 : -1);
-    if (cores_per > 0)
-        m->cores = cores_per * m->sockets;
-    if (cores_per > 0 && siblings > 0)
-        m->smt_on = siblings > cores_per;
+    snprintf(m->vendor, sizeof m->vendor, "%s", ci.vendor);
+    snprintf(m->brand, sizeof m->brand, "%s", ci.brand);
+    snprintf(m->microcode, sizeof m->microcode, "%s", ci.microcode);
+    m->family = ci.family;
+    m->model = ci.model;
+    m->stepping = ci.stepping;
+    /* cpuinfo's order, not the table's: the fingerprint hashes this string */
+    size_t off = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(ci.flags, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        for (int i = 0; wanted_flags[i]; i++)
+            if (!strcmp(t, wanted_flags[i]) && off < sizeof m->isa_flags - 1)
+                off += (size_t)snprintf(m->isa_flags + off, sizeof m->isa_flags - off, "%s%s", off ? " " : "", t);
+    if (ci.processors)
+        m->threads = ci.processors;
+    m->sockets = ci.packages ? ci.packages : (ci.processors ? 1 : -1);
+    if (ci.cores_per_package > 0)
+        m->cores = ci.cores_per_package * m->sockets;
+    if (ci.cores_per_package > 0 && ci.siblings > 0)
+        m->smt_on = ci.siblings > ci.cores_per_package;
 }
 
 static void parse_caches(tb_machine *m, const char *sys)
 {
-    char path[512], buf[64];
+    char rel[128], buf[64];
     for (int i = 0; i < 8; i++) {
         int64_t level;
-        snprintf(path, sizeof path, "%s/devices/system/cpu/cpu0/cache/index%d/level", sys, i);
-        if (tb_read_int64(path, &level) < 0)
+        snprintf(rel, sizeof rel, "devices/system/cpu/cpu0/cache/index%d/level", i);
+        if (rd_int64(sys, rel, &level) < 0)
             continue;
-        snprintf(path, sizeof path, "%s/devices/system/cpu/cpu0/cache/index%d/type", sys, i);
+        snprintf(rel, sizeof rel, "devices/system/cpu/cpu0/cache/index%d/type", i);
         char type[32] = "";
-        tb_read_text(path, type, sizeof type);
-        snprintf(path, sizeof path, "%s/devices/system/cpu/cpu0/cache/index%d/size", sys, i);
-        if (tb_read_text(path, buf, sizeof buf) < 0)
+        rd_text(sys, rel, type, sizeof type);
+        snprintf(rel, sizeof rel, "devices/system/cpu/cpu0/cache/index%d/size", i);
+        if (rd_text(sys, rel, buf, sizeof buf) < 0)
             continue;
         int64_t sz = parse_size(buf);
         if (level == 1 && !strcmp(type, "Data"))
@@ -158,10 +109,9 @@ static void parse_caches(tb_machine *m, const char *sys)
 
 static void hypervisor_of(tb_machine *m, const char *sys, int real)
 {
-    char path[512], buf[64];
+    char buf[64];
     snprintf(m->hypervisor, sizeof m->hypervisor, "%s", strstr(m->isa_flags, "hypervisor") ? "unknown" : "none");
-    snprintf(path, sizeof path, "%s/hypervisor/type", sys);
-    if (tb_read_text(path, buf, sizeof buf) > 0) {
+    if (rd_text(sys, "hypervisor/type", buf, sizeof buf) > 0) {
         snprintf(m->hypervisor, sizeof m->hypervisor, "%s", buf);
         return;
     }
@@ -186,11 +136,43 @@ static void hypervisor_of(tb_machine *m, const char *sys, int real)
     }
 }
 
+static void os_release(tb_machine *m)
+{
+    char buf[256];
+    FILE *f = fopen("/etc/os-release", "re");
+    if (!f)
+        return;
+    while (fgets(buf, sizeof buf, f))
+        if (!strncmp(buf, "PRETTY_NAME=", 12)) {
+            char *v = buf + 12;
+            v[strcspn(v, "\n")] = 0;
+            if (*v == '"') {
+                v++;
+                v[strcspn(v, "\"")] = 0;
+            }
+            snprintf(m->os, sizeof m->os, "%s", v);
+        }
+    fclose(f);
+}
+
+static void freq_of(tb_machine *m, const char *sys)
+{
+    int64_t v;
+    rd_text(sys, "devices/system/cpu/cpu0/cpufreq/scaling_governor", m->governor, sizeof m->governor);
+    rd_int64(sys, "devices/system/cpu/cpu0/cpufreq/cpuinfo_min_freq", &m->freq_min_khz);
+    rd_int64(sys, "devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", &m->freq_max_khz);
+    if (rd_int64(sys, "devices/system/cpu/cpufreq/boost", &v) == 0)
+        snprintf(m->boost, sizeof m->boost, "%s", v ? "on" : "off");
+    if (rd_int64(sys, "devices/system/cpu/intel_pstate/no_turbo", &v) == 0)
+        snprintf(m->boost, sizeof m->boost, "%s", v ? "off" : "on");
+}
+
 void tb_machine_probe_at(tb_machine *m, const char *proc, const char *sys)
 {
     char path[512], buf[256];
-    int real = !*proc && !*sys;
-    const char *P = *proc ? proc : "/proc", *S = *sys ? sys : "/sys";
+    const char *P = *proc ? proc : tb_plat_root_dir(TB_ROOT_PROC);
+    const char *S = *sys ? sys : tb_plat_root_dir(TB_ROOT_SYS);
+    int real = !strcmp(P, "/proc") && !strcmp(S, "/sys"); /* not a fixture tree */
     memset(m, 0, sizeof *m);
     m->family = m->model = m->stepping = -1;
     m->sockets = m->cores = m->threads = m->smt_on = -1;
@@ -200,14 +182,11 @@ void tb_machine_probe_at(tb_machine *m, const char *proc, const char *sys)
     m->freq_min_khz = m->freq_max_khz = -1;
     m->aslr = -1;
     m->perf_event_paranoid = -99;
-    snprintf(path, sizeof path, "%s/sys/kernel/hostname", P);
-    if (tb_read_text(path, m->hostname, sizeof m->hostname) < 0)
+    if (rd_text(P, "sys/kernel/hostname", m->hostname, sizeof m->hostname) < 0)
         gethostname(m->hostname, sizeof m->hostname - 1);
-    snprintf(path, sizeof path, "%s/cpuinfo", P);
-    parse_cpuinfo(m, path);
+    from_cpuinfo(m, P);
     parse_caches(m, S);
-    snprintf(path, sizeof path, "%s/devices/system/node", S);
-    DIR *d = opendir(path);
+    DIR *d = tb_plat_join(S, "devices/system/node", path, sizeof path) == 0 ? opendir(path) : NULL;
     if (d) {
         struct dirent *e;
         m->numa_nodes = 0;
@@ -216,8 +195,7 @@ void tb_machine_probe_at(tb_machine *m, const char *proc, const char *sys)
                 m->numa_nodes++;
         closedir(d);
     }
-    snprintf(path, sizeof path, "%s/meminfo", P);
-    FILE *f = fopen(path, "re");
+    FILE *f = tb_plat_join(P, "meminfo", path, sizeof path) == 0 ? fopen(path, "re") : NULL;
     if (f) {
         long long kb;
         while (fgets(buf, sizeof buf, f))
@@ -225,51 +203,22 @@ void tb_machine_probe_at(tb_machine *m, const char *proc, const char *sys)
                 m->mem_bytes = kb * 1024;
         fclose(f);
     }
-    snprintf(path, sizeof path, "%s/sys/kernel/osrelease", P);
-    tb_read_text(path, m->kernel, sizeof m->kernel);
-    if (real) {
-        f = fopen("/etc/os-release", "re");
-        if (f) {
-            while (fgets(buf, sizeof buf, f))
-                if (!strncmp(buf, "PRETTY_NAME=", 12)) {
-                    char *v = buf + 12;
-                    v[strcspn(v, "\n")] = 0;
-                    if (*v == '"') {
-                        v++;
-                        v[strcspn(v, "\"")] = 0;
-                    }
-                    snprintf(m->os, sizeof m->os, "%s", v);
-                }
-            fclose(f);
-        }
-    }
+    rd_text(P, "sys/kernel/osrelease", m->kernel, sizeof m->kernel);
+    if (real)
+        os_release(m);
     hypervisor_of(m, S, real);
-    snprintf(path, sizeof path, "%s/devices/system/cpu/cpu0/cpufreq/scaling_governor", S);
-    tb_read_text(path, m->governor, sizeof m->governor);
-    snprintf(path, sizeof path, "%s/devices/system/cpu/cpu0/cpufreq/cpuinfo_min_freq", S);
-    tb_read_int64(path, &m->freq_min_khz);
-    snprintf(path, sizeof path, "%s/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", S);
-    tb_read_int64(path, &m->freq_max_khz);
-    int64_t v;
-    snprintf(path, sizeof path, "%s/devices/system/cpu/cpufreq/boost", S);
-    if (tb_read_int64(path, &v) == 0)
-        snprintf(m->boost, sizeof m->boost, "%s", v ? "on" : "off");
-    snprintf(path, sizeof path, "%s/devices/system/cpu/intel_pstate/no_turbo", S);
-    if (tb_read_int64(path, &v) == 0)
-        snprintf(m->boost, sizeof m->boost, "%s", v ? "off" : "on");
-    snprintf(path, sizeof path, "%s/kernel/mm/transparent_hugepage/enabled", S);
-    if (tb_read_text(path, buf, sizeof buf) > 0) {
+    freq_of(m, S);
+    if (rd_text(S, "kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) > 0) {
         char *l = strchr(buf, '['), *r = l ? strchr(l, ']') : NULL;
         if (l && r) {
             *r = 0;
             snprintf(m->thp, sizeof m->thp, "%s", l + 1);
         }
     }
-    snprintf(path, sizeof path, "%s/sys/kernel/randomize_va_space", P);
-    if (tb_read_int64(path, &v) == 0)
+    int64_t v;
+    if (rd_int64(P, "sys/kernel/randomize_va_space", &v) == 0)
         m->aslr = (int)v;
-    snprintf(path, sizeof path, "%s/sys/kernel/perf_event_paranoid", P);
-    if (tb_read_int64(path, &v) == 0)
+    if (rd_int64(P, "sys/kernel/perf_event_paranoid", &v) == 0)
         m->perf_event_paranoid = (int)v;
     if (!m->kernel[0] && real) {
         struct utsname u;
@@ -281,8 +230,7 @@ void tb_machine_probe_at(tb_machine *m, const char *proc, const char *sys)
 
 void tb_machine_probe(tb_machine *m)
 {
-    const char *p = getenv("TRITBENCH_PROC_ROOT"), *s = getenv("TRITBENCH_SYSFS_ROOT");
-    tb_machine_probe_at(m, p ? p : "", s ? s : "");
+    tb_machine_probe_at(m, "", "");
 }
 
 void tb_machine_fingerprint(tb_machine *m)

@@ -11,6 +11,7 @@
  * Afterwards: statistics over ns per iteration, stability flags, the
  * paired ratio of each case over the group's baseline. */
 #define _GNU_SOURCE
+#include "tb-platform.h"
 #include "tb-runner.h"
 
 #include <errno.h>
@@ -29,55 +30,6 @@
 static const char *const status_names[TB_STATUS__COUNT] = {"ok", "wrong", "does_not_fit", "error", "skipped"};
 
 const char *tb_status_name(tb_status s) { return s < TB_STATUS__COUNT ? status_names[s] : "error"; }
-
-uint64_t tb_now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-double tb_clock_res_ns(void)
-{
-    struct timespec r;
-    if (clock_getres(CLOCK_MONOTONIC_RAW, &r) != 0)
-        return NAN;
-    return r.tv_sec * 1e9 + r.tv_nsec;
-}
-
-void tb_utc_now(char *buf, int len)
-{
-    struct timespec t;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &t);
-    gmtime_r(&t.tv_sec, &tm);
-    strftime(buf, (size_t)len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Steal ticks (USER_HZ) summed over all CPUs: 8th field of /proc/stat "cpu". */
-static int64_t steal_ticks(void)
-{
-    static char path[256];
-    if (!path[0]) {
-        const char *root = getenv("TRITBENCH_PROC_ROOT");
-        snprintf(path, sizeof path, "%s/stat", root && *root ? root : "/proc");
-    }
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    long long v[8] = {0};
-    int n = fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &v[6], &v[7]);
-    fclose(f);
-    return n == 8 ? v[7] : -1;
-}
 
 int tb_result_metric(tb_case_result *r, const char *name, double value, const char *unit, const char *note)
 {
@@ -122,9 +74,9 @@ static void set_status(tb_case_result *r, tb_status s, const char *fmt, const ch
 
 static uint64_t time_iters(const tb_case *c, void *ctx, uint64_t iters)
 {
-    uint64_t t0 = tb_now_ns();
+    uint64_t t0 = tb_plat_now_ns();
     c->wl->run(ctx, iters);
-    return tb_now_ns() - t0;
+    return tb_plat_now_ns() - t0;
 }
 
 static uint64_t calibrate(const tb_case *c, void *ctx, double min_ns)
@@ -186,9 +138,9 @@ static void prepare_case(const tb_case *c, tb_case_result *r)
     r->v.verified = -1;
     r->v.max_abs_err = r->v.nmse = NAN;
     r->best_ns = NAN;
-    r->clock_res_ns = tb_clock_res_ns();
+    r->clock_res_ns = tb_plat_clock_res_ns();
     r->status = TB_STATUS_ERROR;
-    tb_utc_now(r->started_at, sizeof r->started_at);
+    tb_plat_utc_now(r->started_at, sizeof r->started_at);
 
     tb_setup_info info;
     memset(&info, 0, sizeof info);
@@ -234,15 +186,16 @@ static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o
     tb_reading rd[TB_MAX_CHANNELS * 8];
     struct rusage u0, u1;
     int begin_rc = ss ? tb_sampler_set_begin(ss) : 0;
-    int64_t s0 = steal_ticks();
+    tb_plat_steal s0, s1;
+    tb_plat_steal_read(&s0);
     getrusage(RUSAGE_SELF, &u0);
     p->cpu_start = sched_getcpu();
-    uint64_t c0 = cpu_ns(), t0 = tb_now_ns();
+    uint64_t c0 = tb_plat_cpu_ns(), t0 = tb_plat_now_ns();
     c->wl->run(r->ctx, r->iters);
-    uint64_t t1 = tb_now_ns(), c1 = cpu_ns();
+    uint64_t t1 = tb_plat_now_ns(), c1 = tb_plat_cpu_ns();
     p->cpu_end = sched_getcpu();
     getrusage(RUSAGE_SELF, &u1);
-    int64_t s1 = steal_ticks();
+    tb_plat_steal_read(&s1);
     if (ss) {
         int n = 0, end_rc = begin_rc < 0 ? begin_rc : tb_sampler_set_end(ss, rd, (int)(sizeof rd / sizeof rd[0]), &n);
         if ((begin_rc < 0 || end_rc < 0) && !strstr(r->flags, "samples_lost")) {
@@ -261,7 +214,8 @@ static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o
     p->nivcsw = u1.ru_nivcsw - u0.ru_nivcsw;
     p->minflt = u1.ru_minflt - u0.ru_minflt;
     p->majflt = u1.ru_majflt - u0.ru_majflt;
-    p->steal_ticks = (s0 >= 0 && s1 >= 0) ? s1 - s0 : -1;
+    p->steal_ticks = tb_plat_steal_ticks(&s0, &s1);
+    p->steal_frac = tb_plat_steal_frac(&s0, &s1); /* NAN when unreadable */
     p->round = round;
     r->nreps++;
     return 0;
@@ -276,8 +230,6 @@ static void finish_stats(tb_case_result *r)
         return;
     }
     double min_rep = INFINITY, max_steal = 0;
-    long hz = sysconf(_SC_CLK_TCK), online = sysconf(_SC_NPROCESSORS_ONLN);
-    double tick_ns = 1e9 / (double)(hz > 0 ? hz : 100), ncpu = online > 0 ? (double)online : 1.0;
     int migrations = 0;
     for (int k = 0; k < n; k++) {
         const tb_rep *p = &r->reps[k];
@@ -286,12 +238,8 @@ static void finish_stats(tb_case_result *r)
             min_rep = (double)p->wall_ns;
         if (isnan(r->best_ns) || per_iter[k] < r->best_ns)
             r->best_ns = per_iter[k];
-        if (p->steal_ticks > 0) {
-            /* /proc/stat's "cpu" line sums every CPU: average over them */
-            double frac = p->steal_ticks * tick_ns / ((double)p->wall_ns * ncpu);
-            if (frac > max_steal)
-                max_steal = frac;
-        }
+        if (p->steal_frac > max_steal) /* averaged over the CPUs by the platform module */
+            max_steal = p->steal_frac;
         if (p->cpu_start != p->cpu_end)
             migrations++;
     }
@@ -374,16 +322,16 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
         }
         uint64_t a = calibrate(cases[i], r[i].ctx, min_ns), b = calibrate(cases[i], r[i].ctx, min_ns);
         r[i].iters = a < b ? a : b;
-        uint64_t w0 = tb_now_ns();
+        uint64_t w0 = tb_plat_now_ns();
         do
             cases[i]->wl->run(r[i].ctx, r[i].iters);
-        while (tb_now_ns() - w0 < o->warmup_s * 1e9);
-        r[i].warmup_ns = tb_now_ns() - w0;
+        while (tb_plat_now_ns() - w0 < o->warmup_s * 1e9);
+        r[i].warmup_ns = tb_plat_now_ns() - w0;
         live++;
     }
 
     double limit_s = (o->case_limit_s > 0 ? o->case_limit_s : TB_CASE_LIMIT_S) * (live > 0 ? live : 1);
-    uint64_t start = tb_now_ns();
+    uint64_t start = tb_plat_now_ns();
     int rounds = 0, cut = 0, stopped = 0;
     for (int k = 0; k < reps && live > 0; k++) {
         for (int j = 0; j < n; j++) {
@@ -400,7 +348,7 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
             stopped = 1;
             break;
         }
-        if (k + 1 >= 3 && k + 1 < reps && (tb_now_ns() - start) / 1e9 > limit_s) {
+        if (k + 1 >= 3 && k + 1 < reps && (tb_plat_now_ns() - start) / 1e9 > limit_s) {
             cut = 1;
             break;
         }
@@ -435,7 +383,7 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
         if (r[i].ctx)
             cases[i]->wl->teardown(r[i].ctx);
         r[i].ctx = NULL;
-        tb_utc_now(r[i].ended_at, sizeof r[i].ended_at);
+        tb_plat_utc_now(r[i].ended_at, sizeof r[i].ended_at);
     }
     return 0;
 }

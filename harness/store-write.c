@@ -5,6 +5,7 @@
  * through the column-list binder (store-row.c); the first failure is
  * captured in one line before any rollback. */
 #include "store-internal.h"
+#include "tb-platform.h"
 #include "tb-energy-model.h"
 #include "samplers/tb-sampler-extra.h"
 
@@ -85,7 +86,7 @@ int tb_store_machine(tb_store *s, const tb_machine *m, int64_t *id)
     else
         tb_row_int(&r, "perf_event_paranoid", m->perf_event_paranoid);
     char now[32];
-    tb_utc_now(now, sizeof now);
+    tb_plat_utc_now(now, sizeof now);
     tb_row_text(&r, "first_seen", now);
     tb_row_text(&r, "raw_json", json);
     return find_or_add(s, "SELECT id FROM machines WHERE fingerprint=?", m->fingerprint, &r, id);
@@ -117,7 +118,7 @@ int tb_store_run_begin(tb_store *s, int64_t machine, int64_t build, const char *
                        const char *options_json, const char *env_json, const char *host_state, int64_t *run_id)
 {
     char now[32];
-    tb_utc_now(now, sizeof now);
+    tb_plat_utc_now(now, sizeof now);
     tb_row r;
     tb_row_init(&r, "runs");
     tb_row_int(&r, "machine_id", machine);
@@ -139,7 +140,7 @@ int tb_store_run_end(tb_store *s, int64_t run_id, const char *status, const char
     if (!st)
         return -EIO;
     char now[32];
-    tb_utc_now(now, sizeof now);
+    tb_plat_utc_now(now, sizeof now);
     if (tb_store_bind_ok(s, sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT), "end run") < 0 ||
         tb_store_bind_ok(s, host_state ? sqlite3_bind_text(st, 2, host_state, -1, SQLITE_TRANSIENT)
                                        : sqlite3_bind_null(st, 2), "end run") < 0 ||

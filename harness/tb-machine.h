@@ -1,10 +1,12 @@
 /* tb-machine.h - the machine fingerprint: what a result must be compared
- * with.  Read from /proc and /sys (redirectable by TRITBENCH_PROC_ROOT and
- * TRITBENCH_SYSFS_ROOT so tests parse fixture trees). */
+ * with.  Read from /proc and /sys through the platform module's roots
+ * (TRITBENCH_PROC_ROOT and TRITBENCH_SYSFS_ROOT, so tests parse fixture
+ * trees); the run's frequency policy is tb_plat_freq_policy(m). */
 #ifndef TB_MACHINE_H
 #define TB_MACHINE_H
 
 #include <stdint.h>
+#include "tb-platform.h" /* tb_plat_freq_policy, roots */
 
 typedef struct tb_machine {
     char hostname[64];
@@ -30,15 +32,12 @@ typedef struct tb_machine {
 /* Probe the running machine (or fixture roots).  Never fails: fields it
  * cannot read stay unknown. */
 void tb_machine_probe(tb_machine *m);
-/* Same with explicit roots ("" = real /proc, /sys). */
+/* Same with explicit roots ("" = the platform's root: the variable, else
+ * the real /proc or /sys). */
 void tb_machine_probe_at(tb_machine *m, const char *proc_root, const char *sys_root);
 /* Compute m->fingerprint from the performance-relevant fields. */
 void tb_machine_fingerprint(tb_machine *m);
 /* JSON object of every field into buf; returns bytes written. */
 int tb_machine_json(const tb_machine *m, char *buf, int len);
-
-/* Small file helpers shared by harness readers. */
-int tb_read_text(const char *path, char *buf, int len);  /* bytes or -errno; strips trailing \n */
-int tb_read_int64(const char *path, int64_t *v);          /* 0 or -errno */
 
 #endif

@@ -29,6 +29,7 @@ typedef struct tb_rep {
     long nvcsw, nivcsw, minflt, majflt;
     int cpu_start, cpu_end;
     int64_t steal_ticks;  /* -1 when /proc/stat is unreadable */
+    double steal_frac;    /* steal / elapsed, averaged over CPUs; NAN when unreadable */
     int round;            /* interleaving round (0-based) */
     char outlier[16];
 } tb_rep;
@@ -102,10 +103,5 @@ int tb_result_metric(tb_case_result *r, const char *name, double value, const ch
 void tb_result_flag(tb_case_result *r, const char *flag, const char *reason);
 /* Value of a stored metric, NAN when absent. */
 double tb_result_metric_value(const tb_case_result *r, const char *name);
-
-/* Clock helpers (CLOCK_MONOTONIC_RAW). */
-uint64_t tb_now_ns(void);
-double tb_clock_res_ns(void);
-void tb_utc_now(char *buf, int len);  /* ISO-8601 UTC */
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tb-platform.h"
 #include "tb-sampler-extra.h"
 #include "tb-sampler-internal.h"
 
@@ -117,7 +118,7 @@ double tb_energy_net(double gross_j, double idle_w, double window_s)
 
 double tb_energy_chan_pmax_w(const tb_chan *c)
 {
-    if (getenv("TRITBENCH_PMAX_W") && *getenv("TRITBENCH_PMAX_W"))
+    if (tb_env("TRITBENCH_PMAX_W") && *tb_env("TRITBENCH_PMAX_W"))
         return tb_energy_pmax_w();
     if (c && c->pmax_w > 0)
         return c->pmax_w < 1000.0 ? c->pmax_w : 1000.0;
@@ -126,7 +127,7 @@ double tb_energy_chan_pmax_w(const tb_chan *c)
 
 double tb_energy_pmax_w(void)
 {
-    const char *e = getenv("TRITBENCH_PMAX_W");
+    const char *e = tb_env("TRITBENCH_PMAX_W");
     if (e && *e) {
         char *end;
         double v = strtod(e, &end);

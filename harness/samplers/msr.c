@@ -172,7 +172,7 @@ static int msr_package_cpus(int *cpu, int *pkg, int max)
 
 static int msr_width(void)
 {
-    const char *e = getenv("TRITBENCH_MSR_WIDTH");
+    const char *e = tb_env("TRITBENCH_MSR_WIDTH");
     int w = e ? atoi(e) : 32;
     return (w > 0 && w <= 64) ? w : 32;
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tb-platform.h"
 #include "tb-sampler-extra.h"
 #include "tb-sampler-internal.h"
 
@@ -82,20 +83,6 @@ const tb_sampler *tb_sampler_find(const char *name)
         if (!strcmp((*p)->name, name))
             return *p;
     return NULL;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void flag_add(char *flag, size_t len, const char *what)
@@ -217,10 +204,10 @@ static int slot_read_begin(tb_slot *sl)
     memset(sl->acc, 0, sizeof sl->acc);
     memset(sl->wraps, 0, sizeof sl->wraps);
     memset(sl->bad, 0, sizeof sl->bad);
-    uint64_t t0 = now_ns();
+    uint64_t t0 = tb_plat_now_ns();
     int rc = sl->smp->read(sl->ctx, v);
     /* the midpoint of the read stamps it (energy-study s12 item 12) */
-    sl->t_begin = sl->t_last = t0 + (now_ns() - t0) / 2;
+    sl->t_begin = sl->t_last = t0 + (tb_plat_now_ns() - t0) / 2;
     for (int i = 0; i < sl->nch; i++) {
         if (rc < 0)
             snprintf(sl->bad[i], sizeof sl->bad[i], "read_error");
@@ -234,9 +221,9 @@ static int slot_read_fold(tb_slot *sl)
 {
     tb_raw v[TB_MAX_CHANNELS];
     memset(v, 0, sizeof v);
-    uint64_t t0 = now_ns();
+    uint64_t t0 = tb_plat_now_ns();
     int rc = sl->smp->read(sl->ctx, v);
-    slot_fold(sl, v, rc, t0 + (now_ns() - t0) / 2);
+    slot_fold(sl, v, rc, t0 + (tb_plat_now_ns() - t0) / 2);
     return rc;
 }
 
@@ -479,7 +466,7 @@ int tb_sampler_set_begin(tb_sampler_set *s)
         if (slot_read_begin(sl) < 0)
             err = -EIO;
     }
-    s->cpu_begin = cpu_ns();
+    s->cpu_begin = tb_plat_cpu_ns();
     return err;
 }
 
@@ -539,7 +526,7 @@ int tb_sampler_set_end(tb_sampler_set *s, tb_reading *out, int max, int *n)
     *n = 0;
     if (!s)
         return -EINVAL;
-    uint64_t cpu = cpu_ns() - s->cpu_begin;
+    uint64_t cpu = tb_plat_cpu_ns() - s->cpu_begin;
     int err = 0;
     /* counters first: stop, then read the frozen values */
     for (int k = 0; k < s->nslot; k++) {

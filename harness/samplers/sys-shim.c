@@ -1,5 +1,6 @@
-/* sys-shim.c - owns path redirection (TRITBENCH_*_ROOT), the syscall
- * wrappers every sampler uses, and the fault-injection rules of tests.
+/* sys-shim.c - owns the syscall wrappers every sampler uses and the
+ * fault-injection rules of tests; paths go through the platform module's
+ * roots (tb_plat_map) and CPU identity through its cpuinfo parser.
  * See sys-shim.h for the contract. */
 #define _GNU_SOURCE
 #include "sys-shim.h"
@@ -101,24 +102,7 @@ static int fd_fault(enum tb_shim_op op, int fd)
 
 int tb_sys_path(char *buf, size_t len, const char *abs_path)
 {
-    static const struct { const char *prefix, *env; } roots[] = {
-        { "/sys", "TRITBENCH_SYSFS_ROOT" },
-        { "/dev", "TRITBENCH_DEV_ROOT" },
-        { "/proc", "TRITBENCH_PROC_ROOT" },
-    };
-    for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
-        size_t pl = strlen(roots[i].prefix);
-        if (strncmp(abs_path, roots[i].prefix, pl) == 0 &&
-            (abs_path[pl] == '/' || abs_path[pl] == '\0')) {
-            const char *root = getenv(roots[i].env);
-            if (root && *root) {
-                int r = snprintf(buf, len, "%s%s", root, abs_path + pl);
-                return (r < 0 || (size_t)r >= len) ? -ENAMETOOLONG : 0;
-            }
-        }
-    }
-    int r = snprintf(buf, len, "%s", abs_path);
-    return (r < 0 || (size_t)r >= len) ? -ENAMETOOLONG : 0;
+    return tb_plat_map(abs_path, buf, len);
 }
 
 int tb_sys_open(const char *abs_path, int flags)
@@ -253,41 +237,16 @@ ssize_t tb_sys_read_text(const char *abs_path, char *buf, size_t len)
 
 int tb_sys_cpu_id(tb_cpu_id *id)
 {
+    tb_cpuinfo ci;
     memset(id, 0, sizeof *id);
     id->family = id->model = -1;
-    char p[512];
-    int r = tb_sys_path(p, sizeof p, "/proc/cpuinfo");
+    int r = tb_plat_cpuinfo(&ci);
     if (r < 0)
         return r;
-    FILE *f = fopen(p, "re");
-    if (!f)
-        return -errno;
-    char line[8192];
-    int seen_flags = 0;
-    while (fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        const char *v = colon + 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (!strncmp(line, "vendor_id", 9) && !id->vendor[0]) {
-            tb_fmt(id->vendor, sizeof id->vendor, "%.*s", (int)strcspn(v, "\n"), v);
-        } else if (!strncmp(line, "cpu family", 10) && id->family < 0) {
-            id->family = atoi(v);
-        } else if (!strncmp(line, "model\t", 6) && id->model < 0) {
-            id->model = atoi(v);
-        } else if (!strncmp(line, "flags", 5) && !seen_flags) {
-            seen_flags = 1;
-            char *save = NULL;
-            for (char *t = strtok_r(colon + 1, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
-                if (!strcmp(t, "hypervisor"))
-                    id->hypervisor = 1;
-                else if (!strcmp(t, "rapl"))
-                    id->rapl_flag = 1;
-            }
-        }
-    }
-    fclose(f);
+    tb_fmt(id->vendor, sizeof id->vendor, "%s", ci.vendor);
+    id->family = ci.family;
+    id->model = ci.model;
+    id->hypervisor = tb_cpuinfo_has_flag(&ci, "hypervisor");
+    id->rapl_flag = tb_cpuinfo_has_flag(&ci, "rapl");
     return 0;
 }

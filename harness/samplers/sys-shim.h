@@ -1,9 +1,9 @@
 /* sys-shim.h - the one door from the samplers to the kernel and the file
  * system, so tests can redirect paths and inject failures.
  *
- * Paths: tb_sys_path() prefixes "/sys", "/dev" and "/proc" paths with the
- * roots named by TRITBENCH_SYSFS_ROOT (replaces /sys), TRITBENCH_DEV_ROOT
- * (replaces /dev) and TRITBENCH_PROC_ROOT (replaces /proc).
+ * Paths: tb_sys_path() is tb_plat_map() (tb-platform.h): "/sys", "/dev"
+ * and "/proc" paths go under the roots named by TRITBENCH_SYSFS_ROOT,
+ * TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT.
  *
  * Faults: tb_shim_fail() arms a rule "operation OP on a path containing
  * SUBSTR fails with errno E" (SUBSTR NULL = any).  Rules stay armed until
@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "tb-platform.h"
 
 struct perf_event_attr;
 
@@ -62,7 +64,8 @@ typedef void *(*tb_shim_dlopen_fn)(const char *name);
 typedef void *(*tb_shim_dlsym_fn)(void *h, const char *sym);
 void tb_shim_set_dl(tb_shim_dlopen_fn o, tb_shim_dlsym_fn s); /* NULL = real */
 
-/* CPU identity from /proc/cpuinfo (through the proc root). */
+/* CPU identity from /proc/cpuinfo (through the proc root), the samplers'
+ * subset of tb_plat_cpuinfo(). */
 typedef struct tb_cpu_id {
     char vendor[16];   /* "GenuineIntel", "AuthenticAMD", "" */
     int family, model;

@@ -1,8 +1,10 @@
 /* test-machine.c - fingerprint parsing from fixture /proc and /sys trees
- * (tests/fixtures/machine/client: a 2-core/4-thread Intel laptop). */
+ * (tests/fixtures/machine/client: a 2-core/4-thread Intel laptop), given
+ * explicitly or through the platform's TRITBENCH_*_ROOT variables. */
 #include "tb-machine.h"
 #include "tb-test.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int main(void)
@@ -46,6 +48,16 @@ int main(void)
     strcpy(m2.kernel, "6.5.0-1-amd64");
     tb_machine_fingerprint(&m2);
     CHECK(strcmp(m.fingerprint, m2.fingerprint) != 0);
+
+    /* tb_machine_probe reads the platform's roots: the same tree through
+     * TRITBENCH_PROC_ROOT / TRITBENCH_SYSFS_ROOT gives the same machine. */
+    setenv("TRITBENCH_PROC_ROOT", TB_FIXTURES "/machine/client/proc", 1);
+    setenv("TRITBENCH_SYSFS_ROOT", TB_FIXTURES "/machine/client/sys", 1);
+    tb_machine_probe(&m2);
+    unsetenv("TRITBENCH_PROC_ROOT");
+    unsetenv("TRITBENCH_SYSFS_ROOT");
+    CHECK(strcmp(m.fingerprint, m2.fingerprint) == 0 && strcmp(m2.hostname, "fixture-host") == 0);
+    CHECK(m2.os[0] == 0); /* a fixture tree: /etc/os-release is not the fixture's */
 
     /* Missing tree: every field unknown, no crash. */
     tb_machine_probe_at(&m, "/nonexistent/proc", "/nonexistent/sys");
