@@ -4,7 +4,7 @@
  * are stored per machine and later serve as roofline ceilings. */
 #include "tb-bench.h"
 #include "tb-machine.h"
-#include "tb-isa.h"
+#include "tb-isa-req.h" /* mask per probe file suffix, cmake/isa-table.txt */
 #include "probes/tb-probe-kernels.h"
 
 #include <errno.h>
@@ -28,8 +28,8 @@ typedef struct bw_impl {
 } bw_impl;
 
 static const bw_impl bw_impls[] = {
-    {"avx512", TB_ISA_AVX512, tb_bw_read_avx512, tb_bw_copy_avx512, tb_bw_triad_avx512},
-    {"avx2", TB_ISA_AVX2, tb_bw_read_avx2, tb_bw_copy_avx2, tb_bw_triad_avx2},
+    {"avx512", TB_ISA_REQ_AVX512, tb_bw_read_avx512, tb_bw_copy_avx512, tb_bw_triad_avx512},
+    {"avx2", TB_ISA_REQ_AVX2, tb_bw_read_avx2, tb_bw_copy_avx2, tb_bw_triad_avx2},
     {"scalar", 0, tb_bw_read_scalar, tb_bw_copy_scalar, tb_bw_triad_scalar},
 };
 
@@ -207,11 +207,11 @@ typedef struct peak_impl {
 } peak_impl;
 
 static const peak_impl peak_impls[] = {
-    {"peak-fp32-avx512", "avx512", TB_ISA_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
-    {"peak-fp32-avx2", "avx2", TB_ISA_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
+    {"peak-fp32-avx512", "avx512", TB_ISA_REQ_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
+    {"peak-fp32-avx2", "avx2", TB_ISA_REQ_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
     {"peak-fp32-scalar", "scalar", 0, 0, 1, tb_peak_fma_scalar, NULL},
-    {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
-    {"peak-int8-avx2", "avx2", TB_ISA_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
+    {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_REQ_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
+    {"peak-int8-avx2", "avx2", TB_ISA_REQ_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
 };
 
 #define PEAK_LOOPS 200000 /* ~0.5 ms per iteration: pool hand-off cost < 1% */

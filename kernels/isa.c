@@ -1,6 +1,7 @@
 /* isa.c - CPUID/XGETBV feature detection for kernel dispatch.  Compiled
  * without ISA flags.  Owns the TB_ISA environment cap. */
 #include "tb-isa.h"
+#include "tb-isa-req.h"
 
 #include <cpuid.h>
 #include <stdio.h>
@@ -31,7 +32,8 @@ static uint32_t detect_raw(void)
         return 0;
     __cpuid_count(7, 0, a, b, c, d);
     unsigned b7 = b, c7 = c;
-    if (((b7 >> 5) & 1) && fma && f16c) /* EBX bit 5: AVX2 */
+    /* EBX bit 5: AVX2; bit 8: BMI2 (the avx2 files are built with -mbmi2) */
+    if (((b7 >> 5) & 1) && ((b7 >> 8) & 1) && fma && f16c)
         m |= TB_ISA_AVX2;
     /* EBX bits 16 F, 17 DQ, 30 BW, 31 VL */
     if (zmm_ok && (m & TB_ISA_AVX2) && ((b7 >> 16) & 1) && ((b7 >> 17) & 1) && ((b7 >> 30) & 1) &&
@@ -76,6 +78,24 @@ int tb_isa_parse(const char *name, uint32_t *mask)
     else
         return -1;
     return 0;
+}
+
+static const struct { const char *suffix; uint32_t bits; const char *flags; } req_rows[] = {
+    TB_ISA_REQ_ROWS
+};
+
+int tb_isa_suffix_req(const char *suffix, uint32_t *mask)
+{
+    if (!strcmp(suffix, "scalar")) {
+        *mask = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof req_rows / sizeof req_rows[0]; i++)
+        if (!strcmp(suffix, req_rows[i].suffix)) {
+            *mask = req_rows[i].bits;
+            return 0;
+        }
+    return -1;
 }
 
 uint32_t tb_isa_detect(void)

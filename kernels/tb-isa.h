@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 enum {
-    TB_ISA_AVX2       = 1u << 0, /* AVX2 + FMA + F16C */
+    TB_ISA_AVX2       = 1u << 0, /* AVX2 + FMA + F16C + BMI2 */
     TB_ISA_AVX512     = 1u << 1, /* AVX-512 F, BW, DQ, VL */
     TB_ISA_AVX512VNNI = 1u << 2, /* AVX-512 VNNI (vpdpbusd) */
     TB_ISA_AVX512BF16 = 1u << 3, /* AVX-512 BF16 (vdpbf16ps) */
@@ -22,6 +22,9 @@ uint32_t tb_isa_detect(void);
 /* Parse a level name ("scalar", "avx2", "avx512", "avx512vnni", "native")
  * into the mask of features it allows; returns -1 for an unknown name. */
 int tb_isa_parse(const char *name, uint32_t *mask);
+/* The bits code from a *-<suffix>.c file needs (cmake/isa-table.txt);
+ * "scalar" (plain files) gives 0.  -1 for a suffix not in the table. */
+int tb_isa_suffix_req(const char *suffix, uint32_t *mask);
 /* Space-separated names of the bits in mask, e.g. "avx2 avx512 avx512vnni". */
 const char *tb_isa_names(uint32_t mask, char *buf, int len);
 
