@@ -1,11 +1,12 @@
-/* isa.c - CPUID/XGETBV feature detection for kernel dispatch.  Compiled
- * without ISA flags.  Owns the TB_ISA environment cap. */
+/* isa.c - CPUID/XGETBV feature detection for kernel dispatch, and the one
+ * process-wide cap on it (tb_isa_set_cap; reads no environment variable).
+ * Compiled without ISA flags. */
 #include "tb-isa.h"
 #include "tb-isa-req.h"
 
 #include <cpuid.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 static uint64_t xgetbv0(void)
@@ -100,18 +101,23 @@ int tb_isa_suffix_req(const char *suffix, uint32_t *mask)
 
 uint32_t tb_isa_detect(void)
 {
-    static int done;
-    static uint32_t cached;
-    if (!done) {
-        cached = detect_raw();
-        const char *cap = getenv("TB_ISA");
-        uint32_t m;
-        if (cap && *cap && tb_isa_parse(cap, &m) == 0)
-            cached &= m;
-        done = 1;
+    /* a race of two first calls computes the same value twice: harmless */
+    static _Atomic uint32_t cached;
+    static _Atomic int done;
+    if (!atomic_load_explicit(&done, memory_order_acquire)) {
+        atomic_store_explicit(&cached, detect_raw(), memory_order_relaxed);
+        atomic_store_explicit(&done, 1, memory_order_release);
     }
-    return cached;
+    return atomic_load_explicit(&cached, memory_order_relaxed);
 }
+
+static _Atomic uint32_t cap = 0xffffffffu;
+
+void tb_isa_set_cap(uint32_t mask) { atomic_store_explicit(&cap, mask, memory_order_relaxed); }
+
+uint32_t tb_isa_cap(void) { return atomic_load_explicit(&cap, memory_order_relaxed); }
+
+uint32_t tb_isa_allowed(void) { return tb_isa_detect() & tb_isa_cap(); }
 
 const char *tb_isa_names(uint32_t mask, char *buf, int len)
 {

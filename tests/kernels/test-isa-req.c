@@ -3,7 +3,9 @@
  * (or "scalar"), its isa_mask covers that row's bits, and its name is
  * "<format>_<isa>" ("<format>_ref" for scalar).  Also checks the table
  * itself: every row needs AVX2 (all rows build with -mavx2) and the
- * suffix lookup refuses unknown names. */
+ * suffix lookup refuses unknown names.  The cap: tb_isa_allowed() is
+ * detect & tb_isa_set_cap's mask, and dispatch under it never picks a
+ * variant needing more. */
 #include <stdio.h>
 #include <string.h>
 
@@ -49,5 +51,23 @@ int main(void)
             CHECK(0);
         }
     }
+
+    /* one cap, applied by tb_isa_allowed */
+    const uint32_t have = tb_isa_detect();
+    CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == have);
+    const char *levels[] = {"scalar", "avx2", "avx512", "avx512vnni", "native"};
+    for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+        uint32_t cap;
+        CHECK(tb_isa_parse(levels[l], &cap) == 0);
+        tb_isa_set_cap(cap);
+        CHECK(tb_isa_allowed() == (have & cap));
+        const char *fmts[] = {"fp16", "int8", "tq2", "tq1", "tl"};
+        for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+            const tb_kernel *k = tb_kernel_best(fmts[f], tb_isa_allowed());
+            CHECK(k != NULL && (k->isa_mask & ~(have & cap)) == 0);
+        }
+    }
+    CHECK(tb_isa_detect() == have); /* the cap never changes what CPUID says */
+    tb_isa_set_cap(0xffffffffu);
     TEST_DONE();
 }
