@@ -45,7 +45,7 @@ typedef struct bw_ctx {
     float *a[3];
     size_t n;
     volatile float sink;
-    float partial[64];
+    float *partial; /* one per pool thread (tb_pool_size), tid-indexed */
 } bw_ctx;
 
 static void bw_slice(const bw_ctx *x, int tid, int nt, size_t *b, size_t *e)
@@ -92,6 +92,7 @@ static void bw_teardown(void *v)
     bw_ctx *x = v;
     for (int k = 0; k < 3; k++)
         free(x->a[k]);
+    free(x->partial);
     free(x);
 }
 
@@ -104,6 +105,11 @@ static int bw_setup(const tb_case *c, void **out, char *why, size_t len)
     x->c = c;
     x->spec = sp;
     x->n = sp->floats;
+    x->partial = calloc((size_t)tb_pool_size(tb_bench_pool()), sizeof *x->partial);
+    if (!x->partial) {
+        bw_teardown(x);
+        return -ENOMEM;
+    }
     for (int k = 0; k < bw_arrays[sp->kind]; k++)
         if (posix_memalign((void **)&x->a[k], 2u << 20, x->n * sizeof(float)) != 0) {
             snprintf(why, len, "cannot allocate %zu MiB", x->n * sizeof(float) >> 20);
