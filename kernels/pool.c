@@ -187,9 +187,10 @@ int tb_pool_create(int size, int pin, tb_pool **out)
 {
     if (size < 1)
         return -EINVAL;
-    tb_pool *p = calloc(1, sizeof *p);
+    tb_pool *p = aligned_alloc(64, (sizeof *p + 63) & ~(size_t)63); /* `pending` is 64-aligned */
     if (!p)
         return -ENOMEM;
+    memset(p, 0, sizeof *p);
     int rc = -ENOMEM;
     size_t bytes = ((size_t)size * sizeof(worker) + 63) & ~(size_t)63;
     p->w = aligned_alloc(64, bytes);
