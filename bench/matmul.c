@@ -202,7 +202,7 @@ static int mm_setup(const tb_case *c, void **out, tb_setup_info *info)
         rc = -ENOENT;
         goto fail;
     }
-    if (!tb_kernel_usable(x->k, tb_isa_detect())) {
+    if (!tb_kernel_usable(x->k, tb_isa_allowed())) {
         snprintf(why, len, "%s needs ISA %s, which this CPU (or TB_ISA) lacks", x->k->name,
                  x->k->isa);
         rc = -ENOTSUP;

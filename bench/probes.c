@@ -7,7 +7,7 @@
 #include "tb-bench.h"
 #include "tb-params.h"
 #include "tb-machine.h"
-#include "tb-isa.h"
+#include "tb-isa-req.h" /* mask per probe file suffix, cmake/isa-table.txt */
 #include "probes/tb-probe-kernels.h"
 
 #include <errno.h>
@@ -32,8 +32,8 @@ typedef struct bw_impl {
 } bw_impl;
 
 static const bw_impl bw_impls[] = {
-    {"avx512", TB_ISA_AVX512, tb_bw_read_avx512, tb_bw_copy_avx512, tb_bw_triad_avx512},
-    {"avx2", TB_ISA_AVX2, tb_bw_read_avx2, tb_bw_copy_avx2, tb_bw_triad_avx2},
+    {"avx512", TB_ISA_REQ_AVX512, tb_bw_read_avx512, tb_bw_copy_avx512, tb_bw_triad_avx512},
+    {"avx2", TB_ISA_REQ_AVX2, tb_bw_read_avx2, tb_bw_copy_avx2, tb_bw_triad_avx2},
     {"scalar", 0, tb_bw_read_scalar, tb_bw_copy_scalar, tb_bw_triad_scalar},
 };
 
@@ -49,7 +49,7 @@ typedef struct bw_ctx {
     float *a[3];
     size_t n;
     volatile float sink;
-    float partial[64];
+    float *partial; /* one per pool thread (tb_pool_size), tid-indexed */
 } bw_ctx;
 
 static void bw_slice(const bw_ctx *x, int tid, int nt, size_t *b, size_t *e)
@@ -96,6 +96,7 @@ static void bw_teardown(void *v)
     bw_ctx *x = v;
     for (int k = 0; k < 3; k++)
         free(x->a[k]);
+    free(x->partial);
     free(x);
 }
 
@@ -112,6 +113,11 @@ static int bw_setup(const tb_case *c, void **out, tb_setup_info *info)
     x->c = c;
     x->spec = sp;
     x->n = sp->floats;
+    x->partial = calloc((size_t)tb_pool_size(tb_bench_pool()), sizeof *x->partial);
+    if (!x->partial) {
+        bw_teardown(x);
+        return -ENOMEM;
+    }
     for (int k = 0; k < bw_arrays[sp->kind]; k++)
         if (posix_memalign((void **)&x->a[k], 2u << 20, x->n * sizeof(float)) != 0) {
             snprintf(why, len, "cannot allocate %zu MiB", x->n * sizeof(float) >> 20);
@@ -226,11 +232,11 @@ typedef struct peak_impl {
 } peak_impl;
 
 static const peak_impl peak_impls[] = {
-    {"peak-fp32-avx512", "avx512", TB_ISA_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
-    {"peak-fp32-avx2", "avx2", TB_ISA_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
+    {"peak-fp32-avx512", "avx512", TB_ISA_REQ_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
+    {"peak-fp32-avx2", "avx2", TB_ISA_REQ_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
     {"peak-fp32-scalar", "scalar", 0, 0, 1, tb_peak_fma_scalar, NULL},
-    {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
-    {"peak-int8-avx2", "avx2", TB_ISA_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
+    {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_REQ_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
+    {"peak-int8-avx2", "avx2", TB_ISA_REQ_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
 };
 
 #define PEAK_LOOPS 200000 /* ~0.5 ms per iteration: pool hand-off cost < 1% */
@@ -342,7 +348,8 @@ static const tb_param_decl peak_params[] = {
 };
 
 static const tb_workload peak_workload = {
-    .name = "peak", .version = "2", .key_name = "peak",
+    /* 3: 12 register-resident chains (1 spilled some); parameter record, phases */
+    .name = "peak", .version = "3", .key_name = "peak",
     .params = peak_params, .nparams = (int)(sizeof peak_params / sizeof peak_params[0]), .min_reps = PROBE_MIN_REPS,
     .setup = peak_setup, .verify = peak_verify, .run = peak_run, .counts = peak_counts, .teardown = peak_teardown,
 };
@@ -350,9 +357,21 @@ static const tb_workload peak_workload = {
 /* ---- cases -------------------------------------------------------------- */
 
 /* Cases point into this table, so it only grows: a second case list in
- * the same process never rewrites the specs of the first. */
-static bw_spec bw_specs[8 * 3 * 3 * 6]; /* lists x impls x kinds x sizes */
+ * the same process never rewrites the specs of the first, and an identical
+ * spec is shared rather than added again. */
+static bw_spec bw_specs[4 * 3 * 3 * 8]; /* machines' size sets x impls x kinds x sizes */
 static int nspec;
+
+static bw_spec *bw_spec_intern(bw_kind k, const bw_impl *im, size_t floats)
+{
+    for (int i = 0; i < nspec; i++)
+        if (bw_specs[i].kind == k && bw_specs[i].impl == im && bw_specs[i].floats == floats)
+            return &bw_specs[i];
+    if (nspec == (int)(sizeof bw_specs / sizeof bw_specs[0]))
+        return NULL;
+    bw_specs[nspec] = (bw_spec){k, im, floats};
+    return &bw_specs[nspec++];
+}
 
 /* The DRAM-sized arrays: 4x the LLC (at least 64 MiB), at most 2 GiB or an
  * eighth of the memory; TRITBENCH_BW_MIB overrides. */
@@ -444,10 +463,9 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
                 size_t n = z < nsz ? (mib[z] << 20) / sizeof(float) : big;
                 if (z < nsz && (k != BW_READ || n >= big))
                     continue; /* the ladder is for reads below the big size */
-                if (nspec == (int)(sizeof bw_specs / sizeof bw_specs[0]))
+                bw_spec *sp = bw_spec_intern((bw_kind)k, im, n);
+                if (!sp)
                     return -ENOSPC;
-                bw_spec *sp = &bw_specs[nspec++];
-                *sp = (bw_spec){(bw_kind)k, im, n};
                 for (int t = 0; t < nl; t++) {
                     int rc = push_bw(out, sp, ladder[t], phase);
                     if (rc < 0)
@@ -490,5 +508,5 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
     return 0;
 }
 
-const tb_workload *tb_bandwidth_workload(void) { return &bw_workload; }
-const tb_workload *tb_peak_workload(void) { return &peak_workload; }
+const tb_workload *tb_probe_bw_workload(void) { return &bw_workload; }
+const tb_workload *tb_probe_peak_workload(void) { return &peak_workload; }

@@ -54,8 +54,8 @@ void tb_derive(tb_case_result *r, const tb_ceilings *cl);
 
 /* The workloads of bench/ (for declaring their parameter views). */
 const tb_workload *tb_matmul_workload(void);
-const tb_workload *tb_bandwidth_workload(void);
-const tb_workload *tb_peak_workload(void);
+const tb_workload *tb_probe_bw_workload(void);
+const tb_workload *tb_probe_peak_workload(void);
 
 /* Case generators of each workload (which = "quick" or "full"; probes
  * also take phase "" for the start of a suite or "end" for its end). */

@@ -1,10 +1,12 @@
-/* isa.c - CPUID/XGETBV feature detection for kernel dispatch.  Compiled
- * without ISA flags.  Owns the TB_ISA environment cap. */
+/* isa.c - CPUID/XGETBV feature detection for kernel dispatch, and the one
+ * process-wide cap on it (tb_isa_set_cap; reads no environment variable).
+ * Compiled without ISA flags. */
 #include "tb-isa.h"
+#include "tb-isa-req.h"
 
 #include <cpuid.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 static uint64_t xgetbv0(void)
@@ -31,7 +33,8 @@ static uint32_t detect_raw(void)
         return 0;
     __cpuid_count(7, 0, a, b, c, d);
     unsigned b7 = b, c7 = c;
-    if (((b7 >> 5) & 1) && fma && f16c) /* EBX bit 5: AVX2 */
+    /* EBX bit 5: AVX2; bit 8: BMI2 (the avx2 files are built with -mbmi2) */
+    if (((b7 >> 5) & 1) && ((b7 >> 8) & 1) && fma && f16c)
         m |= TB_ISA_AVX2;
     /* EBX bits 16 F, 17 DQ, 30 BW, 31 VL */
     if (zmm_ok && (m & TB_ISA_AVX2) && ((b7 >> 16) & 1) && ((b7 >> 17) & 1) && ((b7 >> 30) & 1) &&
@@ -78,20 +81,43 @@ int tb_isa_parse(const char *name, uint32_t *mask)
     return 0;
 }
 
+static const struct { const char *suffix; uint32_t bits; const char *flags; } req_rows[] = {
+    TB_ISA_REQ_ROWS
+};
+
+int tb_isa_suffix_req(const char *suffix, uint32_t *mask)
+{
+    if (!strcmp(suffix, "scalar")) {
+        *mask = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof req_rows / sizeof req_rows[0]; i++)
+        if (!strcmp(suffix, req_rows[i].suffix)) {
+            *mask = req_rows[i].bits;
+            return 0;
+        }
+    return -1;
+}
+
 uint32_t tb_isa_detect(void)
 {
-    static int done;
-    static uint32_t cached;
-    if (!done) {
-        cached = detect_raw();
-        const char *cap = getenv("TB_ISA");
-        uint32_t m;
-        if (cap && *cap && tb_isa_parse(cap, &m) == 0)
-            cached &= m;
-        done = 1;
+    /* a race of two first calls computes the same value twice: harmless */
+    static _Atomic uint32_t cached;
+    static _Atomic int done;
+    if (!atomic_load_explicit(&done, memory_order_acquire)) {
+        atomic_store_explicit(&cached, detect_raw(), memory_order_relaxed);
+        atomic_store_explicit(&done, 1, memory_order_release);
     }
-    return cached;
+    return atomic_load_explicit(&cached, memory_order_relaxed);
 }
+
+static _Atomic uint32_t cap = 0xffffffffu;
+
+void tb_isa_set_cap(uint32_t mask) { atomic_store_explicit(&cap, mask, memory_order_relaxed); }
+
+uint32_t tb_isa_cap(void) { return atomic_load_explicit(&cap, memory_order_relaxed); }
+
+uint32_t tb_isa_allowed(void) { return tb_isa_detect() & tb_isa_cap(); }
 
 const char *tb_isa_names(uint32_t mask, char *buf, int len)
 {

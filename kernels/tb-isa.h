@@ -1,14 +1,16 @@
 /* tb-isa.h - instruction-set feature bits for run-time kernel dispatch.
  * tb_isa_detect() runs CPUID/XGETBV and is compiled without any -m flag,
- * so it is safe on every x86-64.  TB_ISA (environment) or --isa can cap the
- * set to force a lower variant for A/B comparisons on one machine. */
+ * so it is safe on every x86-64.  One cap, set by the CLI (--isa or the
+ * TRITBENCH_ISA variable) through tb_isa_set_cap, forces a lower variant for
+ * A/B comparisons on one machine; every dispatch or usability decision uses
+ * tb_isa_allowed() = detect & cap.  kernels/ reads no environment variable. */
 #ifndef TB_ISA_H
 #define TB_ISA_H
 
 #include <stdint.h>
 
 enum {
-    TB_ISA_AVX2       = 1u << 0, /* AVX2 + FMA + F16C */
+    TB_ISA_AVX2       = 1u << 0, /* AVX2 + FMA + F16C + BMI2 */
     TB_ISA_AVX512     = 1u << 1, /* AVX-512 F, BW, DQ, VL */
     TB_ISA_AVX512VNNI = 1u << 2, /* AVX-512 VNNI (vpdpbusd) */
     TB_ISA_AVX512BF16 = 1u << 3, /* AVX-512 BF16 (vdpbf16ps) */
@@ -17,11 +19,21 @@ enum {
     TB_ISA_AVX512FP16 = 1u << 6, /* AVX-512 FP16 */
 };
 
-/* Features of this CPU (and OS state saving), cached after the first call. */
+/* Features of this CPU (and OS state saving), cached after the first call;
+ * not capped. */
 uint32_t tb_isa_detect(void);
+/* Set the cap (a tb_isa_parse mask; all bits by default).  Call it before
+ * any dispatch, from one thread. */
+void tb_isa_set_cap(uint32_t mask);
+uint32_t tb_isa_cap(void);
+/* What dispatch may use: tb_isa_detect() & the cap. */
+uint32_t tb_isa_allowed(void);
 /* Parse a level name ("scalar", "avx2", "avx512", "avx512vnni", "native")
  * into the mask of features it allows; returns -1 for an unknown name. */
 int tb_isa_parse(const char *name, uint32_t *mask);
+/* The bits code from a *-<suffix>.c file needs (cmake/isa-table.txt);
+ * "scalar" (plain files) gives 0.  -1 for a suffix not in the table. */
+int tb_isa_suffix_req(const char *suffix, uint32_t *mask);
 /* Space-separated names of the bits in mask, e.g. "avx2 avx512 avx512vnni". */
 const char *tb_isa_names(uint32_t mask, char *buf, int len);
 

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include "tb-counts.h"
 #include "tb-isa.h"
+#include "tb-isa-req.h" /* generated from cmake/isa-table.txt */
 #include "tb-pool.h"
 
 
@@ -44,8 +45,8 @@ typedef struct tb_kmat tb_kmat;
 typedef struct tb_kernel {
     const char *name;        /* unique, "<format>_<isa>", e.g. "tq2_avx512vnni" */
     const char *format;      /* "fp16", "bf16", "int8", "tq2", "tq1", "tl" */
-    const char *isa;         /* "scalar", "avx2", "avx512", "avx512vnni", ... */
-    uint32_t isa_mask;       /* TB_ISA_* bits the variant needs; 0 = portable */
+    const char *isa;         /* suffix of the file it is built from: TB_ISA_FILE ("scalar", "avx2", ...) */
+    uint32_t isa_mask;       /* TB_ISA_* bits it needs, at least TB_ISA_FILE_REQ; 0 = portable */
     const char *ref;         /* name of the reference variant it is checked against */
     double max_nmse;         /* 0 = bit-exact vs ref; else NMSE bound vs ref */
     double bits_per_weight;  /* storage cost incl. scales, per weight */

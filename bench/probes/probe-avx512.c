@@ -33,6 +33,7 @@ void tb_bw_triad_avx512(float *a, const float *b, const float *c, float s, size_
 float tb_peak_fma_avx512(uint64_t loops)
 {
     __m512 acc[TB_PEAK_CHAINS];
+#pragma GCC unroll 16
     for (int j = 0; j < TB_PEAK_CHAINS; j++)
         acc[j] = _mm512_set1_ps((float)j);
     const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
@@ -41,6 +42,7 @@ float tb_peak_fma_avx512(uint64_t loops)
         for (int j = 0; j < TB_PEAK_CHAINS; j++)
             acc[j] = _mm512_fmadd_ps(acc[j], m, a);
     __m512 s = acc[0];
+#pragma GCC unroll 16
     for (int j = 1; j < TB_PEAK_CHAINS; j++)
         s = _mm512_add_ps(s, acc[j]);
     return _mm512_reduce_add_ps(s);

@@ -26,6 +26,7 @@ void tb_bw_triad_scalar(float *a, const float *b, const float *c, float s, size_
 float tb_peak_fma_scalar(uint64_t loops)
 {
     float acc[TB_PEAK_CHAINS];
+#pragma GCC unroll 16
     for (int j = 0; j < TB_PEAK_CHAINS; j++)
         acc[j] = (float)j;
     const float m = 0.999999f, a = 1e-7f;
@@ -37,6 +38,7 @@ float tb_peak_fma_scalar(uint64_t loops)
         }
     }
     float s = 0;
+#pragma GCC unroll 16
     for (int j = 0; j < TB_PEAK_CHAINS; j++)
         s += acc[j];
     return s;

@@ -231,8 +231,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
 const tb_kernel tb_k_bf16_avx512bf16 = {
     .name = "bf16_avx512bf16",
     .format = "bf16",
-    .isa = "avx512bf16",
-    .isa_mask = TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512BF16,
+    .isa = TB_ISA_FILE,
+    .isa_mask = TB_ISA_FILE_REQ,
     .ref = "bf16_ref",
     .max_nmse = 1e-9,
     .bits_per_weight = 16,

@@ -313,8 +313,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
 const tb_kernel tb_k_fp16_avx512 = {
     .name = "fp16_avx512",
     .format = "fp16",
-    .isa = "avx512",
-    .isa_mask = TB_ISA_AVX2 | TB_ISA_AVX512,
+    .isa = TB_ISA_FILE,
+    .isa_mask = TB_ISA_FILE_REQ,
     .ref = "fp16_ref",
     .max_nmse = 1e-10,
     .bits_per_weight = 16,

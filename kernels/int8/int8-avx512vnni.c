@@ -184,8 +184,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
 const tb_kernel tb_k_int8_avx512vnni = {
     .name = "int8_avx512vnni",
     .format = "int8",
-    .isa = "avx512vnni",
-    .isa_mask = TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
+    .isa = TB_ISA_FILE,
+    .isa_mask = TB_ISA_FILE_REQ,
     .ref = "int8_ref",
     .max_nmse = 0,
     .bits_per_weight = 8,

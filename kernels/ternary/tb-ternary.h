@@ -201,6 +201,12 @@ typedef void (*tb_tern_panel_fn)(const tb_kmat *m, int64_t row, int64_t nrows, i
 void tb_tern_gemm_avx512vnni(const tb_kmat *m, tb_tern_panel_fn dec, int64_t kc,
                              const int8_t *xq, const int32_t *asum, const float *fac,
                              int64_t n, float *y, int64_t r0, int64_t r1);
+/* tl's VNNI GEMM: largest K block, 112 words = 1008 columns = 252 groups of 4
+ * (a multiple of 9 and of 4); the K blocks of a matrix are balanced.  Its
+ * panel decoder (tb_tern_panel_fn contract) needs AVX-512 VBMI. */
+#define TB_TL_VNNI_KC (112 * TB_TL_WCOLS)
+void tb_tl_panels_avx512vbmi(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                             int64_t klen, uint8_t *dst);
 void tb_tern_gemm_avx2(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
                        const int8_t *xq, const int32_t *asum, const float *fac,
                        int64_t n, float *y, int64_t r0, int64_t r1);

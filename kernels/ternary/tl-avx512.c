@@ -134,7 +134,7 @@ static void tl_run_avx512(const tb_kmat *m, const float *x, int64_t n, float *y,
 }
 
 const tb_kernel tb_k_tl_avx512 = {
-    .name = "tl_avx512", .format = "tl", .isa = "avx512", .isa_mask = TB_ISA_AVX512,
+    .name = "tl_avx512", .format = "tl", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tl_ref", .max_nmse = 0.0, .bits_per_weight = 16.0 / 9.0, .act = TB_ACT_I8,
     .prepare = tb_tl_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tl_scratch_bytes,
     .run = tl_run_avx512, .ops = tb_tl_ops,

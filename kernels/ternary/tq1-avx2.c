@@ -107,7 +107,7 @@ static void tq1_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, 
 }
 
 const tb_kernel tb_k_tq1_avx2 = {
-    .name = "tq1_avx2", .format = "tq1", .isa = "avx2", .isa_mask = TB_ISA_AVX2,
+    .name = "tq1_avx2", .format = "tq1", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
     .prepare = tb_tq1_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes,
     .run = tq1_run_avx2, .ops = tb_tq1_ops,

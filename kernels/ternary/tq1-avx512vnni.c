@@ -1,4 +1,4 @@
-/* tq1-avx512vnni.c - tq1 kernels for AVX-512 VNNI + VBMI (tq1_avx512vnni).
+/* tq1-avx512vnni.c - tq1 kernels for AVX-512 VNNI (tq1_avx512vnni).
  * GEMV without digit extraction: with t_0 = the stored byte and
  * t_{i+1} = 3 t_i mod 256 (two byte adds), 3 t_i = 256 d_i + t_{i+1}, so
  *   sum_j d_i[j] x_i[j] = (3 sum t_i x_i - sum t_{i+1} x_i) / 256
@@ -138,8 +138,8 @@ static void tq1_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, floa
 }
 
 const tb_kernel tb_k_tq1_avx512vnni = {
-    .name = "tq1_avx512vnni", .format = "tq1", .isa = "avx512vnni",
-    .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
+    .name = "tq1_avx512vnni", .format = "tq1", .isa = TB_ISA_FILE,
+    .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
     .prepare = tb_tq1_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes_tiled,
     .run = tq1_run_avx512vnni, .ops = tb_tq1_ops,

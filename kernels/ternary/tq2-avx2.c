@@ -97,7 +97,7 @@ static void tq2_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, 
 }
 
 const tb_kernel tb_k_tq2_avx2 = {
-    .name = "tq2_avx2", .format = "tq2", .isa = "avx2", .isa_mask = TB_ISA_AVX2,
+    .name = "tq2_avx2", .format = "tq2", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
     .prepare = tb_tq2_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes,
     .run = tq2_run_avx2, .ops = tb_tq2_ops,

@@ -128,8 +128,8 @@ static void tq2_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, floa
 }
 
 const tb_kernel tb_k_tq2_avx512vnni = {
-    .name = "tq2_avx512vnni", .format = "tq2", .isa = "avx512vnni",
-    .isa_mask = TB_ISA_AVX512 | TB_ISA_AVX512VNNI,
+    .name = "tq2_avx512vnni", .format = "tq2", .isa = TB_ISA_FILE,
+    .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
     .prepare = tb_tq2_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes_tiled,
     .run = tq2_run_avx512vnni, .ops = tb_tq2_ops,

@@ -141,7 +141,7 @@ int main(void)
         fprintf(stderr, "pool\n");
         return 1;
     }
-    uint32_t have = tb_isa_detect();
+    uint32_t have = tb_isa_allowed();
 
     for (int f = 0; f < 3; f++) {
         char name[32];

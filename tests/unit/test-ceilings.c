@@ -110,7 +110,7 @@ int main(void)
     /* a probe feeds the ceilings with its best repetition, start and end merged */
     tb_case pc;
     memset(&pc, 0, sizeof pc);
-    pc.wl = tb_bandwidth_workload();
+    pc.wl = tb_probe_bw_workload();
     pc.threads = 1;
     tb_bw_params *bp = TB_CASE_PARAMS(&pc, tb_bw_params);
     snprintf(bp->kind, sizeof bp->kind, "read");

@@ -84,7 +84,7 @@ int main(void)
 {
     CHECK(tb_bench_pool_init(2) == 0);
     tb_suite_opts o = {.max_threads = 2, .threads = {1, 2}, .nthreads = 2,
-                       .isa_allowed = tb_isa_detect(), .isa_name = "native"};
+                       .isa_allowed = tb_isa_allowed(), .isa_name = "native"};
     tb_caselist quick = {0}, full = {0};
     CHECK(tb_matmul_add_cases(&quick, &o, "quick") == 0);
     CHECK(tb_matmul_add_cases(&full, &o, "full") == 0);
