@@ -20,7 +20,7 @@ void tb_build_fill(tb_build_info *b, char *hash, int hash_len, char *isa, int is
     b->cflags = TB_CFLAGS;
     b->build_type = TB_BUILD_TYPE;
     b->deps = TB_DEPS;
-    b->tool_version = "0.1.0";
+    b->tool_version = TB_VERSION;
     uint64_t h = TB_FNV_INIT;
     FILE *f = fopen("/proc/self/exe", "rb");
     if (f) {
