@@ -11,18 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char info_help[] =
-    "usage: tritbench info [--json]\n"
-    "\n"
-    "Print this machine's fingerprint (CPU identity, microcode, ISA flags, topology, caches,\n"
-    "memory, kernel, hypervisor, governor/boost, THP, perf_event_paranoid) and, for every\n"
-    "measurement source (clock, perf_event, PAPI, likwid, RAPL via powercap, perf power PMU,\n"
-    "MSR, NVML, energy model), whether it is live here and, if not, why and what would fix it.\n"
-    "\n"
-    "  --json   machine-readable output\n"
-    "\n"
-    "TRITBENCH_SYSFS_ROOT, TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT redirect /sys, /dev and\n"
-    "/proc (used by the tests to read fixture trees).\n";
+enum { O_JSON = 1 };
+
+static const tb_opt info_opts[] = {
+    {O_JSON, "json", 0, NULL, NULL, "machine-readable output (one JSON object)", NULL},
+    {0},
+};
+
+static const tb_cmd_spec info_spec = {
+    .name = "info",
+    .about = "Print this machine's fingerprint (CPU identity, microcode, ISA flags, topology, caches,\n"
+             "memory, kernel, hypervisor, governor/boost, THP, perf_event_paranoid) and, for every\n"
+             "measurement source (clock, perf_event, PAPI, likwid, RAPL via powercap, perf power PMU,\n"
+             "MSR, NVML, energy model), whether it is live here and, if not, why and what would fix it.\n",
+    .opts = info_opts,
+    .footer = "TRITBENCH_SYSFS_ROOT, TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT redirect /sys, /dev and\n"
+              "/proc (used by the tests to read fixture trees).\n",
+};
 
 typedef struct src_row {
     const char *name;
@@ -67,15 +72,15 @@ static const char *or_unknown(const char *s) { return s && *s ? s : "unknown"; }
 int tb_cmd_info(int argc, char **argv)
 {
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (tb_is_help(argv[i])) {
-            fputs(info_help, stdout);
-            return TB_EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
+    tb_optparse op;
+    tb_opt_init(&op, &info_spec, argc, argv);
+    for (int id; (id = tb_opt_next(&op)) != TB_OPT_END;) {
+        if (id == TB_OPT_HELP || id == TB_OPT_ERROR)
+            return tb_opt_exit(id);
+        if (id == TB_OPT_ARG)
+            return tb_die(TB_EXIT_USAGE, "info: unexpected argument '%s' (try: tritbench info --help)", op.arg);
+        if (id == O_JSON)
             json = 1;
-        } else {
-            return tb_die(TB_EXIT_USAGE, "info: unknown option '%s' (try: tritbench info --help)", argv[i]);
-        }
     }
     tb_machine m;
     tb_machine_probe(&m);
@@ -85,12 +90,13 @@ int tb_cmd_info(int argc, char **argv)
     char isabuf[256];
     tb_isa_names(isa, isabuf, sizeof isabuf);
     if (json) {
-        static char buf[1 << 16];
-        char mj[8192];
-        tb_machine_json(&m, mj, sizeof mj);
+        static char buf[1 << 16], mj[1 << 14];
+        if (tb_machine_json(&m, mj, sizeof mj) < 0)
+            return tb_die(TB_EXIT_FAIL, "info --json: machine fingerprint longer than %zu bytes", sizeof mj);
         tb_json j;
         tb_json_init(&j, buf, sizeof buf);
         tb_json_obj_begin(&j);
+        tb_json_kv_raw(&j, "machine", mj);
         tb_json_kv_str(&j, "dispatch_isa", isabuf);
         tb_json_arr_begin(&j, "sources");
         for (int i = 0; i < nrows; i++) {
@@ -105,8 +111,9 @@ int tb_cmd_info(int argc, char **argv)
         }
         tb_json_arr_end(&j);
         tb_json_obj_end(&j);
-        /* splice: {"machine": <mj>, <rest of j without its opening brace>} */
-        printf("{\"machine\":%s,%s\n", mj, buf + 1);
+        if (!tb_json_ok(&j))
+            return tb_die(TB_EXIT_FAIL, "info --json: output longer than %zu bytes", sizeof buf);
+        puts(buf);
         return TB_EXIT_OK;
     }
     char l1[32], l2[32], l3[32], mem[32];
