@@ -21,7 +21,7 @@ int tb_build_fill(tb_build_info *b, char *hash, int hash_len, char *variants, in
     b->cflags = TB_CFLAGS;
     b->build_type = TB_BUILD_TYPE;
     b->deps = TB_DEPS;
-    b->tool_version = "0.1.0";
+    b->tool_version = TB_VERSION;
     char hex[65];
     int rc = hash_len >= 65 ? tb_sha256_file("/proc/self/exe", hex) : -1;
     snprintf(hash, (size_t)hash_len, "%s", rc == 0 ? hex : "");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int tb_die(int code, const char *fmt, ...)
 {
@@ -20,6 +21,22 @@ int tb_die(int code, const char *fmt, ...)
 }
 
 int tb_is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
+
+int tb_check_db_path(const char *opt, const char *path)
+{
+    const char *why = NULL;
+    if (!*path)
+        why = "an empty name opens a temporary database that SQLite deletes when it closes; give a file path";
+    else if (!strcmp(path, ":memory:"))
+        why = "an in-memory database vanishes when tritbench exits; give a file path";
+    else if (!strncasecmp(path, "file:", 5))
+        why = "SQLite URIs are refused (they can name in-memory or temporary databases); give a plain path, "
+              "e.g. ./";
+    if (!why)
+        return 0;
+    tb_die(TB_EXIT_USAGE, "%s '%s': %s%s", opt, path, why, *path && path[0] != ':' ? path : "");
+    return -1;
+}
 
 int tb_parse_int(const char *opt, const char *s, long lo, long hi, long *out)
 {

@@ -4,6 +4,7 @@
 #include "tb-isa.h"
 #include "tb-json.h"
 #include "tb-machine.h"
+#include "tb-platform.h"
 #include "tb-runner.h"
 #include "tb-sampler.h"
 
@@ -11,18 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char info_help[] =
-    "usage: tritbench info [--json]\n"
-    "\n"
-    "Print this machine's fingerprint (CPU identity, microcode, ISA flags, topology, caches,\n"
-    "memory, kernel, hypervisor, governor/boost, THP, perf_event_paranoid) and, for every\n"
-    "measurement source (clock, perf_event, PAPI, likwid, RAPL via powercap, perf power PMU,\n"
-    "MSR, NVML, energy model), whether it is live here and, if not, why and what would fix it.\n"
-    "\n"
-    "  --json   machine-readable output\n"
-    "\n"
-    "TRITBENCH_SYSFS_ROOT, TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT redirect /sys, /dev and\n"
-    "/proc (used by the tests to read fixture trees).\n";
+enum { O_JSON = 1 };
+
+static const tb_opt info_opts[] = {
+    {O_JSON, "json", 0, NULL, NULL, "machine-readable output (one JSON object)", NULL},
+    {0},
+};
+
+static const tb_cmd_spec info_spec = {
+    .name = "info",
+    .about = "Print this machine's fingerprint (CPU identity, microcode, ISA flags, topology, caches,\n"
+             "memory, kernel, hypervisor, governor/boost, THP, perf_event_paranoid) and, for every\n"
+             "measurement source (clock, perf_event, PAPI, likwid, RAPL via powercap, perf power PMU,\n"
+             "MSR, NVML, energy model), whether it is live here and, if not, why and what would fix it.\n",
+    .opts = info_opts,
+    .footer = "TRITBENCH_SYSFS_ROOT, TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT redirect /sys, /dev and\n"
+              "/proc (used by the tests to read fixture trees).\n",
+};
 
 typedef struct src_row {
     const char *name;
@@ -63,31 +69,41 @@ static const char *or_unknown(const char *s) { return s && *s ? s : "unknown"; }
 int tb_cmd_info(int argc, char **argv)
 {
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (tb_is_help(argv[i])) {
-            fputs(info_help, stdout);
-            return TB_EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
+    tb_optparse op;
+    tb_opt_init(&op, &info_spec, argc, argv);
+    for (int id; (id = tb_opt_next(&op)) != TB_OPT_END;) {
+        if (id == TB_OPT_HELP || id == TB_OPT_ERROR)
+            return tb_opt_exit(id);
+        if (id == TB_OPT_ARG)
+            return tb_die(TB_EXIT_USAGE, "info: unexpected argument '%s' (try: tritbench info --help)", op.arg);
+        if (id == O_JSON)
             json = 1;
-        } else {
-            return tb_die(TB_EXIT_USAGE, "info: unknown option '%s' (try: tritbench info --help)", argv[i]);
-        }
     }
     tb_machine m;
     tb_machine_probe(&m);
     src_row rows[32];
     int nrows = collect(rows, 32);
-    uint32_t isa = tb_isa_detect();
+    const char *env_isa = tb_env("TRITBENCH_ISA");
+    uint32_t cap = 0xffffffffu;
+    if (env_isa && *env_isa && tb_isa_parse(env_isa, &cap) < 0)
+        return tb_die(TB_EXIT_USAGE, "TRITBENCH_ISA=%s: expected scalar, avx2, avx512, avx512vnni or native", env_isa);
+    tb_isa_set_cap(cap);
+    uint32_t isa = tb_isa_allowed();
+    tb_freq_policy fp;
+    tb_plat_freq_policy(&m, &fp);
     char isabuf[256];
     tb_isa_names(isa, isabuf, sizeof isabuf);
     if (json) {
-        static char buf[1 << 16];
-        char mj[8192];
-        tb_machine_json(&m, mj, sizeof mj);
+        static char buf[1 << 16], mj[1 << 14];
+        if (tb_machine_json(&m, mj, sizeof mj) < 0)
+            return tb_die(TB_EXIT_FAIL, "info --json: machine fingerprint longer than %zu bytes", sizeof mj);
         tb_json j;
         tb_json_init(&j, buf, sizeof buf);
         tb_json_obj_begin(&j);
+        tb_json_kv_raw(&j, "machine", mj);
         tb_json_kv_str(&j, "dispatch_isa", isabuf);
+        tb_json_kv_str(&j, "frequency_policy", tb_freq_state_name(fp.state));
+        tb_json_kv_str(&j, "frequency_policy_reason", fp.reason);
         tb_json_arr_begin(&j, "sources");
         for (int i = 0; i < nrows; i++) {
             tb_json_obj_begin(&j);
@@ -101,8 +117,9 @@ int tb_cmd_info(int argc, char **argv)
         }
         tb_json_arr_end(&j);
         tb_json_obj_end(&j);
-        /* splice: {"machine": <mj>, <rest of j without its opening brace>} */
-        printf("{\"machine\":%s,%s\n", mj, buf + 1);
+        if (!tb_json_ok(&j))
+            return tb_die(TB_EXIT_FAIL, "info --json: output longer than %zu bytes", sizeof buf);
+        puts(buf);
         return TB_EXIT_OK;
     }
     char l1[32], l2[32], l3[32], mem[32];
@@ -119,7 +136,7 @@ int tb_cmd_info(int argc, char **argv)
     printf("  caches       L1d %s, L2 %s, L3 %s (per instance)\n", l1, l2, l3);
     printf("  memory       %s\n", mem);
     printf("  isa flags    %s\n", or_unknown(m.isa_flags));
-    printf("  dispatch     %s%s\n", isabuf, getenv("TB_ISA") ? " (capped by TB_ISA)" : "");
+    printf("  dispatch     %s%s\n", isabuf, tb_isa_cap() != 0xffffffffu ? " (capped by TRITBENCH_ISA)" : "");
     printf("  kernel       %s   os %s\n", or_unknown(m.kernel), or_unknown(m.os));
     printf("  hypervisor   %s\n", or_unknown(m.hypervisor));
     char freq[64] = "unknown";
@@ -128,6 +145,7 @@ int tb_cmd_info(int argc, char **argv)
                  (long long)m.freq_max_khz / 1000);
     printf("  governor     %s   boost %s   frequency %s\n", m.governor[0] ? m.governor : "unknown (no cpufreq)",
            or_unknown(m.boost), freq);
+    printf("  frequency    %s: %s\n", tb_freq_state_name(fp.state), fp.reason);
     printf("  THP          %s   ASLR %d   perf_event_paranoid %d\n", or_unknown(m.thp), m.aslr,
            m.perf_event_paranoid);
     printf("\nmeasurement sources\n");
@@ -140,7 +158,7 @@ int tb_cmd_info(int argc, char **argv)
         if (p->state != TB_AVAIL_LIVE && p->fix[0])
             printf("  %-13s %-12s fix: %s\n", "", "", p->fix);
     }
-    if (strcmp(m.governor, "performance") || strcmp(m.boost, "off"))
+    if (fp.state == TB_FREQ_UNPINNED)
         printf("\nfor lower variance: set the governor to performance and turn boost off, e.g.\n"
                "  cpupower frequency-set -g performance; echo 0 > /sys/devices/system/cpu/cpufreq/boost\n");
     return TB_EXIT_OK;

@@ -9,14 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char list_help[] =
-    "usage: tritbench list [suites|backends|samplers|models]\n"
-    "\n"
-    "  suites     the suites `tritbench run` accepts\n"
-    "  backends   every matmul kernel variant compiled in, and whether this CPU can run it\n"
-    "  samplers   every measurement source compiled in, and whether it is live here\n"
-    "  models     the paper's model configurations and their projection shapes\n"
-    "Without an argument, lists all four.\n";
+static const tb_opt list_opts[] = {{0}}; /* only -h/--help */
+
+static const tb_cmd_spec list_spec = {
+    .name = "list",
+    .args = "[suites|backends|samplers|models]",
+    .about = "  suites     the suites `tritbench run` accepts\n"
+             "  backends   every matmul kernel variant compiled in, and whether this CPU can run it\n"
+             "  samplers   every measurement source compiled in, and whether it is live here\n"
+             "  models     the paper's model configurations and their projection shapes\n"
+             "Without an argument, lists all four.\n",
+    .opts = list_opts,
+};
 
 static void list_suites(void)
 {
@@ -27,7 +31,7 @@ static void list_suites(void)
 
 static void list_backends(void)
 {
-    uint32_t isa = tb_isa_detect();
+    uint32_t isa = tb_isa_allowed();
     puts("backends:");
     if (tb_kernel_count() == 0)
         puts("  (none registered)");
@@ -72,13 +76,18 @@ static void list_models(void)
 
 int tb_cmd_list(int argc, char **argv)
 {
-    if (argc > 2)
-        return tb_die(TB_EXIT_USAGE, "list: too many arguments (try: tritbench list --help)");
-    const char *what = argc == 2 ? argv[1] : "all";
-    if (tb_is_help(what)) {
-        fputs(list_help, stdout);
-        return TB_EXIT_OK;
+    const char *what = NULL;
+    tb_optparse p;
+    tb_opt_init(&p, &list_spec, argc, argv);
+    for (int id; (id = tb_opt_next(&p)) != TB_OPT_END;) {
+        if (id == TB_OPT_HELP || id == TB_OPT_ERROR)
+            return tb_opt_exit(id);
+        if (what)
+            return tb_die(TB_EXIT_USAGE, "list %s %s: too many arguments (try: tritbench list --help)", what, p.arg);
+        what = p.arg;
     }
+    if (!what)
+        what = "all";
     int all = !strcmp(what, "all");
     if (!all && strcmp(what, "suites") && strcmp(what, "backends") && strcmp(what, "samplers") &&
         strcmp(what, "models"))

@@ -1,5 +1,6 @@
 /* main.c - the tritbench command line: dispatch to subcommands.  The only
  * main() of the project, and the only place that exits. */
+#include "tb-build-info.h"
 #include "tb-cli.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ static void usage(FILE *f)
           "  compare   compare two runs (not yet implemented)\n"
           "  merge     merge databases from several machines (not yet implemented)\n"
           "\n"
-          "`tritbench COMMAND --help` describes each command.\n"
+          "`tritbench COMMAND --help` describes each command; `tritbench --version` prints the version.\n"
           "exit status: 0 ok, 1 failure, 2 usage error\n",
           f);
 }
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
         return TB_EXIT_OK;
     }
     if (!strcmp(cmd, "--version")) {
-        puts("tritbench 0.1.0");
+        puts("tritbench " TB_VERSION); /* the project version in CMakeLists.txt */
         return TB_EXIT_OK;
     }
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {

@@ -4,17 +4,17 @@
 
 static tb_pool *g_pool;
 
-int tb_bench_pool_init(int max_threads)
+int tb_bench_pool_init(int max_threads, int pin)
 {
     if (g_pool)
         return 0;
-    return tb_pool_create(max_threads, 1, &g_pool);
+    return tb_pool_create(max_threads, pin, &g_pool);
 }
 
 tb_pool *tb_bench_pool(void)
 {
     if (!g_pool)
-        tb_bench_pool_init(1);
+        tb_bench_pool_init(1, 0); /* lazily, for tests: no pinning side effects */
     return g_pool;
 }
 

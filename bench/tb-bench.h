@@ -36,9 +36,11 @@ typedef struct tb_suite {
 extern const tb_suite tb_suites[]; /* NULL-name terminated (suites.c) */
 const tb_suite *tb_suite_find(const char *name);
 
-/* Process-wide pool of max_threads threads, created on first use. */
+/* Process-wide pool of max_threads threads (pin: thread i on the i-th
+ * allowed CPU, the caller included), created once; tb_bench_pool() makes
+ * an unpinned 1-thread pool when none was created. */
 tb_pool *tb_bench_pool(void);
-int tb_bench_pool_init(int max_threads);
+int tb_bench_pool_init(int max_threads, int pin);
 void tb_bench_pool_free(void);
 
 /* Machine facts case lists size themselves by (machine-limits.c). */

@@ -1,129 +1,216 @@
-/* json.c - minimal JSON writer (see tb-json.h). */
+/* json.c - minimal JSON writer into a fixed buffer (see tb-json.h): all
+ * output goes through put(), which either appends whole or marks the
+ * writer overflowed and empties the buffer, so a cut document is never
+ * mistaken for a complete one. */
 #include "tb-json.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void tb_json_init(tb_json *j, char *buf, int len)
 {
+    memset(j, 0, sizeof *j);
     j->buf = buf;
     j->len = len;
-    j->off = 0;
-    j->need_comma = 0;
-    if (len)
+    if (len > 0)
         buf[0] = 0;
+    else
+        j->overflow = 1;
 }
 
-static void put(tb_json *j, const char *fmt, ...)
+/* Append n bytes, all or nothing. */
+static void put(tb_json *j, const char *s, size_t n)
 {
-    if (j->off >= j->len - 1)
+    if (j->overflow)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(j->buf + j->off, (size_t)(j->len - j->off), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        j->off = j->off + n < j->len - 1 ? j->off + n : j->len - 1;
+    if (n >= (size_t)(j->len - j->off)) {
+        j->overflow = 1;
+        j->off = 0;
+        j->buf[0] = 0;
+        return;
+    }
+    memcpy(j->buf + j->off, s, n);
+    j->off += (int)n;
+    j->buf[j->off] = 0;
 }
 
-void tb_json_escape(const char *s, char *out, int len)
+static void puts_(tb_json *j, const char *s) { put(j, s, strlen(s)); }
+
+/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid
+ * (overlong forms, surrogates U+D800..DFFF and code points over U+10FFFF
+ * included; RFC 3629 section 4).  p is NUL-terminated, so reading ahead
+ * stops at the first byte that is not a continuation. */
+static int utf8_len(const unsigned char *p)
 {
-    int o = 0;
-    for (; s && *s && o < len - 7; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)c;
-        } else if (c == '\n') {
-            out[o++] = '\\';
-            out[o++] = 'n';
-        } else if (c < 0x20) {
-            o += snprintf(out + o, (size_t)(len - o), "\\u%04x", c);
-        } else {
-            out[o++] = (char)c;
-        }
+#define CONT(x) ((x) >= 0x80 && (x) <= 0xBF)
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return CONT(p[1]) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return p[1] >= lo && p[1] <= hi && CONT(p[2]) ? 3 : 0;
     }
-    out[o] = 0;
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return p[1] >= lo && p[1] <= hi && CONT(p[2]) && CONT(p[3]) ? 4 : 0;
+    }
+    return 0;
+#undef CONT
+}
+
+/* The body of a JSON string (RFC 8259 section 7), without quotes. */
+static void put_escaped(tb_json *j, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && !j->overflow) {
+        const unsigned char *run = p;
+        int n;
+        /* copy the longest run that needs no escaping in one piece */
+        while (*p >= 0x20 && *p != '"' && *p != '\\' && (n = utf8_len(p)) > 0)
+            p += n;
+        if (p > run)
+            put(j, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        char e[8];
+        switch (*p) {
+        case '"': puts_(j, "\\\""); break;
+        case '\\': puts_(j, "\\\\"); break;
+        case '\b': puts_(j, "\\b"); break;
+        case '\f': puts_(j, "\\f"); break;
+        case '\n': puts_(j, "\\n"); break;
+        case '\r': puts_(j, "\\r"); break;
+        case '\t': puts_(j, "\\t"); break;
+        default:
+            if (*p < 0x20) {
+                snprintf(e, sizeof e, "\\u%04x", *p);
+                puts_(j, e);
+            } else {
+                puts_(j, "\\ufffd"); /* a byte that is not valid UTF-8 */
+            }
+        }
+        p++;
+    }
+}
+
+int tb_json_escape(const char *s, char *out, int len)
+{
+    tb_json j;
+    tb_json_init(&j, out, len);
+    if (s)
+        put_escaped(&j, s);
+    return tb_json_len(&j);
 }
 
 static void key(tb_json *j, const char *k)
 {
     if (j->need_comma)
-        put(j, ",");
+        puts_(j, ",");
     if (k) {
-        char e[256];
-        tb_json_escape(k, e, sizeof e);
-        put(j, "\"%s\":", e);
+        puts_(j, "\"");
+        put_escaped(j, k);
+        puts_(j, "\":");
     }
     j->need_comma = 1;
 }
 
-void tb_json_obj_begin(tb_json *j)
-{
-    if (j->need_comma)
-        put(j, ",");
-    put(j, "{");
-    j->need_comma = 0;
-}
-void tb_json_obj_end(tb_json *j)
-{
-    put(j, "}");
-    j->need_comma = 1;
-}
-void tb_json_key_obj(tb_json *j, const char *k)
+static void open_(tb_json *j, const char *k, int arr)
 {
     key(j, k);
-    put(j, "{");
+    puts_(j, arr ? "[" : "{");
+    if (j->depth >= TB_JSON_MAX_DEPTH) {
+        j->misuse = 1;
+    } else if (arr) {
+        j->is_arr |= 1ull << j->depth;
+    } else {
+        j->is_arr &= ~(1ull << j->depth);
+    }
+    j->depth++;
     j->need_comma = 0;
 }
-void tb_json_arr_begin(tb_json *j, const char *k)
+
+static void close_(tb_json *j, int arr)
 {
-    key(j, k);
-    put(j, "[");
-    j->need_comma = 0;
-}
-void tb_json_arr_end(tb_json *j)
-{
-    put(j, "]");
-    j->need_comma = 1;
-}
-void tb_json_kv_str(tb_json *j, const char *k, const char *v)
-{
-    char e[1024];
-    key(j, k);
-    if (!v) {
-        put(j, "null");
+    if (j->depth <= 0) {
+        j->misuse = 1;
         return;
     }
-    tb_json_escape(v, e, sizeof e);
-    put(j, "\"%s\"", e);
+    j->depth--;
+    if (j->depth < TB_JSON_MAX_DEPTH && !!(j->is_arr & (1ull << j->depth)) != arr)
+        j->misuse = 1;
+    puts_(j, arr ? "]" : "}");
+    j->need_comma = 1;
 }
+
+void tb_json_obj_begin(tb_json *j) { open_(j, NULL, 0); }
+void tb_json_obj_end(tb_json *j) { close_(j, 0); }
+void tb_json_key_obj(tb_json *j, const char *k) { open_(j, k, 0); }
+void tb_json_arr_begin(tb_json *j, const char *k) { open_(j, k, 1); }
+void tb_json_arr_end(tb_json *j) { close_(j, 1); }
+
+void tb_json_kv_str(tb_json *j, const char *k, const char *v)
+{
+    key(j, k);
+    if (!v) {
+        puts_(j, "null");
+        return;
+    }
+    puts_(j, "\"");
+    put_escaped(j, v);
+    puts_(j, "\"");
+}
+
 void tb_json_kv_int(tb_json *j, const char *k, int64_t v)
 {
+    char b[32];
     key(j, k);
-    put(j, "%lld", (long long)v);
+    snprintf(b, sizeof b, "%lld", (long long)v);
+    puts_(j, b);
 }
+
 void tb_json_kv_opt(tb_json *j, const char *k, int64_t v)
 {
-    key(j, k);
-    if (v < 0)
-        put(j, "null");
-    else
-        put(j, "%lld", (long long)v);
+    if (v < 0) {
+        key(j, k);
+        puts_(j, "null");
+    } else {
+        tb_json_kv_int(j, k, v);
+    }
 }
+
 void tb_json_kv_num(tb_json *j, const char *k, double v)
 {
+    char b[40];
     key(j, k);
-    if (isnan(v) || isinf(v))
-        put(j, "null");
-    else
-        put(j, "%.17g", v);
+    if (!isfinite(v)) {
+        puts_(j, "null"); /* JSON has no NaN or Infinity */
+        return;
+    }
+    /* the shortest of 15..17 significant digits that reads back exactly */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(b, sizeof b, "%.*g", prec, v);
+        if (strtod(b, NULL) == v)
+            break;
+    }
+    puts_(j, b);
 }
+
 void tb_json_kv_bool(tb_json *j, const char *k, int v)
 {
     key(j, k);
-    put(j, v ? "true" : "false");
+    puts_(j, v ? "true" : "false");
 }
-int tb_json_len(const tb_json *j) { return j->off; }
+
+void tb_json_kv_raw(tb_json *j, const char *k, const char *json)
+{
+    key(j, k);
+    puts_(j, json && *json ? json : "null");
+}
+
+int tb_json_ok(const tb_json *j) { return !j->overflow && !j->misuse && j->depth == 0; }
+
+int tb_json_len(const tb_json *j) { return tb_json_ok(j) ? j->off : -1; }

@@ -72,7 +72,7 @@ int tb_env_json(char *buf, size_t len)
     }
     tb_json_obj_end(&j);
     int n = tb_json_len(&j);
-    return n >= cap - 1 ? -ENOSPC : n; /* the writer stops one byte short of a full buffer */
+    return !tb_json_ok(&j) || n < 0 ? -ENOSPC : n; /* the writer reports an overflow */
 }
 
 int tb_env_count(void) { return TB_NENV; }

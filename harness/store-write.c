@@ -49,8 +49,11 @@ static int find_or_add(tb_store *s, const char *find_sql, const char *key, const
 
 int tb_store_machine(tb_store *s, const tb_machine *m, int64_t *id)
 {
-    char json[4096];
-    tb_machine_json(m, json, sizeof json);
+    char json[8192];
+    if (tb_machine_json(m, json, sizeof json) < 0) {
+        snprintf(s->err, sizeof s->err, "%s: the machine description is longer than %zu bytes", s->path, sizeof json);
+        return -E2BIG;
+    }
     tb_row r;
     tb_row_init(&r, "machines");
     tb_row_text(&r, "fingerprint", m->fingerprint);

@@ -4,8 +4,10 @@
 # documented exit codes, and leaves databases untouched.
 # usage: test-cli.sh TRITBENCH_BINARY SOURCE_DIR
 set -u
-BIN=$1
+BIN=$(realpath "$1")
+SRC=$(realpath "${2:-$(dirname "$0")/../..}")
 TMP=$(mktemp -d /tmp/tb-e2e-XXXXXX)
+cd "$TMP" || exit 1  # a default --db (results/tritbench.db) lands here, not in the tree
 trap 'rm -rf "$TMP"' EXIT
 fail=0
 ok() { echo "ok   - $*"; }
@@ -18,7 +20,29 @@ expect_rc() { # expect_rc WANT DESC CMD...
 sql() { sqlite3 "$DB" "$1"; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing (apt-get install sqlite3)"; exit 1; }
 
+names() { # names DESC STRING...: stderr is one line containing every STRING
+    local desc=$1; shift
+    local lines; lines=$(wc -l < "$TMP/err")
+    [ "$lines" = 1 ] || { bad "$desc: error is $lines lines: $(cat "$TMP/err")"; return; }
+    for w in "$@"; do grep -qF -- "$w" "$TMP/err" || { bad "$desc: error does not name '$w': $(cat "$TMP/err")"; return; }; done
+    ok "$desc: one line naming the input"
+}
+usage_err() { # usage_err DESC CMD... :: NAMED...: exit 2, one line naming each NAMED.
+    # Under a timeout: a usage error that slipped through must not measure a suite.
+    local desc=$1; shift
+    local args=()
+    while [ $# -gt 0 ] && [ "$1" != "::" ]; do args+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    expect_rc 2 "$desc" timeout 20 "$BIN" "${args[@]}"
+    names "$desc" "$@"
+}
+
 expect_rc 0 "--help" "$BIN" --help
+# One version, from CMakeLists.txt's project(), everywhere.
+want_version=$(sed -n 's/^project(tritbench VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+expect_rc 0 "--version" "$BIN" --version
+[ -n "$want_version" ] && [ "$(cat "$TMP/out")" = "tritbench $want_version" ] && ok "--version is the project version ($want_version)" \
+    || bad "--version says '$(cat "$TMP/out")', CMakeLists.txt says '$want_version'"
 expect_rc 2 "unknown command" "$BIN" frobnicate
 grep -q "unknown command 'frobnicate'" "$TMP/err" && ok "error names the command" || bad "error text: $(cat "$TMP/err")"
 for c in info list run report compare merge; do expect_rc 0 "$c --help" "$BIN" $c --help; done
@@ -32,7 +56,76 @@ expect_rc 2 "bad --threads" "$BIN" run quick --threads 0
 expect_rc 2 "bad --isa" "$BIN" run quick --isa sse9
 expect_rc 2 "filter matching nothing" "$BIN" run quick --filter no-such-case --db "$TMP/none.db"
 [ ! -e "$TMP/none.db" ] && ok "no database created on usage error" || bad "database created on usage error"
-expect_rc 2 "unknown sampler" "$BIN" run quick --sampler warp-drive --db "$TMP/none.db"
+
+# Every command's option table: --help lists each option, the parser knows
+# each option --help lists, unknown options and bad values are usage errors.
+declare -A opts=(
+    [info]="--json -h --help"
+    [list]="-h --help"
+    [run]="--db --threads --reps --min-time --warmup --filter --sampler --samplers --events --idle --isa --cache --no-pin -q --quiet -h --help"
+    [report]="--db --run --format --plots -h --help"
+    [compare]="--db --threshold -h --help"
+    [merge]="-h --help"
+)
+for c in info list run report compare merge; do
+    "$BIN" $c --help > "$TMP/help" 2>&1
+    for o in ${opts[$c]}; do
+        grep -qE -- "(^|[ ,])$o([ ,]|\$)" "$TMP/help" && ok "$c --help lists $o" || bad "$c --help does not list $o"
+    done
+    # each option the help shows: the parser knows it.  Given alone, an option
+    # with a value stops at "missing VALUE", a flag at a missing positional
+    # (no command here measures anything).
+    for o in $(grep -oE -- "(^|[ ,])--?[a-z][a-z-]*" "$TMP/help" | tr -d ' ,' | sort -u); do
+        timeout 20 "$BIN" $c "$o" >/dev/null 2>"$TMP/err" </dev/null
+        grep -q "unknown option" "$TMP/err" && bad "$c $o: listed by --help, unknown to the parser" || ok "$c $o: parsed"
+    done
+    usage_err "$c unknown option" $c --frobnicate :: "--frobnicate" "$c"
+    usage_err "$c unknown short option" $c -Z :: "-Z"
+done
+usage_err "ambiguous abbreviation" run quick --i avx2 :: "--i" ambiguous
+usage_err "flag given a value" run quick --quiet=yes :: "--quiet=yes"
+usage_err "info positional" info extra :: extra
+usage_err "list extra argument" list suites models :: models
+expect_rc 0 "list suites --help" "$BIN" list suites --help
+usage_err "run two suites" run quick probes :: probes
+usage_err "run positional after --" run quick -- --weird :: "--weird"
+for o in db threads reps min-time warmup filter sampler events idle isa cache; do
+    usage_err "run --$o without value" run quick --$o :: "--$o" missing
+done
+usage_err "--threads 257" run quick --threads 257 :: --threads 257
+usage_err "--threads x" run quick --threads x :: --threads x
+usage_err "--reps 0" run quick --reps 0 :: --reps 0
+usage_err "--reps=1001" run quick --reps=1001 :: --reps 1001
+usage_err "--min-time 0" run quick --min-time 0 :: --min-time 0
+usage_err "--min-time 61s" run quick --min-time 61s :: --min-time 61s
+usage_err "--warmup -1" run quick --warmup -1 :: --warmup -1
+usage_err "--warmup 1h" run quick --warmup 1h :: --warmup 1h
+usage_err "--idle 601" run quick --idle 601 :: --idle 601
+usage_err "--idle x" run quick --idle x :: --idle x
+usage_err "--isa sse9" run quick --isa sse9 :: --isa sse9
+usage_err "--cache warm" run quick --cache warm :: --cache warm
+usage_err "--cache ''" run quick --cache '' :: --cache
+usage_err "--cache HOT" run quick --cache HOT :: --cache HOT
+usage_err "--sampler warp-drive" run quick --sampler warp-drive --db "$TMP/none.db" :: --sampler warp-drive
+[ ! -e "$TMP/none.db" ] && ok "no database created for an unknown sampler" || bad "database created for an unknown sampler"
+# Databases that vanish with the process are refused before anything runs.
+for d in "" ":memory:" "file::memory:" "file:x.db?mode=memory" "FILE:x.db" "file:x.db"; do
+    (cd "$TMP" && "$BIN" run quick --db "$d" --filter peak/fp32 --reps 3 --warmup 0 >"$TMP/out" 2>"$TMP/err"); rc=$?
+    [ $rc = 2 ] && ok "--db '$d' refused (exit 2)" || bad "--db '$d': exit $rc, want 2"
+    names "--db '$d'" --db "'$d'"
+done
+[ -z "$(ls "$TMP" | grep -v -e '^out$' -e '^err$' -e '^help$')" ] && ok "refused --db values left no file" || bad "files left: $(ls "$TMP")"
+usage_err "report --db :memory:" report --db :memory: :: --db :memory:
+usage_err "report --run 0" report --run 0 :: --run 0
+usage_err "report --run x" report --run x :: --run x
+usage_err "report --format pdf" report --format pdf :: --format pdf
+usage_err "report --plots without value" report --plots :: --plots missing
+usage_err "report positional" report extra :: extra
+usage_err "compare --threshold x" compare a b --threshold x :: --threshold x
+usage_err "compare --threshold 1001" compare a b --threshold 1001 :: --threshold 1001
+usage_err "compare --db ''" compare a b --db '' :: --db
+usage_err "compare one run" compare a :: compare BASE
+usage_err "merge one database" merge out.db :: merge OUT.db
 expect_rc 1 "report not yet" "$BIN" report
 grep -q "not yet implemented" "$TMP/err" && ok "report says not yet" || bad "report text: $(cat "$TMP/err")"
 expect_rc 1 "compare not yet" "$BIN" compare a b
@@ -53,7 +146,7 @@ expect_rc 2 "list bogus" "$BIN" list bogus
 # A real run: compute-peak probes and a small bandwidth probe.
 DB=$TMP/r.db
 export TRITBENCH_BW_MIB=16
-expect_rc 0 "run quick (peak + bw read)" "$BIN" run quick --filter 'peak/,bw/read' --db "$DB" --reps 6 --min-time 2ms --warmup 0 --threads 2
+expect_rc 0 "run quick (peak + bw read)" "$BIN" run quick --filter 'peak/,bw/read' --db "$DB" --reps 6 --min-time 2ms --warmup 0 --threads 2 --cache both
 grep -q "status.*median" "$TMP/out" && ok "summary table printed" || bad "no summary: $(cat "$TMP/out")"
 n=$(sql "SELECT count(*) FROM cases")
 [ "$n" -ge 4 ] && ok "$n cases stored" || bad "only $n cases"
@@ -67,6 +160,11 @@ n=$(sql "SELECT count(*) FROM cases")
 [ "$(sql "SELECT status FROM runs")" = ok ] && ok "run status ok" || bad "run status $(sql 'SELECT status FROM runs')"
 [ "$(sql "SELECT count(*) FROM runs WHERE ended_at IS NOT NULL AND options_json LIKE '%\"reps\":6%'")" = 1 ] && ok "run options stored" || bad "run options"
 [ "$(sql "SELECT count(*) FROM builds WHERE git_commit<>'' AND compiler<>'' AND cflags IS NOT NULL")" = 1 ] && ok "build provenance" || bad "build row"
+[ "$(sql "SELECT json_extract(options_json,'$.cache') FROM runs")" = both ] && ok "--cache both stored in the run options" || bad "options: $(sql 'SELECT options_json FROM runs')"
+[ "$(sql "SELECT json_valid(options_json) AND json_valid(env_json) AND json_valid(host_state_start) AND json_valid(host_state_end) FROM runs")" = 1 ] \
+    && ok "run JSON columns are valid JSON" || bad "invalid JSON in runs"
+[ "$(sql "SELECT count(*) FROM machines WHERE json_valid(raw_json)")" = 1 ] && ok "machine JSON valid" || bad "machine raw_json invalid"
+[ "$(sql "SELECT tool_version FROM builds")" = "$want_version" ] && ok "builds.tool_version is the project version" || bad "tool_version $(sql 'SELECT tool_version FROM builds')"
 [ "$(sql "SELECT count(*) FROM machines WHERE length(fingerprint)=16 AND cpu_vendor<>''")" = 1 ] && ok "machine row" || bad "machine row"
 [ "$(sql "SELECT count(*) FROM sampler_status WHERE sampler='clock' AND available=1")" = 1 ] && ok "clock live" || bad "clock status"
 [ "$(sql "SELECT count(*) FROM sampler_status WHERE available=0 AND (reason IS NULL OR reason='')")" = 0 ] && ok "every unavailable sampler has a reason" || bad "sampler without reason"
@@ -78,7 +176,10 @@ if ! sql "SELECT available FROM sampler_status WHERE sampler='powercap'" | grep 
 fi
 
 # A second run appends to the same database.
-expect_rc 0 "second run appends" "$BIN" run quick --filter 'peak/fp32' --db "$DB" --reps 3 --min-time 1ms --warmup 0 --quiet --threads 1
+expect_rc 0 "second run appends" "$BIN" run quick --filter='peak/fp32' --db "$DB" --reps=3 --min-time 1ms --warmup 0 -q --threads 1
+[ "$(sql "SELECT json_type(options_json,'$.cache') FROM runs WHERE id=2")" = null ] && ok "no --cache: stored as null (suite default)" || bad "options: $(sql 'SELECT options_json FROM runs WHERE id=2')"
+[ "$(sql "SELECT json_extract(options_json,'$.reps') FROM runs WHERE id=2")" = 3 ] && ok "--reps=3 form parsed" || bad "reps=3"
+[ ! -s "$TMP/out" ] && ok "-q prints no summary" || bad "-q printed: $(cat "$TMP/out")"
 [ "$(sql "SELECT count(*) FROM runs")" = 2 ] && ok "two runs" || bad "runs: $(sql 'SELECT count(*) FROM runs')"
 [ "$(sql "SELECT count(*) FROM machines")" = 1 ] && ok "same machine row reused" || bad "machines duplicated"
 

@@ -82,7 +82,7 @@ static void check_case(const tb_case *proto, int64_t m, int64_t n, int64_t k, in
 
 int main(void)
 {
-    CHECK(tb_bench_pool_init(2) == 0);
+    CHECK(tb_bench_pool_init(2, 1) == 0);
     tb_suite_opts o = {.max_threads = 2, .threads = {1, 2}, .nthreads = 2,
                        .isa_allowed = tb_isa_allowed(), .isa_name = "native"};
     tb_caselist quick = {0}, full = {0};

@@ -1,0 +1,300 @@
+/* run-measure.c - the measure stage of `tritbench run`: opens the samplers,
+ * the store (upgrading a version-1 file after a backup) and the worker
+ * pool, records the machine, build, run and the facts of the whole run
+ * (frequency policy, hypervisor, pinning, wrap guard), takes the idle
+ * baseline, then measures the cases group by group through the runner
+ * (a group's formats in interleaved rounds), derives each case's figures
+ * in memory (ceilings from this run's probes) and stores each case in its
+ * own transaction, the group's baseline first (progress on a terminal).
+ * SIGINT and SIGTERM stop it after the current round; what was stored is
+ * kept.  Every tb_store_* write of a run is here; the summary is
+ * run-report.c's. */
+#define _GNU_SOURCE
+#include "tb-run.h"
+#include "tb-cli.h"
+#include "tb-json.h"
+#include "tb-machine.h"
+#include "tb-platform.h"
+#include "tb-runner.h"
+#include "tb-sampler.h"
+#include "tb-store.h"
+#include "samplers/tb-sampler-extra.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t g_interrupted;
+static void on_signal(int sig) { g_interrupted = sig; }
+
+/* Create the directories above path; 0 or -errno. */
+static int mkdir_parent(const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir)
+        return -ENOMEM;
+    int rc = 0;
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        struct stat sb;
+        if (stat(dir, &sb) == 0) {
+            rc = S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
+        } else {
+            for (char *p = dir + 1; *p; p++)
+                if (*p == '/') {
+                    *p = 0;
+                    mkdir(dir, 0777);
+                    *p = '/';
+                }
+            rc = mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : -errno;
+        }
+    }
+    free(dir);
+    return rc;
+}
+
+/* Load averages as JSON in buf, or NULL (stored as unknown) if they do not fit. */
+static const char *host_state(char *buf, int len)
+{
+    double la[3] = {NAN, NAN, NAN};
+    if (getloadavg(la, 3) < 0)
+        la[0] = NAN;
+    tb_json j;
+    tb_json_init(&j, buf, len);
+    tb_json_obj_begin(&j);
+    tb_json_kv_num(&j, "loadavg1", la[0]);
+    tb_json_kv_num(&j, "loadavg5", la[1]);
+    tb_json_obj_end(&j);
+    if (tb_json_ok(&j))
+        return buf;
+    fprintf(stderr, "tritbench: host state longer than %d bytes; stored as unknown\n", len);
+    return NULL;
+}
+
+static void progress(int i, int n, const char *key, uint64_t t0, int tty)
+{
+    if (!tty)
+        return;
+    double el = (tb_plat_now_ns() - t0) / 1e9;
+    double eta = i > 0 ? el / i * (n - i) : NAN;
+    char etab[32];
+    if (isnan(eta))
+        snprintf(etab, sizeof etab, "?");
+    else
+        snprintf(etab, sizeof etab, "%.0fs", eta);
+    fprintf(stderr, "\r\033[K[%d/%d] %.0fs elapsed, ETA %s  %s", i + 1, n, el, etab, key);
+    fflush(stderr);
+}
+
+/* Store one group's results: the baseline first, so the others' paired
+ * ratios can name it.  Frees the results. */
+static void store_group(const tb_run_args *a, const tb_case **group, tb_case_result *res, int n, int tty,
+                        tb_run_session *s)
+{
+    int64_t base_id = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < n; k++) {
+            if ((pass == 0) != (group[k]->baseline != 0))
+                continue;
+            tb_case_result *r = &res[k];
+            if (r->status == TB_STATUS_WRONG || r->status == TB_STATUS_ERROR) {
+                s->failures++;
+                if (tty)
+                    fputs("\r\033[K", stderr);
+                fprintf(stderr, "tritbench: %s: %s: %s\n", group[k]->key, tb_status_name(r->status), r->status_reason);
+            }
+            int64_t cid = 0;
+            if (tb_store_case(s->store, s->run_id, r, pass == 0 ? 0 : base_id, &cid) < 0) {
+                tb_die(TB_EXIT_FAIL, "cannot store case %s: %s", group[k]->key, tb_store_errmsg(s->store));
+                s->failures++;
+            } else {
+                s->stored++;
+                if (pass == 0)
+                    base_id = cid;
+            }
+            tb_case_result_free(r);
+        }
+}
+
+/* The runner loop: groups of cases (consecutive cases with one non-empty
+ * group key) measured, their figures derived, stored; until done or a signal. */
+static int measure_cases(const tb_run_args *a, const tb_caselist *cases, const tb_run_opts *ro, tb_run_session *s)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    const int tty = isatty(2);
+    tb_ceilings *ceil = malloc(sizeof *ceil);
+    const tb_case **group = malloc((size_t)cases->n * sizeof *group);
+    tb_case_result *res = malloc((size_t)cases->n * sizeof *res);
+    if (!ceil || !group || !res) {
+        free(ceil);
+        free(group);
+        free(res);
+        return tb_die(TB_EXIT_FAIL, "run: out of memory for %d cases", cases->n);
+    }
+    tb_ceilings_init(ceil, tb_bench_llc_bytes());
+    uint64_t t0 = tb_plat_now_ns();
+    for (int i = 0; i < cases->n && !g_interrupted;) {
+        int n = 1;
+        while (cases->v[i].group[0] && i + n < cases->n && !strcmp(cases->v[i + n].group, cases->v[i].group))
+            n++;
+        for (int k = 0; k < n; k++)
+            group[k] = &cases->v[i + k];
+        progress(i, cases->n, n > 1 ? cases->v[i].group : cases->v[i].key, t0, tty);
+        tb_runner_group(group, n, ro, s->samplers, res);
+        for (int k = 0; k < n; k++) {
+            tb_derive(&res[k], ceil);
+            tb_derive_ceiling(ceil, &res[k]);
+        }
+        store_group(a, group, res, n, tty, s);
+        i += n;
+    }
+    if (tty)
+        fputs("\r\033[K", stderr);
+    s->interrupted = g_interrupted != 0;
+    free(ceil);
+    free(group);
+    free(res);
+    return 0;
+}
+
+/* Facts of the whole run, stored once rather than on every case. */
+static int run_facts(const tb_run_args *a, const tb_machine *m, tb_run_session *s)
+{
+    int bad = 0;
+    char why[256];
+    tb_freq_policy fp;
+    tb_plat_freq_policy(m, &fp);
+    if (fp.state == TB_FREQ_UNKNOWN)
+        bad |= tb_store_run_fact(s->store, s->run_id, "freq_unknown", fp.reason) < 0;
+    else if (fp.state == TB_FREQ_UNPINNED)
+        bad |= tb_store_run_fact(s->store, s->run_id, "freq_unpinned", fp.reason) < 0;
+    if (m->hypervisor[0] && strcmp(m->hypervisor, "none")) {
+        snprintf(why, sizeof why, "virtual machine (%s): steal time and caches shared with other guests can perturb "
+                 "figures", m->hypervisor);
+        bad |= tb_store_run_fact(s->store, s->run_id, "hypervisor", why) < 0;
+    }
+    if (!a->pin)
+        bad |= tb_store_run_fact(s->store, s->run_id, "unpinned", "--no-pin: threads not pinned to CPUs") < 0;
+    else if (tb_pool_pin_error(tb_bench_pool()))
+        bad |= tb_store_run_fact(s->store, s->run_id, "unpinned", tb_pool_pin_error(tb_bench_pool())) < 0;
+    if (tb_sampler_set_guard_error(s->samplers))
+        bad |= tb_store_run_fact(s->store, s->run_id, "wrap_guard_missing", tb_sampler_set_guard_error(s->samplers)) < 0;
+    return bad ? -1 : 0;
+}
+
+/* (Re)create v_params_<workload> for every workload the run measures. */
+static int declare_workloads(const tb_caselist *cases, tb_run_session *s)
+{
+    const tb_workload *seen[32];
+    int n = 0;
+    for (int i = 0; i < cases->n; i++) {
+        int known = 0;
+        for (int k = 0; k < n; k++)
+            known |= seen[k] == cases->v[i].wl;
+        if (known || n == 32)
+            continue;
+        seen[n++] = cases->v[i].wl;
+        if (tb_store_declare_workload(s->store, cases->v[i].wl) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_session *s)
+{
+    static char env[16384];
+    if (tb_env_json(env, sizeof env) < 0)
+        return tb_die(TB_EXIT_FAIL, "run: the TRITBENCH_* environment exceeds %zu bytes; cannot record it",
+                      sizeof env);
+    s->ncases = cases->n;
+    int rc = tb_sampler_set_open(a->samplers, a->events, &s->samplers);
+    if (rc < 0)
+        return tb_die(TB_EXIT_USAGE, "--sampler %s: %s (try: tritbench list samplers)", a->samplers,
+                      rc == -EINVAL ? "unknown sampler name" : strerror(-rc));
+    if (mkdir_parent(a->db) < 0)
+        return tb_die(TB_EXIT_FAIL, "--db %s: cannot create its directory", a->db);
+    char err[1024], backup[1200];
+    if (tb_store_open_upgrade(a->db, &s->store, err, sizeof err, backup, sizeof backup) < 0) {
+        s->store = NULL;
+        return tb_die(TB_EXIT_FAIL, "%s", err);
+    }
+    if (backup[0])
+        fprintf(stderr, "tritbench: %s: upgraded from schema 1 to %d; the old file is kept as %s\n", a->db,
+                TB_SCHEMA_VERSION, backup);
+    /* the pool pins its threads (the caller is worker 0) to the allowed CPUs */
+    if (tb_bench_pool_init((int)a->threads, a->pin) < 0)
+        return tb_die(TB_EXIT_FAIL, "cannot create %ld worker threads", a->threads);
+    s->pool = 1;
+
+    tb_machine m;
+    tb_machine_probe(&m);
+    tb_build_info b;
+    char hash[80], isav[2048], hs[256];
+    if (tb_build_fill(&b, hash, sizeof hash, isav, sizeof isav) < 0)
+        return tb_die(TB_EXIT_FAIL, "cannot hash /proc/self/exe: the build cannot be identified");
+    int64_t mid, bid;
+    if (tb_store_machine(s->store, &m, &mid) < 0 || tb_store_build(s->store, &b, &bid) < 0 ||
+        tb_store_run_begin(s->store, mid, bid, a->suite, a->cmdline, a->options_json, env,
+                           host_state(hs, sizeof hs), &s->run_id) < 0)
+        return tb_die(TB_EXIT_FAIL, "cannot record the run: %s", tb_store_errmsg(s->store));
+    int bad = 0;
+    for (int i = 0, n = tb_sampler_set_status_count(s->samplers); i < n; i++) {
+        const char *name;
+        tb_probe p;
+        tb_sampler_set_status_at(s->samplers, i, &name, &p);
+        bad |= tb_store_sampler_status(s->store, s->run_id, name, &p) < 0;
+    }
+    if (bad || run_facts(a, &m, s) < 0 || declare_workloads(cases, s) < 0) {
+        tb_die(TB_EXIT_FAIL, "cannot record the run: %s", tb_store_errmsg(s->store));
+        tb_store_run_end(s->store, s->run_id, "failed", NULL);
+        return TB_EXIT_FAIL;
+    }
+
+    /* Idle baseline, only when a source that can measure energy is live. */
+    static tb_reading idle[TB_MAX_CHANNELS * 8];
+    int nidle = 0;
+    if (tb_sampler_set_has_energy(s->samplers) && a->idle_s > 0) {
+        if (!a->quiet)
+            fprintf(stderr, "tritbench: measuring idle power for %.1f s\n", a->idle_s);
+        if (tb_sampler_set_idle_baseline(s->samplers, a->idle_s, idle, (int)(sizeof idle / sizeof idle[0]),
+                                         &nidle) < 0)
+            nidle = 0;
+        for (int i = 0; i < nidle; i++)
+            if (tb_store_idle_baseline(s->store, s->run_id, &idle[i]) < 0)
+                fprintf(stderr, "tritbench: %s\n", tb_store_errmsg(s->store));
+    }
+
+    _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "the runner polls the interrupt flag as an int");
+    tb_run_opts ro = {
+        .reps = (int)a->reps, .min_time_s = a->min_time_s, .warmup_s = a->warmup_s,
+        .pin_error = a->pin ? tb_pool_pin_error(tb_bench_pool()) : NULL,
+        .idle = idle, .nidle = nidle, .stop = (volatile const int *)&g_interrupted,
+    };
+    if (measure_cases(a, cases, &ro, s) != 0)
+        s->failures++;
+    if (tb_store_run_end(s->store, s->run_id, s->interrupted ? "interrupted" : s->failures ? "failed" : "ok",
+                         host_state(hs, sizeof hs)) < 0) {
+        tb_die(TB_EXIT_FAIL, "cannot record the end of run %lld: %s", (long long)s->run_id, tb_store_errmsg(s->store));
+        s->failures++;
+    }
+    return 0;
+}
+
+void tb_run_close(tb_run_session *s)
+{
+    if (s->store)
+        tb_store_close(s->store);
+    tb_sampler_set_close(s->samplers);
+    if (s->pool)
+        tb_bench_pool_free();
+    memset(s, 0, sizeof *s);
+}

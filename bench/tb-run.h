@@ -1,0 +1,54 @@
+/* tb-run.h - the stages of `tritbench run`, one file each:
+ *   parse   (cli-run.c)     argv -> tb_run_args, every value validated
+ *   plan    (run-plan.c)    suite + filter -> the case list
+ *   measure (run-measure.c) samplers, store, runner loop -> stored cases
+ *   report  (run-report.c)  the summary tables
+ * Stages that fail print one line and return the exit code (tb-cli.h). */
+#ifndef TB_RUN_H
+#define TB_RUN_H
+
+#include <stdint.h>
+#include "tb-bench.h"
+
+struct tb_store;
+struct tb_sampler_set;
+
+typedef struct tb_run_args {
+    const char *suite;
+    const char *db;           /* a file path (tb_check_db_path) */
+    const char *filter;       /* NULL = every case */
+    const char *samplers;     /* "all", "none" or a comma list */
+    const char *events;       /* NULL = the samplers' defaults */
+    const char *isa_name;     /* --isa as given, "native" by default */
+    uint32_t isa_cap;         /* tb_isa_parse(isa_name) */
+    const char *cache_name;   /* --cache as given, NULL = the suite's default */
+    unsigned cache_modes;     /* TB_CACHE_* bits of --cache, 0 = the suite's default */
+    long reps, threads;
+    double min_time_s, warmup_s, idle_s;
+    int quiet, pin;
+    char *cmdline;            /* "tritbench run ..." as typed (malloc'd) */
+    char options_json[4096];  /* the options above, for the runs table */
+} tb_run_args;
+
+/* What measure leaves for report; tb_run_close frees it. */
+typedef struct tb_run_session {
+    struct tb_store *store;
+    struct tb_sampler_set *samplers;
+    int pool;                 /* 1 when the worker pool was created */
+    int64_t run_id;
+    int ncases, stored, failures, interrupted;
+} tb_run_session;
+
+/* 0 parsed; TB_OPT_HELP / TB_OPT_ERROR as tb_opt_next (help or error printed). */
+int tb_run_parse(int argc, char **argv, tb_run_args *a);
+void tb_run_args_free(tb_run_args *a);
+/* 0, or an exit code with the error printed.  *out: tb_caselist_free. */
+int tb_run_plan(const tb_run_args *a, tb_caselist *out);
+/* Measure every case into a new run of the store; 0 once the run is recorded
+ * (per-case failures are counted in *s), else an exit code, error printed. */
+int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_session *s);
+/* Summary tables and closing lines; the run's exit code. */
+int tb_run_report(const tb_run_args *a, const tb_run_session *s);
+void tb_run_close(tb_run_session *s);
+
+#endif
