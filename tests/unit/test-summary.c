@@ -1,0 +1,176 @@
+/* test-summary.c - the run summary read back from a synthetic database:
+ * the header states the machine and each fact of the run once; the
+ * bandwidth table has GB/s and no GOP/s; the matmul table shows the cache
+ * mode, the ceiling a roofline % was computed against, 'suspect' instead
+ * of a roofline above the margin, the paired speedup with its CI and the
+ * baseline; the summary writes nothing to the database. */
+#include "tb-bench.h"
+#include "tb-cli.h"
+#include "tb-params.h"
+#include "tb-store.h"
+#include "tb-test.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static tb_case_result result(tb_case *c, tb_rep *reps, double median)
+{
+    tb_case_result r;
+    memset(&r, 0, sizeof r);
+    r.c = c;
+    r.status = TB_STATUS_OK;
+    r.v.verified = 1;
+    r.iters = 1;
+    r.nreps = 6;
+    r.reps = reps;
+    double per[6];
+    for (int i = 0; i < 6; i++) {
+        reps[i] = (tb_rep){.iters = 1, .wall_ns = (uint64_t)median, .round = i, .steal_ticks = -1};
+        per[i] = median;
+    }
+    tb_stats_compute(per, 6, &r.st);
+    r.have_stats = 1;
+    r.best_ns = median;
+    return r;
+}
+
+static void mm_case(tb_case *c, const char *backend, const char *fmt, tb_cache_mode cache, int baseline)
+{
+    memset(c, 0, sizeof *c);
+    c->wl = tb_matmul_workload();
+    c->threads = 1;
+    c->cache = cache;
+    c->baseline = baseline;
+    snprintf(c->backend, sizeof c->backend, "%s", backend);
+    tb_mm_params *p = TB_CASE_PARAMS(c, tb_mm_params);
+    snprintf(p->format, sizeof p->format, "%s", fmt);
+    snprintf(p->shape, sizeof p->shape, "4096x4096");
+    p->rows = p->cols = 4096;
+    p->n = 1;
+    snprintf(c->group, sizeof c->group, "matmul/4096x4096/n1/t1/%s", tb_cache_mode_name(cache));
+    tb_case_finish(c);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/tb-summary-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256], out[256], err[512];
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    snprintf(out, sizeof out, "%s/summary.txt", dir);
+    tb_store *s = NULL;
+    CHECK(tb_store_open(path, &s, err, sizeof err) == 0);
+    tb_machine m;
+    tb_machine_probe_at(&m, TB_FIXTURES "/machine/client/proc", TB_FIXTURES "/machine/client/sys");
+    tb_build_info b = {.git_commit = "0123456789abcdef", .binary_sha256 = "feed"};
+    int64_t mid, bid, rid, base_id = 0, cid;
+    CHECK(tb_store_machine(s, &m, &mid) == 0 && tb_store_build(s, &b, &bid) == 0);
+    CHECK(tb_store_run_begin(s, mid, bid, "quick", "tritbench run quick", "{}", "{}", NULL, &rid) == 0);
+    CHECK(tb_store_run_fact(s, rid, "freq_unknown", "no cpufreq interface") == 0);
+
+    /* ceilings: a 64 MiB read probe beyond a 32 MiB LLC at 20 GB/s */
+    tb_ceilings *cl = malloc(sizeof *cl);
+    tb_ceilings_init(cl, 32.0 * 1048576);
+    tb_ceiling_obs o = {.kind = TB_CEIL_READ_BW, .threads = 1, .bytes = 64.0 * 1048576, .best = 20, .median = 18};
+    snprintf(o.key, sizeof o.key, "bw/read/avx2/64MiB/t1");
+    tb_ceilings_add(cl, &o);
+
+    tb_rep reps[3][6];
+    tb_case bw;
+    memset(&bw, 0, sizeof bw);
+    bw.wl = tb_probe_bw_workload();
+    bw.threads = 1;
+    tb_bw_params *bp = TB_CASE_PARAMS(&bw, tb_bw_params);
+    snprintf(bp->kind, sizeof bp->kind, "read");
+    snprintf(bp->impl, sizeof bp->impl, "avx2");
+    bp->mib = 64;
+    bp->bytes_per_array = 64 << 20;
+    tb_case_finish(&bw);
+    tb_case_result rb = result(&bw, reps[0], 64.0 * 1048576 / 18);
+    rb.counts.v[TB_CNT_BYTES_ACTS] = 64.0 * 1048576;
+    rb.counts.v[TB_CNT_FP32_ADD] = 16.0 * 1048576;
+    tb_derive(&rb, cl);
+    CHECK(tb_store_case(s, rid, &rb, 0, &cid) == 0);
+
+    tb_case f16, t2;
+    mm_case(&f16, "fp16_avx2", "fp16", TB_CACHE_COLD, 1);
+    mm_case(&t2, "tq2_avx2", "tq2", TB_CACHE_COLD, 0);
+    tb_case_result r1 = result(&f16, reps[1], 32.0 * 1048576 / 16); /* 16 GB/s: 80% */
+    r1.counts.v[TB_CNT_BYTES_WEIGHTS] = 32.0 * 1048576;
+    r1.counts.v[TB_CNT_FP32_MUL] = r1.counts.v[TB_CNT_FP32_ADD] = 4096.0 * 4096;
+    tb_derive(&r1, cl);
+    CHECK(tb_store_case(s, rid, &r1, 0, &base_id) == 0);
+    tb_case_result r2 = result(&t2, reps[2], 4.0 * 1048576 / 30); /* 30 GB/s > 1.05 x 20: suspect */
+    r2.counts.v[TB_CNT_BYTES_WEIGHTS] = 4.0 * 1048576;
+    r2.counts.v[TB_CNT_INT8_ADD] = 4096.0 * 4096;
+    r2.ratio = (tb_ratio){.valid = 1, .n = 6, .median = 7.5, .ci_lo = 7.1, .ci_hi = 7.9, .baseline = &f16};
+    tb_derive(&r2, cl);
+    CHECK(strstr(r2.flags, "ceiling_suspect") != NULL);
+    CHECK(tb_store_case(s, rid, &r2, base_id, &cid) == 0);
+    CHECK(tb_store_run_end(s, rid, "ok", NULL) == 0);
+
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_stmt *st;
+    int64_t before = -1, after = -2;
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM metrics) + (SELECT count(*) FROM cases)", -1, &st,
+                           NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        before = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+
+    fflush(stdout);
+    int saved = dup(1);
+    CHECK(freopen(out, "w", stdout) != NULL);
+    int rc = tb_summary_print(s, rid, 0);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    CHECK(rc == 0);
+
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM metrics) + (SELECT count(*) FROM cases)", -1, &st,
+                           NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        after = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    CHECK(before == after && before > 0); /* the summary only reads */
+    sqlite3_close(db);
+
+    static char text[16384];
+    FILE *f = fopen(out, "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    CHECK(strstr(text, "run fact freq_unknown: no cpufreq interface") != NULL);
+    CHECK(strstr(text, "bandwidth") && strstr(text, "GB/s"));
+    const char *bwrow = strstr(text, "bw/read/avx2/64MiB/t1");
+    CHECK(bwrow && strstr(bwrow, "18.00") && strstr(bwrow, "20.00"));
+    const char *bwhead = strstr(text, "\nbandwidth");
+    char firstline[256] = "";
+    if (bwhead)
+        sscanf(bwhead + 1, "%255[^\n]", firstline);
+    CHECK(firstline[0] && !strstr(firstline, "GOP/s")); /* no GOP/s column for a memory probe */
+    const char *row1 = strstr(text, "matmul/fp16_avx2/4096x4096/n1/t1/cold");
+    const char *row2 = strstr(text, "matmul/tq2_avx2/4096x4096/n1/t1/cold");
+    CHECK(row1 && row2);
+    char l1[512] = "", l2[512] = "";
+    if (row1)
+        sscanf(row1, "%511[^\n]", l1);
+    if (row2)
+        sscanf(row2, "%511[^\n]", l2);
+    CHECK(strstr(l1, "cold") && strstr(l1, "80%") && strstr(l1, "rd64M 20.0") && strstr(l1, "baseline"));
+    CHECK(strstr(l2, "suspect") && strstr(l2, "7.50x [7.10,7.90]") && strstr(l2, "ceiling_suspect"));
+    CHECK(strstr(text, "1 case(s) beat their ceiling") != NULL);
+    if (tb_test_failures)
+        fputs(text, stderr);
+
+    tb_store_close(s);
+    free(cl);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    TEST_DONE();
+}
