@@ -298,6 +298,7 @@ static int insert_params(tb_store *s, int64_t cid, const tb_case *c)
     for (int i = 0; i < c->wl->nparams; i++) {
         const tb_param_decl *d = &c->wl->params[i];
         const unsigned char *p = c->params + d->offset;
+        char text[256]; /* outlives the row: the binder reads it at insert */
         tb_row w;
         tb_row_init(&w, "case_params");
         tb_row_int(&w, "case_id", cid);
@@ -311,9 +312,9 @@ static int insert_params(tb_store *s, int64_t cid, const tb_case *c)
             memcpy(&v, p, sizeof v);
             tb_row_real(&w, "value", v);
         } else {
-            char v[256];
-            snprintf(v, sizeof v, "%.*s", (int)(d->size < sizeof v ? d->size : sizeof v - 1), (const char *)p);
-            tb_row_text(&w, "value", v);
+            snprintf(text, sizeof text, "%.*s", (int)(d->size < sizeof text ? d->size : sizeof text - 1),
+                     (const char *)p);
+            tb_row_text(&w, "value", text);
         }
         if (tb_row_insert(s, &w, 0, NULL) < 0)
             return -EIO;
