@@ -13,6 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The probe's key without its phase, so start and end observations merge. */
+static void key_without_phase(char *key)
+{
+    char *e = strstr(key, "/end/");
+    if (e)
+        memmove(e, e + 4, strlen(e + 4) + 1);
+}
+
 void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r)
 {
     if (r->status != TB_STATUS_OK || !r->have_stats || isnan(r->best_ns))
@@ -31,22 +39,16 @@ void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r)
         o.end = p->phase[0] != 0;
         o.best = tb_result_metric_value(r, "gbps_best");
         o.median = tb_result_metric_value(r, "gbps");
-        /* the key names the probe without its phase: start and end merge */
-        char *e = strstr(o.key, "/end/");
-        if (e)
-            memmove(e, e + 4, strlen(e + 4) + 1);
     } else if (!strcmp(c->wl->name, "peak")) {
         const tb_peak_params *p = TB_CASE_CPARAMS(c, tb_peak_params);
         o.kind = !strcmp(p->kind, "int8") ? TB_CEIL_PEAK_INT8 : TB_CEIL_PEAK_FP32;
         o.end = p->phase[0] != 0;
         o.best = tb_result_metric_value(r, "gops_best");
         o.median = tb_result_metric_value(r, "gops");
-        char *e = strstr(o.key, "/end/");
-        if (e)
-            memmove(e, e + 4, strlen(e + 4) + 1);
     } else {
         return;
     }
+    key_without_phase(o.key);
     if (!isnan(o.best))
         tb_ceilings_add(cl, &o);
 }

@@ -10,26 +10,13 @@
  * not upgrade again; a read-only open of a v1 file is refused, untouched. */
 #include "tb-store.h"
 #include "tb-test.h"
+#include "tb-test-db.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int64_t q(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -12345;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "bad query %s: %s\n", sql, sqlite3_errmsg(db));
-        return v;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -999 : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static int copy_file(const char *from, const char *to)
 {
@@ -47,20 +34,6 @@ static int copy_file(const char *from, const char *to)
         fwrite(buf, 1, n, b);
     fclose(a);
     return fclose(b);
-}
-
-static uint64_t file_hash(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    char buf[4096];
-    size_t n;
-    uint64_t h = TB_FNV_INIT;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        h = tb_fnv1a(buf, n, h);
-    fclose(f);
-    return h;
 }
 
 /* "name,name,..." of a table's columns, sorted. */

@@ -8,6 +8,7 @@
 #include "tb-machine.h"
 #include "tb-store.h"
 #include "tb-test.h"
+#include "tb-test-db.h"
 
 #include <stddef.h>
 
@@ -17,34 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static uint64_t file_hash(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    char buf[4096];
-    size_t n;
-    uint64_t h = TB_FNV_INIT;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        h = tb_fnv1a(buf, n, h);
-    fclose(f);
-    return h;
-}
-
-static int64_t q(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -12345;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "bad query %s: %s\n", sql, sqlite3_errmsg(db));
-        return v;
-    }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -999 : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static void noop_run(void *c, uint64_t n) { (void)c; (void)n; }
 
