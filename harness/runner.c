@@ -5,7 +5,9 @@
  * while far below, else scale to target; keep the smaller count, frozen
  * thereafter) -> warm-up.  Then rounds: round k runs one repetition of
  * every live case, forward on even rounds and backward on odd ones, so
- * slow drifts of the host hit every case alike.  Each repetition: samplers
+ * slow drifts of the host hit every case alike; in a group of several, an
+ * untimed re-warm (a tenth of a repetition) precedes each repetition, so
+ * the caches hold what they would if the case ran alone.  Each repetition: samplers
  * begin (energy outermost, then counters) -> rusage, steal, CPU id ->
  * clock -> run -> clock -> rusage, steal, CPU id -> samplers end.
  * Afterwards: statistics over ns per iteration, stability flags, the
@@ -180,8 +182,15 @@ static void prepare_case(const tb_case *c, tb_case_result *r)
     r->status = TB_STATUS_OK;
 }
 
-static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o, tb_sampler_set *ss, int round)
+static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o, tb_sampler_set *ss, int round,
+                       int shared)
 {
+    /* In a group the other cases ran since this one's last repetition and
+     * took the caches: re-warm untimed (a tenth of a repetition, at least
+     * one iteration) so a hot case is timed hot and a cold one in its
+     * steady state, as when it runs alone. */
+    if (shared)
+        c->wl->run(r->ctx, r->iters / 10 > 0 ? r->iters / 10 : 1);
     tb_rep *p = &r->reps[r->nreps];
     tb_reading rd[TB_MAX_CHANNELS * 8];
     struct rusage u0, u1;
@@ -338,7 +347,7 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
             int i = (k % 2 == 0) ? j : n - 1 - j;
             if (r[i].status != TB_STATUS_OK)
                 continue;
-            if (measure_rep(cases[i], &r[i], o, ss, k) < 0) {
+            if (measure_rep(cases[i], &r[i], o, ss, k, live > 1) < 0) {
                 set_status(&r[i], TB_STATUS_ERROR, "%s", "out of memory for sampler readings");
                 live--;
             }

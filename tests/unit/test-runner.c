@@ -34,7 +34,7 @@ typedef struct fake_ctx {
 
 static char g_stat[256];
 static long long g_steal;
-static int g_order[64], g_norder;
+static int g_order[64], g_norder, g_rewarms;
 static const fake_spec *g_ids[8];
 
 static void write_stat(void)
@@ -79,9 +79,13 @@ static void f_run(void *ctx, uint64_t iters)
     fake_ctx *x = ctx;
     x->runs++;
     x->iters += iters;
+    /* record timed repetitions only: calibrated counts are >= 50 here,
+     * a group's untimed re-warm runs a tenth of that */
     for (int i = 0; i < 8; i++)
-        if (g_ids[i] == x->sp && g_norder < 64 && iters > 0)
+        if (g_ids[i] == x->sp && g_norder < 64 && iters >= 50)
             g_order[g_norder++] = i;
+    if (x->sp == g_ids[1] && iters > 10 && iters < 50) /* the fast case's re-warm: a tenth of ~200 */
+        g_rewarms++;
     uint64_t t0 = mono();
     while ((double)(mono() - t0) < x->sp->ns_per_iter * (double)iters)
         ;
@@ -263,7 +267,9 @@ int main(void)
     g_ids[1] = &fast;
     g_ids[2] = &bad;
     g_norder = 0;
+    g_rewarms = 0;
     tb_runner_group(gp, 3, &o, NULL, gr);
+    CHECK(g_rewarms == 6); /* each of its 6 repetitions in the shared group was re-warmed first */
     CHECK(gr[0].status == TB_STATUS_OK && gr[1].status == TB_STATUS_OK && gr[2].status == TB_STATUS_WRONG);
     CHECK(gr[2].nreps == 0);
     CHECK(!gr[0].ratio.valid && gr[1].ratio.valid && gr[1].ratio.n == 6);
