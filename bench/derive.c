@@ -70,6 +70,8 @@ static void derive_matmul(tb_case_result *r, const tb_ceilings *cl)
     int have_pk = tb_ceiling_peak(cl, is_float ? TB_CEIL_PEAK_FP32 : TB_CEIL_PEAK_INT8, c->threads, &pk) == 0;
     tb_result_metric(r, "bw_ceiling_gbps", have_bw ? bw.value : NAN, "GB/s",
                      have_bw ? bw.note : "no read-bandwidth probe at this thread count in this run");
+    tb_result_metric(r, "bw_ceiling_mib", have_bw ? bw.bytes / 1048576.0 : NAN, "MiB",
+                     have_bw ? "array size of the read probe the case is judged against" : "no read probe");
     tb_result_metric(r, "peak_ceiling_gops", have_pk ? pk.value : NAN, "GOP/s",
                      have_pk ? pk.note : "no compute-peak probe at this thread count in this run");
     if (!have_bw && !have_pk) {

@@ -7,7 +7,8 @@
  *   peak       median, CI, GOP/s (median) and GOP/s best (the ceiling)
  *   matmul     cache mode, median, CI, GB/s, GOP/s, roofline % with the
  *              ceiling it was computed against, and the paired speedup
- *              over the group's fp16 baseline from interleaved rounds. */
+ *              over the group's fp16 baseline from interleaved rounds;
+ * and the ceilings whose start and end measurements drifted apart. */
 #include "tb-cli.h"
 #include "tb-store.h"
 
@@ -125,7 +126,7 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='roofline_pct'),"
            " (SELECT coalesce(note,'') FROM metrics x WHERE x.case_id=c.id AND x.name='roofline_pct'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='bw_ceiling_gbps'),"
-           " (SELECT note FROM metrics x WHERE x.case_id=c.id AND x.name='bw_ceiling_gbps'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='bw_ceiling_mib'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='peak_ceiling_gops'),"
            " q.median, q.ci_lo, q.ci_hi, coalesce(c.is_baseline, 0)"
            " FROM cases c LEFT JOIN stats s ON s.case_id=c.id AND s.metric='ns_per_iter'"
@@ -152,14 +153,7 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
         } else {
             num(r, "%.0f%%", roof, sizeof roof);
         }
-        double bw_mib = NAN;
-        const char *bn = tb_cursor_text(c, 13), *m = strstr(bn, " MiB;");
-        if (m) {
-            const char *p = m;
-            while (p > bn && p[-1] != ' ')
-                p--;
-            sscanf(p, "%lf", &bw_mib);
-        }
+        double bw_mib = tb_cursor_real(c, 13);
         if (isnan(r))
             snprintf(ceil, sizeof ceil, "-");
         else
@@ -217,11 +211,40 @@ static int other_table(tb_store *s, int64_t run_id, int color)
     return rc < 0 ? -1 : 0;
 }
 
+/* Ceiling probes measured at the start and again at the end of the suite:
+ * say when their best repetitions differ by more than 10% (the host
+ * changed under the run; the cases were judged against the start). */
+static int drift_lines(tb_store *s, int64_t run_id)
+{
+    tb_cursor *c = tb_store_select(
+        s, "SELECT a.case_key, xa.value, xb.value, xa.unit FROM cases a JOIN cases b ON b.run_id=a.run_id"
+           " AND b.case_key=replace(a.case_key, '/t' || a.threads, '/end/t' || a.threads)"
+           " AND b.workload=a.workload AND b.threads=a.threads"
+           " JOIN metrics xa ON xa.case_id=a.id AND xa.name IN ('gbps_best','gops_best')"
+           " JOIN metrics xb ON xb.case_id=b.id AND xb.name=xa.name"
+           " WHERE a.run_id=? AND a.workload IN ('bandwidth','peak') AND a.case_key NOT LIKE '%/end/%'"
+           " AND (xb.value > 1.1 * xa.value OR xb.value < 0.9 * xa.value) ORDER BY a.id");
+    if (!c)
+        return -1;
+    tb_cursor_bind_int(c, 1, run_id);
+    int rc, n = 0;
+    while ((rc = tb_cursor_next(c)) == 1) {
+        if (n++ == 0)
+            printf("\nceiling drift (best repetition at the suite's start vs its end; cases were judged against "
+                   "the start):\n");
+        double a = tb_cursor_real(c, 1), b = tb_cursor_real(c, 2);
+        printf("  %-40s %9.2f -> %9.2f %s (%+.0f%%)\n", tb_cursor_text(c, 0), a, b, tb_cursor_text(c, 3),
+               100 * (b / a - 1));
+    }
+    tb_cursor_close(c);
+    return rc < 0 ? -1 : 0;
+}
+
 int tb_summary_print(tb_store *s, int64_t run_id, int color)
 {
     if (header(s, run_id) < 0 || probe_table(s, run_id, "bandwidth", "GB/s", "gbps", "gbps_best", color) < 0 ||
         probe_table(s, run_id, "peak", "GOP/s", "gops", "gops_best", color) < 0 ||
-        matmul_table(s, run_id, color) < 0 || other_table(s, run_id, color) < 0) {
+        drift_lines(s, run_id) < 0 || matmul_table(s, run_id, color) < 0 || other_table(s, run_id, color) < 0) {
         fprintf(stderr, "tritbench: summary: %s\n", tb_store_errmsg(s));
         return -1;
     }
