@@ -122,6 +122,9 @@ typedef struct tb_reading {
     int wraps;            /* wraps corrected in this window */
     uint64_t window_ns;   /* CLOCK_MONOTONIC_RAW span of the window */
     char flag[48];        /* "", "multiplexed", "too_short", "suspect", ... */
+    char reason[160];     /* why the value is NAN, one line ("" when valid):
+                             e.g. not_updated, an energy counter that did
+                             not move in the window */
 } tb_reading;
 
 /* The set of samplers opened for one run. */

@@ -105,7 +105,7 @@ static int pp_open_pmu(pp_ctx *c, const char *pmu, tb_chan *ch, int max, char *w
     int rc;
     snprintf(p, sizeof p, PP_DEV "/%s/type", pmu);
     if ((rc = (int)tb_sys_read_text(p, buf, sizeof buf)) < 0) {
-        tb_fmt(why, len, "%s: %s", p, strerror(-rc));
+        tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(rc));
         return rc;
     }
     unsigned type = (unsigned)strtoul(buf, NULL, 10);
@@ -113,7 +113,7 @@ static int pp_open_pmu(pp_ctx *c, const char *pmu, tb_chan *ch, int max, char *w
     int cpus[256], ncpu = 0;
     if ((rc = (int)tb_sys_read_text(p, buf, sizeof buf)) < 0 ||
         (rc = tb_perf_power_parse_cpumask(buf, cpus, 256, &ncpu)) < 0) {
-        tb_fmt(why, len, "%s: %s", p, strerror(-rc));
+        tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(rc));
         return rc;
     }
     int core_pmu = !strcmp(pmu, "power_core");

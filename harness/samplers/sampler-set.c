@@ -470,6 +470,18 @@ int tb_sampler_set_begin(tb_sampler_set *s)
     return err;
 }
 
+/* The reason stored with a NAN value, by its invalidating flag. */
+static const char *bad_reason(const char *flag)
+{
+    if (!strcmp(flag, "read_error"))
+        return "a read of the counter failed in this window";
+    if (!strcmp(flag, "reset"))
+        return "the 64-bit counter went backwards (driver reload or reset): the delta is unknown";
+    if (!strcmp(flag, "ambiguous"))
+        return "two equal reads half a wrap period apart: zero or a whole wrap, undecidable";
+    return "invalid in this window";
+}
+
 static int is_progress_counter(const tb_chan *c)
 {
     if (c->kind == TB_CHAN_ENERGY || c->kind == TB_CHAN_TIME)
@@ -492,10 +504,22 @@ static void slot_emit(const tb_slot *sl, int busy, tb_reading *r, int i)
     if (sl->bad[i][0]) {
         r->value = NAN;
         flag_add(r->flag, sizeof r->flag, sl->bad[i]);
+        snprintf(r->reason, sizeof r->reason, "%s", bad_reason(sl->bad[i]));
         return;
     }
     if (c->kind == TB_CHAN_POWER) {
         r->value = (double)sl->last[i].value * c->scale;
+        return;
+    }
+    if (c->kind == TB_CHAN_ENERGY && sl->acc[i] == 0 && sl->wraps[i] == 0) {
+        /* A powered CPU always uses energy: a counter that did not move
+         * measured nothing (frozen or unvirtualised RAPL, a window shorter
+         * than one update).  Unknown, never 0 J or 0 W. */
+        r->value = NAN;
+        flag_add(r->flag, sizeof r->flag, "not_updated");
+        snprintf(r->reason, sizeof r->reason,
+                 "%s: energy counter did not change in the %.3f s window (source not updating, or the window is "
+                 "shorter than one update); energy unknown, not 0", c->name, window_s);
         return;
     }
     r->value = (double)sl->acc[i] * c->scale;
@@ -508,6 +532,8 @@ static void slot_emit(const tb_slot *sl, int busy, tb_reading *r, int i)
         if (ru == 0) {
             r->value = NAN; /* never ran: N/A, not 0 (s12 item 18) */
             flag_add(r->flag, sizeof r->flag, "not_running");
+            snprintf(r->reason, sizeof r->reason, "%s: the event was never scheduled on a counter in this window",
+                     c->name);
             return;
         }
         if (ru < en) {
@@ -614,6 +640,10 @@ int tb_sampler_set_idle_baseline(tb_sampler_set *s, double seconds, tb_reading *
         if (isnan(tmp[i].value) || tb_energy_power(tmp[i].value, 0, (int64_t)tmp[i].window_ns, &w) < 0)
             w = NAN;
         r->value = w;
+        if (isnan(w) && !r->reason[0]) {
+            flag_add(r->flag, sizeof r->flag, "empty_window");
+            snprintf(r->reason, sizeof r->reason, "%s: the idle window has no duration", r->chan.name);
+        }
         /* idle is not busy: "suspect" does not apply, keep the others */
     }
     free(tmp);

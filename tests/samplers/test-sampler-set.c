@@ -333,17 +333,9 @@ static void test_guard_and_wrap(void)
     fe_update_s = 1e-3;
 }
 
-static void test_suspect_and_short(void)
+/* Spin until this thread has used 60 ms of CPU. */
+static void busy_60ms(void)
 {
-    tb_sampler_set_use_registry(fakes);
-    fe_wrap = 1000000000;
-    fe_frozen = 1;
-    tb_sampler_set *s = NULL;
-    CHECK(tb_sampler_set_open("fakeE", NULL, &s) == 0);
-    tb_reading r[4];
-    int n = 0;
-    /* busy for >= 60 ms of CPU with a counter that does not move */
-    CHECK(tb_sampler_set_begin(s) == 0);
     struct timespec a, b;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
     volatile uint64_t x = 0;
@@ -352,25 +344,69 @@ static void test_suspect_and_short(void)
             x += (uint64_t)i;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
     } while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 60000000L);
-    CHECK(tb_sampler_set_end(s, r, 4, &n) == 0 && n == 1);
+}
+
+static void test_suspect_and_short(void)
+{
+    tb_sampler_set_use_registry(fakes);
+    fe_wrap = 1000000000;
+    fe_frozen = 1;
+    tb_sampler_set *s = NULL;
+    CHECK(tb_sampler_set_open("fakeE,fakeC", NULL, &s) == 0);
+    memset(fc_script, 0, sizeof fc_script);
+    fc_pos = 0;
+    for (int k = 0; k < 8; k++)
+        fc_script[k][0] = fc_script[k][1] = (tb_raw){ 1000, 0, 0, 0 }; /* cycles do not move */
+    tb_reading r[4];
+    int n = 0;
+    /* busy with counters that do not move: cycles are suspect; the energy
+     * counter that did not move is unknown (NAN, not_updated), never 0 J */
+    CHECK(tb_sampler_set_begin(s) == 0);
+    busy_60ms();
+    CHECK(tb_sampler_set_end(s, r, 4, &n) == 0 && n == 3);
+    CHECK(!strcmp(r[0].sampler, "fakeE") && isnan(r[0].value));
+    CHECK(strstr(r[0].flag, "not_updated") != NULL && strstr(r[0].flag, "suspect") == NULL);
+    CHECK(strstr(r[0].reason, "package-0") && strstr(r[0].reason, "did not change"));
     /* The set calls a window busy when the process had >= 25 % of it on a
      * CPU.  On a shared, overloaded machine 60 ms of CPU can take longer
      * than 240 ms of wall time; then "not busy" is the right answer. */
-    if (60e6 >= 0.3 * (double)r[0].window_ns)
-        CHECK(strstr(r[0].flag, "suspect") != NULL);
+    if (60e6 >= 0.3 * (double)r[2].window_ns)
+        CHECK(!strcmp(r[2].chan.name, "cycles") && strstr(r[2].flag, "suspect") != NULL);
     else
         fprintf(stderr, "machine too loaded (60 ms of CPU in a %.0f ms window): suspect check skipped\n",
-                (double)r[0].window_ns * 1e-6);
-    CHECK(r[0].value == 0); /* a measured zero, flagged: kept for the record */
-    /* idle and frozen: not suspect (nobody was busy) */
+                (double)r[2].window_ns * 1e-6);
+    CHECK(r[2].value == 0 && !r[2].reason[0]); /* a counted zero, flagged: kept for the record */
+    /* idle: not suspect (nobody was busy), the frozen energy still unknown */
     CHECK(tb_sampler_set_begin(s) == 0);
     sleep_ms(60);
     CHECK(tb_sampler_set_end(s, r, 4, &n) == 0);
-    if (strstr(r[0].flag, "suspect"))
-        fprintf(stderr, "idle window flag '%s' window %llu ns\n", r[0].flag, (unsigned long long)r[0].window_ns);
-    CHECK(strstr(r[0].flag, "suspect") == NULL);
+    if (strstr(r[2].flag, "suspect"))
+        fprintf(stderr, "idle window flag '%s' window %llu ns\n", r[2].flag, (unsigned long long)r[2].window_ns);
+    CHECK(strstr(r[2].flag, "suspect") == NULL);
+    CHECK(isnan(r[0].value) && strstr(r[0].flag, "not_updated"));
     tb_sampler_set_close(s);
     fe_frozen = 0;
+}
+
+/* A counter that does not move through the idle baseline: idle watts are
+ * NAN with the flag and its reason, never 0 W (net joules against 0 W
+ * would be gross joules). */
+static void test_idle_frozen(void)
+{
+    tb_sampler_set_use_registry(fakes);
+    fe_wrap = 0;
+    fe_frozen = 1;
+    tb_sampler_set *s = NULL;
+    CHECK(tb_sampler_set_open("fakeE", NULL, &s) == 0);
+    tb_reading r[4];
+    int n = 0;
+    CHECK(tb_sampler_set_idle_baseline(s, 0.05, r, 4, &n) == 0 && n == 1);
+    CHECK(isnan(r[0].value) && r[0].chan.kind == TB_CHAN_POWER);
+    CHECK(strstr(r[0].flag, "not_updated") != NULL && strstr(r[0].reason, "did not change") != NULL);
+    CHECK(isnan(tb_energy_net(1.0, r[0].value, 1.0)));
+    tb_sampler_set_close(s);
+    fe_frozen = 0;
+    fe_wrap = 1000;
 }
 
 static void test_idle_baseline(void)
@@ -557,6 +593,7 @@ int main(void)
     test_guard_and_wrap();
     test_suspect_and_short();
     test_idle_baseline();
+    test_idle_frozen();
     test_has_times_zero();
     test_guard_declared();
     test_open_ownership();
