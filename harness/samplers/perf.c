@@ -149,6 +149,12 @@ static const struct pf_event *pf_lookup(const char *name, struct pf_event *tmp)
     return NULL;
 }
 
+static int pf_event_known(const char *ev)
+{
+    struct pf_event tmp;
+    return strlen(ev) < 64 && pf_lookup(ev, &tmp) != NULL;
+}
+
 static int pf_open_one(const struct pf_event *e, int group_fd, int *excl_kernel, int *retries)
 {
     struct perf_event_attr a;
@@ -437,4 +443,5 @@ const tb_sampler tb_sampler_perf = {
     .read = pf_read,
     .stop = pf_stop,
     .close = pf_close,
+    .event_known = pf_event_known,
 };

@@ -156,6 +156,113 @@ static char *events_for(const char *events, const tb_sampler *smp)
     return out;
 }
 
+/* The sampler an "smp:EV" item names (skip = bytes of "smp:"), else NULL. */
+static const tb_sampler *item_prefix(const char *p, size_t l, size_t *skip)
+{
+    *skip = 0;
+    const char *colon = memchr(p, ':', l);
+    if (!colon || colon[1] == ':' || colon == p || (size_t)(colon - p) >= 32)
+        return NULL;
+    char pre[32];
+    memcpy(pre, p, (size_t)(colon - p));
+    pre[colon - p] = '\0';
+    const tb_sampler *t = tb_sampler_find(pre);
+    if (t)
+        *skip = (size_t)(colon - p) + 1;
+    return t;
+}
+
+static void list_add(char *list, size_t len, const char *item, size_t l)
+{
+    size_t u = strlen(list);
+    if (u + 1 < len)
+        snprintf(list + u, len - u, "%s%.*s", u ? "," : "", (int)l, item);
+}
+
+int tb_sampler_events_check(const char *names, const char *events, char *unknown, size_t len, int *nitems)
+{
+    if (len)
+        unknown[0] = '\0';
+    *nitems = 0;
+    if (!events)
+        return 0;
+    if (!*events)
+        return -EINVAL;
+    int all = !names || !strcmp(names, "all"), none = names && !strcmp(names, "none");
+    int live[64]; /* per registry index: -2 not probed yet, else 1/0 */
+    for (int k = 0; k < 64; k++)
+        live[k] = -2;
+    int nbad = 0;
+    char ev[256];
+    for (const char *p = events;; p++) {
+        size_t l = strcspn(p, ",");
+        if (l == 0)
+            return -EINVAL; /* "", ",x", "x,,y", "x," */
+        (*nitems)++;
+        size_t skip;
+        const tb_sampler *target = item_prefix(p, l, &skip);
+        int ok = 0;
+        if (l - skip < sizeof ev && l > skip) {
+            memcpy(ev, p + skip, l - skip);
+            ev[l - skip] = '\0';
+            int k = 0;
+            for (const tb_sampler *const *pp = registry(); *pp && !ok; pp++, k++) {
+                const tb_sampler *smp = *pp;
+                int selected = all || (!none && in_list(names, smp->name));
+                if (!selected || (target ? smp != target : smp->layer != TB_LAYER_COUNTER))
+                    continue;
+                if (smp->layer != TB_LAYER_COUNTER)
+                    continue; /* energy samplers take no events */
+                int v = smp->event_known ? smp->event_known(ev) : -1;
+                if (v < 0 && k < 64) {
+                    if (live[k] == -2) {
+                        tb_probe pr;
+                        memset(&pr, 0, sizeof pr);
+                        live[k] = smp->probe(&pr) == 0 && pr.state == TB_AVAIL_LIVE;
+                    }
+                    v = live[k];
+                }
+                ok = v > 0;
+            }
+        }
+        if (!ok) {
+            nbad++;
+            list_add(unknown, len, p, l);
+        }
+        p += l;
+        if (!*p)
+            break;
+    }
+    return nbad;
+}
+
+/* Drop from the comma list `ev` (in place) the items smp->event_known
+ * rejects; their names go to `skipped`. */
+static void keep_known(const tb_sampler *smp, char *ev, char *skipped, size_t len)
+{
+    skipped[0] = '\0';
+    if (!smp->event_known)
+        return;
+    size_t out = 0;
+    for (char *p = ev; *p;) {
+        size_t l = strcspn(p, ",");
+        char c = p[l];
+        p[l] = '\0';
+        if (smp->event_known(p) == 0) {
+            list_add(skipped, len, p, l);
+        } else {
+            if (out)
+                ev[out++] = ',';
+            memmove(ev + out, p, l);
+            out += l;
+        }
+        p += l + (c == ',');
+        if (!c)
+            break;
+    }
+    ev[out] = '\0';
+}
+
 static void status_add(tb_sampler_set *s, const char *name, const tb_probe *p)
 {
     if (s->nstatus >= (int)(sizeof s->status / sizeof s->status[0]))
@@ -355,8 +462,19 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
             snprintf(p.reason, sizeof p.reason, "available; not selected (--sampler)");
         } else if (rc == 0 && p.state == TB_AVAIL_LIVE && s->nslot < TB_SET_MAX) {
             tb_slot *sl = &s->slot[s->nslot];
-            char why[256] = "";
+            char why[256] = "", skipped[160] = "";
             char *ev = events_for(events, smp);
+            if (ev)
+                keep_known(smp, ev, skipped, sizeof skipped);
+            if (ev && !*ev) {
+                /* every --events item for it is unknown to it: counting its
+                 * defaults instead would measure what was not asked for */
+                free(ev);
+                snprintf(p.reason, sizeof p.reason, "available; not opened: no --events item is a %s event (%s)",
+                         smp->name, skipped);
+                status_add(s, smp->name, &p);
+                continue;
+            }
             int nch = 0;
             int orc = smp->open(&sl->ctx, ev, sl->ch, TB_MAX_CHANNELS, &nch, why, sizeof why);
             free(ev);
@@ -364,8 +482,9 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
                 sl->smp = smp;
                 sl->nch = nch;
                 s->nslot++;
-                if (why[0]) /* partial: some events failed */
-                    snprintf(p.reason, sizeof p.reason, "%s", why);
+                if (why[0] || skipped[0]) /* partial: some events failed or were unknown */
+                    snprintf(p.reason, sizeof p.reason, "%s%s%s%s", skipped[0] ? "unknown event(s) not counted: " : "",
+                             skipped, skipped[0] && why[0] ? "; " : "", why);
             } else {
                 /* a failed open has freed its own context (tb-sampler.h);
                  * a successful one without channels is ours to close */
