@@ -143,8 +143,8 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
 /* Check `events` (--events) against the samplers `names` selects, before
  * anything is opened: an item goes to the sampler its "name:" prefix
  * names, else to every selected counter sampler; it is countable when one
- * of them knows it (event_known 1, or -1 and the sampler's probe says
- * live).  Returns how many items are not countable (their comma list in
+ * of them is live here (its probe) and does not reject it (event_known 1,
+ * or -1: only its open() can tell).  Returns how many items are not countable (their comma list in
  * `unknown`, cut at len), *nitems the number of items; -EINVAL when the
  * list is empty or has an empty item. */
 int tb_sampler_events_check(const char *names, const char *events, char *unknown, size_t len, int *nitems);

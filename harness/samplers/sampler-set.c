@@ -213,8 +213,9 @@ int tb_sampler_events_check(const char *names, const char *events, char *unknown
                     continue;
                 if (smp->layer != TB_LAYER_COUNTER)
                     continue; /* energy samplers take no events */
+                /* known (or only open() can tell) and live here */
                 int v = smp->event_known ? smp->event_known(ev) : -1;
-                if (v < 0 && k < 64) {
+                if (v != 0 && k < 64) {
                     if (live[k] == -2) {
                         tb_probe pr;
                         memset(&pr, 0, sizeof pr);

@@ -147,6 +147,14 @@ static const tb_sampler fake_counter2 = {
 
 static const tb_sampler *const fakes[] = { &fake_energy, &fake_counter, &fake_absent, &fake_counter2, NULL };
 
+/* ---- a counter sampler that knows two events (event_known) ---- */
+static int fk_known(const char *ev) { return !strcmp(ev, "cycles") || !strcmp(ev, "instructions"); }
+static const tb_sampler fake_known = {
+    .name = "fakeK", .layer = TB_LAYER_COUNTER, .probe = fe_probe, .open = fc_open,
+    .read = fc_read, .close = fe_close, .event_known = fk_known,
+};
+static const tb_sampler *const fakes_known[] = { &fake_energy, &fake_known, &fake_absent, NULL };
+
 static const tb_reading *find(const tb_reading *r, int n, const char *sampler, const char *chan)
 {
     for (int i = 0; i < n; i++)
@@ -229,6 +237,59 @@ static void test_real_registry_status(void)
     tb_sampler_set_close(s);
     tb_sampler_set_close(NULL);
     CHECK(tb_sampler_set_begin(NULL) == -EINVAL);
+}
+
+/* status reason of `name` in the set */
+static const char *status_reason(const tb_sampler_set *s, const char *name, tb_probe *p)
+{
+    for (int k = 0; k < tb_sampler_set_status_count(s); k++) {
+        const char *nm;
+        tb_sampler_set_status_at(s, k, &nm, p);
+        if (!strcmp(nm, name))
+            return p->reason;
+    }
+    return "";
+}
+
+/* --events checked before a run: items no live selected sampler knows are
+ * counted and named; open() never sees them; a sampler left with nothing
+ * is not opened (its defaults were not asked for). */
+static void test_events_check(void)
+{
+    tb_sampler_set_use_registry(fakes_known);
+    char unk[64];
+    int n = 0;
+    CHECK(tb_sampler_events_check("all", NULL, unk, sizeof unk, &n) == 0 && n == 0);
+    CHECK(tb_sampler_events_check("all", "cycles", unk, sizeof unk, &n) == 0 && n == 1 && !unk[0]);
+    CHECK(tb_sampler_events_check("all", "bogus", unk, sizeof unk, &n) == 1 && n == 1 && !strcmp(unk, "bogus"));
+    CHECK(tb_sampler_events_check("all", "cycles,bogus,x", unk, sizeof unk, &n) == 2 && n == 3 &&
+          !strcmp(unk, "bogus,x"));
+    CHECK(tb_sampler_events_check("fakeE", "cycles", unk, sizeof unk, &n) == 1); /* no counter selected */
+    CHECK(tb_sampler_events_check("none", "cycles", unk, sizeof unk, &n) == 1);
+    CHECK(tb_sampler_events_check("all", "fakeE:x", unk, sizeof unk, &n) == 1);   /* energy takes none */
+    CHECK(tb_sampler_events_check("all", "fakeK:cycles", unk, sizeof unk, &n) == 0);
+    CHECK(tb_sampler_events_check("fakeE", "fakeK:cycles", unk, sizeof unk, &n) == 1); /* not selected */
+    CHECK(tb_sampler_events_check("all", "fakeA:cycles", unk, sizeof unk, &n) == 1);   /* not live */
+    CHECK(tb_sampler_events_check("all", "", unk, sizeof unk, &n) == -EINVAL);
+    CHECK(tb_sampler_events_check("all", "a,,b", unk, sizeof unk, &n) == -EINVAL);
+    CHECK(tb_sampler_events_check("all", "a,", unk, sizeof unk, &n) == -EINVAL);
+    CHECK(tb_sampler_events_check("all", ",a", unk, sizeof unk, &n) == -EINVAL);
+
+    tb_sampler_set *s = NULL;
+    tb_probe p;
+    fc_events[0] = 0;
+    CHECK(tb_sampler_set_open("all", "cycles,bogus,instructions", &s) == 0);
+    CHECK(!strcmp(fc_events, "cycles,instructions")); /* bogus never reaches open() */
+    CHECK(strstr(status_reason(s, "fakeK", &p), "bogus") && p.state == TB_AVAIL_LIVE);
+    tb_sampler_set_close(s);
+    fc_events[0] = 0;
+    CHECK(tb_sampler_set_open("all", "bogus", &s) == 0);
+    CHECK(!fc_events[0]); /* not opened with its defaults either */
+    CHECK(strstr(status_reason(s, "fakeK", &p), "not opened") && strstr(p.reason, "bogus"));
+    tb_reading r[8];
+    CHECK(tb_sampler_set_begin(s) == 0);
+    CHECK(tb_sampler_set_end(s, r, 8, &n) == 0 && n == 1 && !strcmp(r[0].sampler, "fakeE"));
+    tb_sampler_set_close(s);
 }
 
 static void test_selection_and_routing(void)
@@ -594,6 +655,7 @@ int main(void)
     test_suspect_and_short();
     test_idle_baseline();
     test_idle_frozen();
+    test_events_check();
     test_has_times_zero();
     test_guard_declared();
     test_open_ownership();
