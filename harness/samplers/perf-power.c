@@ -44,20 +44,23 @@ int tb_perf_power_parse_event(const char *s, uint64_t *config)
     return 0;
 }
 
+#define PP_MAX_CPU (1L << 20) /* far above any NR_CPUS; bounds the range loop */
+
 int tb_perf_power_parse_cpumask(const char *s, int *cpus, int max, int *n)
 {
     *n = 0;
     const char *p = s;
     while (*p && *p != '\n') {
         char *end;
+        errno = 0;
         long a = strtol(p, &end, 10);
-        if (end == p || a < 0)
-            return -EINVAL;
+        if (end == p || a < 0 || errno || a > PP_MAX_CPU)
+            return -EINVAL; /* "6,99999999999999999999" once overflowed the loop below */
         long b = a;
         p = end;
         if (*p == '-') {
             b = strtol(p + 1, &end, 10);
-            if (end == p + 1 || b < a)
+            if (end == p + 1 || b < a || errno || b > PP_MAX_CPU)
                 return -EINVAL;
             p = end;
         }

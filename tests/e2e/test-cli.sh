@@ -204,6 +204,11 @@ expect_rc 0 "3000-byte --filter with a valid second pattern" "$BIN" run quick --
     --db "$TMP/long.db" --threads 1 "${tiny[@]}"
 [ "$(sqlite3 "$TMP/long.db" "SELECT count(*) FROM cases WHERE case_key LIKE 'peak/fp32%/t1'")" -ge 1 ] \
     && ok "the second pattern selected its case" || bad "long filter: $(sqlite3 "$TMP/long.db" 'SELECT case_key FROM cases')"
+# a summary that cannot be written is a failure, not a silent exit 0
+"$BIN" run quick --filter 'peak/fp32*/t1' --db "$TMP/full.db" --threads 1 --reps 3 --min-time 1ms --warmup 0 \
+    >/dev/full 2>"$TMP/err"; rc=$?
+[ "$rc" = 1 ] && grep -q "run: cannot write the output to stdout" "$TMP/err" && ok "run summary to /dev/full: exit 1, one line" \
+    || bad "run > /dev/full: exit $rc: $(cat "$TMP/err")"
 # --no-pin is recorded; the pool test (unit/test-pool-pin) checks the threads
 expect_rc 0 "--no-pin" "$BIN" run quick --filter 'peak/fp32*/t1' --db "$TMP/nopin.db" --threads 1 --no-pin "${tiny[@]}"
 [ "$(sqlite3 "$TMP/nopin.db" "SELECT count(*) FROM run_facts WHERE fact='unpinned' AND reason LIKE '%--no-pin%'")" = 1 ] \
