@@ -13,15 +13,15 @@ if ! command -v valgrind >/dev/null; then
     exit 0
 fi
 cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTB_WERROR=ON >/dev/null
-cmake --build build-valgrind -j"$(nproc)"
+cmake --build build-valgrind -j"$(nproc)" >/dev/null
 export TRITBENCH_ISA=scalar
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
     --show-leak-kinds=definite --track-origins=yes)
 fail=0 n=0
 for t in build-valgrind/tests/test-*; do
     name=$(basename "$t")
-    src=$(ls tests/{unit,kernels,samplers}/"$name".c 2>/dev/null | head -1)
-    [ -n "$src" ] && [ -x "$t" ] || continue
+    [ -f "tests/unit/$name.c" ] || [ -f "tests/kernels/$name.c" ] || [ -f "tests/samplers/$name.c" ] || continue
+    [ -x "$t" ] || continue
     n=$((n + 1))
     rc=0
     (cd build-valgrind/tests && "${vg[@]}" "./$name") >"build-valgrind/$name.vg.log" 2>&1 || rc=$?
