@@ -1,5 +1,8 @@
-/* cli-common.c - option parsing and formatting helpers of the CLI. */
+/* cli-common.c - option parsing and formatting helpers of the CLI: value
+ * parsers, bounded echoes of bad input, TRITBENCH_ISA, the stdout check. */
 #include "tb-cli.h"
+#include "tb-isa.h"
+#include "tb-platform.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,6 +23,49 @@ int tb_die(int code, const char *fmt, ...)
     return code;
 }
 
+#define CLIP_HEAD 60
+
+const char *tb_clip(const char *s)
+{
+    static char ring[4][CLIP_HEAD + 32];
+    static int next;
+    if (!s)
+        return "";
+    size_t n = strlen(s);
+    if (n <= CLIP_HEAD + 16)
+        return s;
+    char *b = ring[next++ % 4];
+    snprintf(b, sizeof ring[0], "%.*s...(%zu bytes)", CLIP_HEAD, s, n);
+    return b;
+}
+
+int tb_env_isa(uint32_t *cap, const char **name)
+{
+    *cap = 0xffffffffu;
+    *name = NULL;
+    const char *v = tb_env("TRITBENCH_ISA");
+    if (!v || !*v)
+        return 0; /* unset or empty: not capped */
+    if (tb_isa_parse(v, cap) < 0) {
+        tb_die(TB_EXIT_USAGE, "TRITBENCH_ISA=%s: expected scalar, avx2, avx512, avx512vnni, avx512bf16 or native "
+               "(or unset it)", tb_clip(v));
+        return -1;
+    }
+    *name = v;
+    return 0;
+}
+
+int tb_stdout_done(const char *cmd, int rc)
+{
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (!bad)
+        return rc;
+    tb_die(TB_EXIT_FAIL, "%s: cannot write the output to stdout: %s", cmd, e ? strerror(e) : "write error");
+    clearerr(stdout);
+    return rc ? rc : TB_EXIT_FAIL;
+}
+
 int tb_is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
 int tb_check_db_path(const char *opt, const char *path)
@@ -34,7 +80,7 @@ int tb_check_db_path(const char *opt, const char *path)
               "e.g. ./";
     if (!why)
         return 0;
-    tb_die(TB_EXIT_USAGE, "%s '%s': %s%s", opt, path, why, *path && path[0] != ':' ? path : "");
+    tb_die(TB_EXIT_USAGE, "%s '%s': %s%s", opt, tb_clip(path), why, *path && path[0] != ':' ? tb_clip(path) : "");
     return -1;
 }
 
@@ -48,11 +94,11 @@ int tb_parse_int(const char *opt, const char *s, long lo, long hi, long *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (end == s || *end || errno) {
-        tb_die(TB_EXIT_USAGE, "%s %s: expected an integer", opt, s);
+        tb_die(TB_EXIT_USAGE, "%s %s: expected an integer", opt, tb_clip(s));
         return -1;
     }
     if (v < lo || v > hi) {
-        tb_die(TB_EXIT_USAGE, "%s %s: must be between %ld and %ld", opt, s, lo, hi);
+        tb_die(TB_EXIT_USAGE, "%s %s: must be between %ld and %ld", opt, tb_clip(s), lo, hi);
         return -1;
     }
     *out = v;
@@ -69,7 +115,7 @@ int tb_parse_seconds(const char *opt, const char *s, double lo, double hi, doubl
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || errno || !isfinite(v)) {
-        tb_die(TB_EXIT_USAGE, "%s %s: expected seconds, e.g. 0.02, 20ms or 2s", opt, s);
+        tb_die(TB_EXIT_USAGE, "%s %s: expected seconds, e.g. 0.02, 20ms or 2s", opt, tb_clip(s));
         return -1;
     }
     if (!strcmp(end, "ms"))
@@ -77,11 +123,11 @@ int tb_parse_seconds(const char *opt, const char *s, double lo, double hi, doubl
     else if (!strcmp(end, "us"))
         v /= 1e6;
     else if (*end && strcmp(end, "s")) {
-        tb_die(TB_EXIT_USAGE, "%s %s: unknown unit '%s' (use s, ms or us)", opt, s, end);
+        tb_die(TB_EXIT_USAGE, "%s %s: unknown unit '%s' (use s, ms or us)", opt, tb_clip(s), tb_clip(end));
         return -1;
     }
     if (v < lo || v > hi) {
-        tb_die(TB_EXIT_USAGE, "%s %s: must be between %g s and %g s", opt, s, lo, hi);
+        tb_die(TB_EXIT_USAGE, "%s %s: must be between %g s and %g s", opt, tb_clip(s), lo, hi);
         return -1;
     }
     *out = v;

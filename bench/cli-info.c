@@ -27,7 +27,8 @@ static const tb_cmd_spec info_spec = {
              "MSR, NVML, energy model), whether it is live here and, if not, why and what would fix it.\n",
     .opts = info_opts,
     .footer = "TRITBENCH_SYSFS_ROOT, TRITBENCH_DEV_ROOT and TRITBENCH_PROC_ROOT redirect /sys, /dev and\n"
-              "/proc (used by the tests to read fixture trees).\n",
+              "/proc (used by the tests to read fixture trees); TRITBENCH_ISA caps the dispatch shown, as for run.\n"
+              "Exit status: 0 ok, 1 the output could not be written, 2 usage error.\n",
 };
 
 typedef struct src_row {
@@ -75,19 +76,19 @@ int tb_cmd_info(int argc, char **argv)
         if (id == TB_OPT_HELP || id == TB_OPT_ERROR)
             return tb_opt_exit(id);
         if (id == TB_OPT_ARG)
-            return tb_die(TB_EXIT_USAGE, "info: unexpected argument '%s' (try: tritbench info --help)", op.arg);
+            return tb_die(TB_EXIT_USAGE, "info: unexpected argument '%s' (try: tritbench info --help)", tb_clip(op.arg));
         if (id == O_JSON)
             json = 1;
     }
+    const char *env_isa;
+    uint32_t cap;
+    if (tb_env_isa(&cap, &env_isa) < 0)
+        return TB_EXIT_USAGE;
+    tb_isa_set_cap(cap);
     tb_machine m;
     tb_machine_probe(&m);
     src_row rows[32];
     int nrows = collect(rows, 32);
-    const char *env_isa = tb_env("TRITBENCH_ISA");
-    uint32_t cap = 0xffffffffu;
-    if (env_isa && *env_isa && tb_isa_parse(env_isa, &cap) < 0)
-        return tb_die(TB_EXIT_USAGE, "TRITBENCH_ISA=%s: expected scalar, avx2, avx512, avx512vnni or native", env_isa);
-    tb_isa_set_cap(cap);
     uint32_t isa = tb_isa_allowed();
     tb_freq_policy fp;
     tb_plat_freq_policy(&m, &fp);
@@ -120,7 +121,7 @@ int tb_cmd_info(int argc, char **argv)
         if (!tb_json_ok(&j))
             return tb_die(TB_EXIT_FAIL, "info --json: output longer than %zu bytes", sizeof buf);
         puts(buf);
-        return TB_EXIT_OK;
+        return tb_stdout_done("info", TB_EXIT_OK);
     }
     char l1[32], l2[32], l3[32], mem[32];
     size_str(m.l1d, l1, sizeof l1);
@@ -161,5 +162,5 @@ int tb_cmd_info(int argc, char **argv)
     if (fp.state == TB_FREQ_UNPINNED)
         printf("\nfor lower variance: set the governor to performance and turn boost off, e.g.\n"
                "  cpupower frequency-set -g performance; echo 0 > /sys/devices/system/cpu/cpufreq/boost\n");
-    return TB_EXIT_OK;
+    return tb_stdout_done("info", TB_EXIT_OK);
 }

@@ -18,7 +18,7 @@ static const tb_cmd_spec list_spec = {
              "  backends   every matmul kernel variant compiled in, and whether this CPU can run it\n"
              "  samplers   every measurement source compiled in, and whether it is live here\n"
              "  models     the paper's model configurations and their projection shapes\n"
-             "Without an argument, lists all four.\n",
+             "Without an argument, lists all four.  TRITBENCH_ISA caps the backends shown usable, as for run.\n",
     .opts = list_opts,
 };
 
@@ -32,13 +32,14 @@ static void list_suites(void)
 static void list_backends(void)
 {
     uint32_t isa = tb_isa_allowed();
-    puts("backends:");
+    puts(tb_isa_cap() != 0xffffffffu ? "backends (dispatch capped by TRITBENCH_ISA):" : "backends:");
     if (tb_kernel_count() == 0)
         puts("  (none registered)");
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
         printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s\n", k->name, k->format, k->isa,
-               k->bits_per_weight, tb_kernel_usable(k, isa) ? "usable" : "not usable on this CPU");
+               k->bits_per_weight, tb_kernel_usable(k, isa) ? "usable" :
+               tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap" : "not usable on this CPU");
     }
 }
 
@@ -83,7 +84,8 @@ int tb_cmd_list(int argc, char **argv)
         if (id == TB_OPT_HELP || id == TB_OPT_ERROR)
             return tb_opt_exit(id);
         if (what)
-            return tb_die(TB_EXIT_USAGE, "list %s %s: too many arguments (try: tritbench list --help)", what, p.arg);
+            return tb_die(TB_EXIT_USAGE, "list %s %s: too many arguments (try: tritbench list --help)", tb_clip(what),
+                          tb_clip(p.arg));
         what = p.arg;
     }
     if (!what)
@@ -91,7 +93,12 @@ int tb_cmd_list(int argc, char **argv)
     int all = !strcmp(what, "all");
     if (!all && strcmp(what, "suites") && strcmp(what, "backends") && strcmp(what, "samplers") &&
         strcmp(what, "models"))
-        return tb_die(TB_EXIT_USAGE, "list %s: expected suites, backends, samplers or models", what);
+        return tb_die(TB_EXIT_USAGE, "list %s: expected suites, backends, samplers or models", tb_clip(what));
+    const char *env_isa;
+    uint32_t cap;
+    if (tb_env_isa(&cap, &env_isa) < 0) /* the same cap as info and run */
+        return TB_EXIT_USAGE;
+    tb_isa_set_cap(cap);
     if (all || !strcmp(what, "suites"))
         list_suites();
     if (all || !strcmp(what, "backends"))
@@ -100,5 +107,5 @@ int tb_cmd_list(int argc, char **argv)
         list_samplers();
     if (all || !strcmp(what, "models"))
         list_models();
-    return TB_EXIT_OK;
+    return tb_stdout_done("list", TB_EXIT_OK);
 }

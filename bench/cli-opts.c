@@ -99,14 +99,15 @@ static int usage_error(const tb_optparse *p, int c)
     if (c == ':' && r) {
         tb_die(TB_EXIT_USAGE, "--%s: missing %s (try: tritbench %s --help)", r->name, r->arg, cmd);
     } else if (r && !r->arg) {
-        tb_die(TB_EXIT_USAGE, "%s: --%s takes no value (try: tritbench %s --help)", tok, r->name, cmd);
+        tb_die(TB_EXIT_USAGE, "%s: --%s takes no value (try: tritbench %s --help)", tb_clip(tok), r->name, cmd);
     } else if (optopt > 0 && optopt < LONG_BASE) {
         tb_die(TB_EXIT_USAGE, "%s: unknown option '-%c' (try: tritbench %s --help)", cmd, optopt, cmd);
     } else if (!strncmp(tok, "--", 2) && prefix_matches(p, tok + 2) > 1) {
-        tb_die(TB_EXIT_USAGE, "%s: option '%.*s' is ambiguous (try: tritbench %s --help)", cmd,
-               (int)strcspn(tok, "="), tok, cmd);
+        int l = (int)strcspn(tok, "=");
+        tb_die(TB_EXIT_USAGE, "%s: option '%.*s' is ambiguous (try: tritbench %s --help)", cmd, l > 60 ? 60 : l, tok,
+               cmd);
     } else {
-        tb_die(TB_EXIT_USAGE, "%s: unknown option '%s' (try: tritbench %s --help)", cmd, tok, cmd);
+        tb_die(TB_EXIT_USAGE, "%s: unknown option '%s' (try: tritbench %s --help)", cmd, tb_clip(tok), cmd);
     }
     return TB_OPT_ERROR;
 }

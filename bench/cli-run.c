@@ -4,9 +4,11 @@
  * (tb-run.h). */
 #include "tb-run.h"
 #include "tb-cli.h"
+#include "tb-filter.h"
 #include "tb-isa.h"
 #include "tb-platform.h"
 #include "tb-json.h"
+#include "tb-sampler.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +17,34 @@
 
 enum {
     O_DB = 1, O_THREADS, O_REPS, O_MIN_TIME, O_WARMUP, O_FILTER, O_SAMPLER, O_EVENTS,
-    O_IDLE, O_ISA, O_CACHE, O_NO_PIN, O_QUIET,
+    O_IDLE, O_ISA, O_CACHE, O_NO_PIN, O_OVERSUB, O_QUIET,
 };
 
 static const tb_opt run_opts[] = {
     {O_DB, "db", 0, NULL, "PATH", "SQLite database, created if absent; a file path, not '' or :memory:",
      "results/tritbench.db"},
-    {O_THREADS, "threads", 0, NULL, "N", "run cases at 1..N threads, N at most 256", "all online CPUs"},
+    {O_THREADS, "threads", 0, NULL, "N",
+     "run cases at 1 and N threads; N at most the CPUs this process may use (see --oversubscribe)",
+     "those CPUs"},
     {O_REPS, "reps", 0, NULL, "N", "repetitions per case, 1 to 1000", "10"},
     {O_MIN_TIME, "min-time", 0, NULL, "T", "minimum time of one repetition (s, ms, us)", "20ms"},
     {O_WARMUP, "warmup", 0, NULL, "T", "warm-up time before the repetitions", "200ms"},
-    {O_FILTER, "filter", 0, NULL, "PAT", "only cases whose key matches PAT (comma list of substrings or globs)",
+    {O_FILTER, "filter", 0, NULL, "PAT",
+     "only cases whose key matches PAT: a comma list of substrings or globs (* ? [...]), none of them empty",
      NULL},
     {O_SAMPLER, "sampler", 0, "samplers", "LIST",
-     "samplers to run: all, none, or a comma list (clock and the energy model always run)", "all"},
-    {O_EVENTS, "events", 0, NULL, "LIST", "events for the counter samplers (comma list)", NULL},
+     "samplers to run: all, none, or a comma list of names from `tritbench list samplers` (clock and the "
+     "energy model always run)",
+     "all"},
+    {O_EVENTS, "events", 0, NULL, "LIST",
+     "events for the counter samplers, a comma list; NAME goes to every selected counter sampler, SAMPLER:NAME "
+     "to that one. perf takes cycles, instructions, cache-references, cache-misses, llc-loads, llc-load-misses, "
+     "branches, branch-misses, ref-cycles, l1d-loads, l1d-load-misses, stalled-cycles-frontend, "
+     "stalled-cycles-backend, task-clock, cpu-clock, page-faults, minor-faults, major-faults, context-switches, "
+     "cpu-migrations or rHEX (raw); papi takes PAPI preset and native names. As perf stat does, a list no "
+     "selected sampler can count is refused (exit 2); an item no sampler knows is left out with a warning and "
+     "each sampler's status names what it skipped",
+     "each sampler's defaults"},
     {O_IDLE, "idle", 0, NULL, "T",
      "idle-baseline window before the cases when an energy sampler is live (0 = none); stored so reports "
      "show net joules",
@@ -41,7 +56,14 @@ static const tb_opt run_opts[] = {
      "streamed from memory, as decode reads them), hot (one copy, reused: cache-resident when it fits) or "
      "both; GEMMs (n > 1) are always hot",
      "quick: cold; matmul: both"},
-    {O_NO_PIN, "no-pin", 0, NULL, NULL, "do not pin the measuring threads to CPUs", NULL},
+    {O_NO_PIN, "no-pin", 0, NULL, NULL,
+     "do not pin the measuring threads: each keeps the process's whole affinity mask (stored as the run fact "
+     "'unpinned')",
+     NULL},
+    {O_OVERSUB, "oversubscribe", 0, NULL, NULL,
+     "allow --threads above the CPUs this process may use; threads then share CPUs and every case is flagged "
+     "'oversubscribed'",
+     NULL},
     {O_QUIET, "quiet", 'q', NULL, NULL, "no summary table", NULL},
     {0},
 };
@@ -54,7 +76,8 @@ static const tb_cmd_spec run_spec = {
              "'wrong' and never timed) -> calibrate -> warm-up -> repetitions under the samplers.\n",
     .opts = run_opts,
     .footer = "Times take a unit: s (default), ms or us, e.g. 0.5, 20ms, 2s.\n"
-              "Exit status: 0 all cases ok (or does_not_fit), 1 a case was wrong or failed, 2 usage error.\n",
+              "Exit status: 0 all cases ok (or does_not_fit), 1 a case was wrong or failed, or the output could\n"
+              "not be written, 2 usage error (nothing measured, no database created or changed).\n",
 };
 
 /* "tritbench run ..." from argv before getopt_long permutes it. */
@@ -83,7 +106,42 @@ static int parse_cache(const char *v, unsigned *out)
     else if (!strcmp(v, "both"))
         *out = TB_CACHE_BOTH;
     else {
-        tb_die(TB_EXIT_USAGE, "--cache %s: expected hot, cold or both", v);
+        tb_die(TB_EXIT_USAGE, "--cache %s: expected hot, cold or both", tb_clip(v));
+        return -1;
+    }
+    return 0;
+}
+
+/* --sampler LIST: all, none, or known names; -1 with the error printed. */
+static int check_samplers(const char *opt, const char *v)
+{
+    if (!strcmp(v, "all") || !strcmp(v, "none"))
+        return 0;
+    for (const char *p = v;;) {
+        size_t l = strcspn(p, ",");
+        char nm[32];
+        if (l == 0) {
+            tb_die(TB_EXIT_USAGE, "%s '%s': empty name in the list (give all, none, or names from `tritbench list "
+                   "samplers`)", opt, tb_clip(v));
+            return -1;
+        }
+        snprintf(nm, sizeof nm, "%.*s", (int)(l < sizeof nm ? l : sizeof nm - 1), p);
+        if (l >= sizeof nm || !tb_sampler_find(nm)) {
+            tb_die(TB_EXIT_USAGE, "%s %s: unknown sampler name '%s' (try: tritbench list samplers)", opt, tb_clip(v),
+                   nm);
+            return -1;
+        }
+        p += l;
+        if (!*p++)
+            return 0;
+    }
+}
+
+/* --filter PAT and --events LIST: no empty item; -1 with the error printed. */
+static int check_list(const char *opt, const char *v, const char *what)
+{
+    if (!*v || v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,")) {
+        tb_die(TB_EXIT_USAGE, "%s '%s': empty %s%s", opt, tb_clip(v), what, *v ? " in the comma list" : "");
         return -1;
     }
     return 0;
@@ -101,12 +159,13 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
     case O_MIN_TIME: return tb_parse_seconds(opt, v, 1e-6, 60, &a->min_time_s);
     case O_WARMUP: return tb_parse_seconds(opt, v, 0, 60, &a->warmup_s);
     case O_IDLE: return tb_parse_seconds(opt, v, 0, 600, &a->idle_s);
-    case O_FILTER: a->filter = v; return 0;
-    case O_SAMPLER: a->samplers = v; return 0;
-    case O_EVENTS: a->events = v; return 0;
+    case O_FILTER: a->filter = v; return check_list(opt, v, "pattern");
+    case O_SAMPLER: a->samplers = v; return check_samplers(opt, v);
+    case O_EVENTS: a->events = v; return check_list(opt, v, "event name");
     case O_ISA:
         if (tb_isa_parse(v, &a->isa_cap) < 0) {
-            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avx512, avx512vnni or native", v);
+            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avx512, avx512vnni, avx512bf16 or native",
+                   tb_clip(v));
             return -1;
         }
         a->isa_name = v;
@@ -121,7 +180,7 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
 }
 
 /* The options as stored in runs.options_json; -1 when they do not fit. */
-static int options_json(tb_run_args *a)
+static int options_json(tb_run_args *a, int oversubscribe)
 {
     tb_json j;
     tb_json_init(&j, a->options_json, sizeof a->options_json);
@@ -137,6 +196,7 @@ static int options_json(tb_run_args *a)
     tb_json_kv_str(&j, "samplers", a->samplers);
     tb_json_kv_str(&j, "events", a->events);
     tb_json_kv_bool(&j, "pin", a->pin);
+    tb_json_kv_bool(&j, "oversubscribe", oversubscribe);
     tb_json_obj_end(&j);
     return tb_json_ok(&j) ? 0 : -1;
 }
@@ -149,19 +209,17 @@ int tb_run_parse(int argc, char **argv, tb_run_args *a)
     a->isa_name = "native";
     tb_isa_parse(a->isa_name, &a->isa_cap);
     a->reps = 10;
-    a->threads = sysconf(_SC_NPROCESSORS_ONLN);
-    if (a->threads < 1)
-        a->threads = 1;
+    a->threads = tb_bench_cpus_available();
     a->min_time_s = 0.02;
     a->warmup_s = 0.2;
     a->idle_s = 2.0;
     a->pin = 1;
-    const char *env_isa = tb_env("TRITBENCH_ISA");
-    if (env_isa && *env_isa) {
-        if (tb_isa_parse(env_isa, &a->isa_cap) < 0) {
-            tb_die(TB_EXIT_USAGE, "TRITBENCH_ISA=%s: expected scalar, avx2, avx512, avx512vnni or native", env_isa);
-            return TB_OPT_ERROR;
-        }
+    const char *env_isa;
+    uint32_t env_cap;
+    if (tb_env_isa(&env_cap, &env_isa) < 0)
+        return TB_OPT_ERROR;
+    if (env_isa) {
+        a->isa_cap = env_cap;
         a->isa_name = env_isa;
     }
     a->cmdline = join_cmdline(argc, argv);
@@ -170,6 +228,7 @@ int tb_run_parse(int argc, char **argv, tb_run_args *a)
         return TB_OPT_ERROR;
     }
 
+    int oversubscribe = 0;
     tb_optparse p;
     tb_opt_init(&p, &run_spec, argc, argv);
     for (int id; (id = tb_opt_next(&p)) != TB_OPT_END;) {
@@ -177,10 +236,12 @@ int tb_run_parse(int argc, char **argv, tb_run_args *a)
             return id;
         if (id == TB_OPT_ARG) {
             if (a->suite) {
-                tb_die(TB_EXIT_USAGE, "run: unexpected argument '%s' (one suite at a time)", p.arg);
+                tb_die(TB_EXIT_USAGE, "run: unexpected argument '%s' (one suite at a time)", tb_clip(p.arg));
                 return TB_OPT_ERROR;
             }
             a->suite = p.arg;
+        } else if (id == O_OVERSUB) {
+            oversubscribe = 1;
         } else if (apply(a, id, p.opt, p.arg) < 0) {
             return TB_OPT_ERROR;
         }
@@ -189,7 +250,14 @@ int tb_run_parse(int argc, char **argv, tb_run_args *a)
         tb_die(TB_EXIT_USAGE, "run: missing SUITE (try: tritbench list suites)");
         return TB_OPT_ERROR;
     }
-    if (options_json(a) < 0) {
+    int cpus = tb_bench_cpus_available();
+    if (a->threads > cpus && !oversubscribe) {
+        /* threads sharing CPUs time the scheduler, not the kernel */
+        tb_die(TB_EXIT_USAGE, "--threads %ld: more than the %d CPU(s) this process may use; threads would share "
+               "CPUs (add --oversubscribe to measure anyway, every case flagged)", a->threads, cpus);
+        return TB_OPT_ERROR;
+    }
+    if (options_json(a, oversubscribe) < 0) {
         tb_die(TB_EXIT_USAGE, "run: options longer than %zu bytes; shorten --filter or --events",
                sizeof a->options_json);
         return TB_OPT_ERROR;
@@ -212,7 +280,7 @@ int tb_cmd_run(int argc, char **argv)
     if (rc)
         rc = tb_opt_exit(rc);
     else if (!(rc = tb_run_plan(&a, &cases)) && !(rc = tb_run_measure(&a, &cases, &s)))
-        rc = tb_run_report(&a, &s);
+        rc = tb_stdout_done("run", tb_run_report(&a, &s));
     tb_run_close(&s);
     tb_caselist_free(&cases);
     tb_run_args_free(&a);

@@ -1,11 +1,16 @@
 /* machine-limits.c - the machine facts case lists size themselves by: the
  * last-level cache (cold copies, bandwidth ladder) and the memory a group
- * of cold cases may take.  Probed once per process. */
+ * of cold cases may take, and the machine's memory a case's need is
+ * checked against.  Probed once per process. */
+#define _GNU_SOURCE
 #include "tb-bench.h"
 #include "tb-machine.h"
+#include "tb-platform.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 double tb_bench_llc_bytes(void)
 {
@@ -36,21 +41,35 @@ double tb_bench_mem_budget_bytes(void)
     static double budget = -1;
     if (budget >= 0)
         return budget;
-    double avail = 0;
-    FILE *f = fopen("/proc/meminfo", "re");
-    if (f) {
-        char line[128];
-        long long kb;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
-                avail = (double)kb * 1024;
-        fclose(f);
+    int64_t avail = 0;
+    if (tb_plat_meminfo("MemAvailable", &avail) < 0 || avail <= 0) {
+        double total = tb_bench_mem_total_bytes();
+        avail = total > 0 ? (int64_t)total : (int64_t)4 << 30;
     }
-    if (avail <= 0) {
+    budget = (double)avail / 2;
+    return budget;
+}
+
+double tb_bench_mem_total_bytes(void)
+{
+    static double total = -1;
+    if (total < 0) {
         tb_machine m;
         tb_machine_probe(&m);
-        avail = m.mem_bytes > 0 ? (double)m.mem_bytes : 4.0 * (1 << 30);
+        total = m.mem_bytes > 0 ? (double)m.mem_bytes : 0;
     }
-    budget = avail / 2;
-    return budget;
+    return total;
+}
+
+int tb_bench_cpus_available(void)
+{
+    static int n = 0;
+    if (n > 0)
+        return n;
+    cpu_set_t set;
+    int c = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (c < 1)
+        c = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    n = c < 1 ? 1 : c;
+    return n;
 }

@@ -176,11 +176,11 @@ static int mm_cold_copies(mm_ctx *x, const tb_case *c, tb_setup_info *info)
     k++;
     info->nfacts = k;
     if (span < target) {
-        snprintf(info->flags, sizeof info->flags, "cold_partial");
-        snprintf(info->flags_reason, sizeof info->flags_reason,
-                 "%d copies span %.0f MiB < %.0fx the LLC (%.0f MiB): %s", x->ncopies, span / 1048576,
-                 MM_COLD_LLC_FACTOR, target / 1048576,
+        char why[200];
+        snprintf(why, sizeof why, "%d copies span %.0f MiB < %.0fx the LLC (%.0f MiB): %s", x->ncopies,
+                 span / 1048576, MM_COLD_LLC_FACTOR, target / 1048576,
                  oom ? "out of memory while cloning" : "the memory budget of the group allows no more");
+        tb_setup_flag(info, "cold_partial", why);
     }
     return 0;
 }
@@ -225,6 +225,16 @@ static int mm_setup(const tb_case *c, void **out, tb_setup_info *info)
         rc = -EINVAL;
         goto fail;
     }
+    /* the need at setup's peak, against the machine's memory, before any
+     * allocation: the float weights prepare() reads, the prepared matrix
+     * (two copies at least when cold), activations and outputs */
+    double wn = (double)x->rows * (double)x->cols, prep = wn * x->k->bits_per_weight / 8;
+    double act = (double)x->n * (double)(x->rows + x->cols) * sizeof(float);
+    char what[128];
+    snprintf(what, sizeof what, "%.0f MiB float weights, %.0f MiB prepared%s, %.0f MiB activations", wn * 4 / 1048576,
+             prep / 1048576, c->cache == TB_CACHE_COLD ? " x2 (cold)" : "", act / 1048576);
+    if ((rc = tb_bench_setup_check(c, wn * 4 + prep * (c->cache == TB_CACHE_COLD ? 2 : 1) + act, what, info)) < 0)
+        goto fail;
     /* same W for every variant of a shape, same x for every (shape, n) */
     x->wseed = mm_mix(0x7e5eedull ^ ((uint64_t)x->rows << 32) ^ (uint64_t)x->cols);
     x->xseed = mm_mix(x->wseed ^ mm_mix((uint64_t)x->n));

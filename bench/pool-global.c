@@ -1,5 +1,7 @@
 /* pool-global.c - the process-wide worker pool every workload shares:
- * created once by the CLI (tb_bench_pool_init) with --threads workers. */
+ * created once by the CLI (tb_bench_pool_init) with --threads workers,
+ * pinned one per allowed CPU, or left on the process's whole affinity mask
+ * with pin = 0 (--no-pin; tests/unit/test-pool-pin.c checks both). */
 #include "tb-bench.h"
 
 static tb_pool *g_pool;
@@ -8,6 +10,7 @@ int tb_bench_pool_init(int max_threads, int pin)
 {
     if (g_pool)
         return 0;
+    tb_bench_cpus_available(); /* counted before pinning narrows the caller's mask */
     return tb_pool_create(max_threads, pin, &g_pool);
 }
 

@@ -107,6 +107,12 @@ static int bw_setup(const tb_case *c, void **out, tb_setup_info *info)
     char *why = info->why;
     const size_t len = sizeof info->why;
     const bw_spec *sp = c->spec;
+    /* the need, against the machine's memory, before any allocation */
+    char what[64];
+    snprintf(what, sizeof what, "%d array(s) of %zu MiB", bw_arrays[sp->kind], sp->floats * sizeof(float) >> 20);
+    int rc = tb_bench_setup_check(c, (double)bw_arrays[sp->kind] * (double)sp->floats * sizeof(float), what, info);
+    if (rc < 0)
+        return rc;
     bw_ctx *x = calloc(1, sizeof *x);
     if (!x)
         return -ENOMEM;
@@ -259,6 +265,9 @@ static void peak_job(void *arg, int tid, int nt)
 
 static int peak_setup(const tb_case *c, void **out, tb_setup_info *info)
 {
+    int rc = tb_bench_setup_check(c, sizeof(peak_ctx), "registers only", info);
+    if (rc < 0)
+        return rc;
     peak_ctx *x = calloc(1, sizeof *x);
     if (!x)
         return -ENOMEM;

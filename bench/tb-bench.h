@@ -47,6 +47,21 @@ void tb_bench_pool_free(void);
 double tb_bench_llc_bytes(void);        /* last-level cache, 0 unknown */
 double tb_bench_l2_bytes(void);         /* L2 per core, 0 unknown */
 double tb_bench_mem_budget_bytes(void); /* what one group's cold copies may take */
+double tb_bench_mem_total_bytes(void);  /* the machine's memory (MemTotal), 0 unknown */
+/* CPUs this process may run on (its affinity mask at the first call, made
+ * before the pool pins anything), else the online CPUs; at least 1. */
+int tb_bench_cpus_available(void);
+
+/* What every workload's setup calls before allocating (setup-check.c):
+ * NEED_BYTES (the case's weights, copies and activations, WHAT says which)
+ * against the machine's memory: larger -> -E2BIG with both figures in
+ * info->why (stored as does_not_fit); a malloc failing afterwards is
+ * -ENOMEM, an error.  Also flags the case "oversubscribed" when the pool
+ * has more threads than tb_bench_cpus_available() (--oversubscribe).
+ * 0 or -E2BIG. */
+int tb_bench_setup_check(const tb_case *c, double need_bytes, const char *what, tb_setup_info *info);
+/* Append FLAG (and REASON, "; "-joined) to a setup's flags. */
+void tb_setup_flag(tb_setup_info *info, const char *flag, const char *reason);
 
 /* Derived figures before a case is stored (derive.c): probe results feed
  * the run's ceilings; every result gets its workload's metrics, matmul

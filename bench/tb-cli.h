@@ -65,14 +65,26 @@ void tb_opt_init(tb_optparse *p, const tb_cmd_spec *spec, int argc, char **argv)
 int tb_opt_next(tb_optparse *p);
 /* The --help text generated from the spec. */
 void tb_opt_help(const tb_cmd_spec *spec, FILE *f);
-/* Exit code for a TB_OPT_HELP / TB_OPT_ERROR result. */
-static inline int tb_opt_exit(int r) { return r == TB_OPT_HELP ? TB_EXIT_OK : TB_EXIT_USAGE; }
 
 /* Print "tritbench: " + message to stderr; returns code. */
 int tb_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parse helpers: 0 ok, -1 with a one-line error already printed. */
 int tb_parse_int(const char *opt, const char *s, long lo, long hi, long *out);
 int tb_parse_seconds(const char *opt, const char *s, double lo, double hi, double *out); /* "0.5", "20ms", "2s" */
+/* S as a message echoes it: whole when short, else its first bytes and
+ * "...(N bytes)", so a huge bad input gives a short line.  One of a few
+ * rotating static buffers: use it in a message, do not keep it. */
+const char *tb_clip(const char *s);
+/* TRITBENCH_ISA (info, list and run read it alike): *cap its mask (all
+ * bits when unset or empty), *name its value or NULL.  0, or -1 with a
+ * one-line usage error naming the variable. */
+int tb_env_isa(uint32_t *cap, const char **name);
+/* End of a command that printed on stdout: flush it.  RC when that
+ * worked; otherwise a one-line error ("CMD: cannot write the output:
+ * ...") and TB_EXIT_FAIL (when RC was 0). */
+int tb_stdout_done(const char *cmd, int rc);
+/* Exit code for a TB_OPT_HELP / TB_OPT_ERROR result (the help's stdout checked). */
+static inline int tb_opt_exit(int r) { return r == TB_OPT_HELP ? tb_stdout_done("--help", TB_EXIT_OK) : TB_EXIT_USAGE; }
 /* 1 when argv[i] is -h or --help. */
 int tb_is_help(const char *a);
 /* --db PATH: 0 when PATH names a file that outlives the process; -1 with a

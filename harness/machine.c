@@ -138,21 +138,20 @@ static void hypervisor_of(tb_machine *m, const char *sys, int real)
 
 static void os_release(tb_machine *m)
 {
-    char buf[256];
-    FILE *f = fopen("/etc/os-release", "re");
-    if (!f)
+    char *buf;
+    size_t n;
+    if (tb_plat_read_all("/etc/os-release", 1 << 16, NULL, &buf, &n) < 0)
         return;
-    while (fgets(buf, sizeof buf, f))
-        if (!strncmp(buf, "PRETTY_NAME=", 12)) {
-            char *v = buf + 12;
-            v[strcspn(v, "\n")] = 0;
+    for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        if (!strncmp(l, "PRETTY_NAME=", 12)) {
+            char *v = l + 12;
             if (*v == '"') {
                 v++;
                 v[strcspn(v, "\"")] = 0;
             }
             snprintf(m->os, sizeof m->os, "%s", v);
         }
-    fclose(f);
+    free(buf);
 }
 
 static void freq_of(tb_machine *m, const char *sys)
@@ -195,13 +194,13 @@ void tb_machine_probe_at(tb_machine *m, const char *proc, const char *sys)
                 m->numa_nodes++;
         closedir(d);
     }
-    FILE *f = tb_plat_join(P, "meminfo", path, sizeof path) == 0 ? fopen(path, "re") : NULL;
-    if (f) {
-        long long kb;
-        while (fgets(buf, sizeof buf, f))
-            if (sscanf(buf, "MemTotal: %lld kB", &kb) == 1)
-                m->mem_bytes = kb * 1024;
-        fclose(f);
+    char *mi;
+    size_t mn;
+    if (tb_plat_join(P, "meminfo", path, sizeof path) == 0 && tb_plat_read_all(path, 1 << 20, NULL, &mi, &mn) == 0) {
+        int64_t b;
+        if (tb_plat_meminfo_parse(mi, mn, "MemTotal", &b) == 0)
+            m->mem_bytes = b;
+        free(mi);
     }
     rd_text(P, "sys/kernel/osrelease", m->kernel, sizeof m->kernel);
     if (real)

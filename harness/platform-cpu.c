@@ -23,64 +23,85 @@ static void cpuinfo_unknown(tb_cpuinfo *ci)
     ci->cores_per_package = ci->siblings = -1;
 }
 
-int tb_plat_cpuinfo_read(const char *path, tb_cpuinfo *ci)
+/* One "key : value" line (NUL-terminated, newline removed) into *ci. */
+static void cpuinfo_line(char *line, tb_cpuinfo *ci, int *pkg, int *npkg, int *have_flags)
+{
+    char *colon = strchr(line, ':');
+    if (!colon)
+        return;
+    char *val = colon + 1;
+    while (*val == ' ' || *val == '\t')
+        val++;
+    *colon = 0;
+    line[strcspn(line, "\t")] = 0; /* "model\t\t: 183": the key ends at the first tab */
+    const char *key = line;
+    int first = ci->processors <= 1; /* identity: the first processor's record */
+    if (!strcmp(key, "processor"))
+        ci->processors++;
+    else if (!strcmp(key, "vendor_id") && !ci->vendor[0] && first)
+        snprintf(ci->vendor, sizeof ci->vendor, "%s", val);
+    else if (!strcmp(key, "model name") && !ci->brand[0] && first)
+        snprintf(ci->brand, sizeof ci->brand, "%s", val);
+    else if (!strcmp(key, "microcode") && !ci->microcode[0] && first)
+        snprintf(ci->microcode, sizeof ci->microcode, "%s", val);
+    else if (!strcmp(key, "cpu family") && ci->family < 0 && first)
+        ci->family = atoi(val);
+    else if (!strcmp(key, "model") && ci->model < 0 && first)
+        ci->model = atoi(val);
+    else if (!strcmp(key, "stepping") && ci->stepping < 0 && first)
+        ci->stepping = atoi(val);
+    else if (!strcmp(key, "cpu cores") && ci->cores_per_package < 0 && first)
+        ci->cores_per_package = atoi(val);
+    else if (!strcmp(key, "siblings") && ci->siblings < 0 && first)
+        ci->siblings = atoi(val);
+    else if (!strcmp(key, "flags") && !*have_flags) {
+        *have_flags = 1;
+        size_t off = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(val, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+            size_t tl = strlen(t);
+            if (off + tl + 2 > sizeof ci->flags)
+                break; /* whole words only */
+            off += (size_t)snprintf(ci->flags + off, sizeof ci->flags - off, "%s%s", off ? " " : "", t);
+        }
+    } else if (!strcmp(key, "physical id")) {
+        int id = atoi(val), seen = 0;
+        for (int i = 0; i < *npkg; i++)
+            seen |= pkg[i] == id;
+        if (!seen && *npkg < TB_MAX_PACKAGES)
+            pkg[(*npkg)++] = id;
+    }
+}
+
+void tb_plat_cpuinfo_parse(const char *s, size_t n, tb_cpuinfo *ci)
 {
     cpuinfo_unknown(ci);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
     char line[8192];
     int pkg[TB_MAX_PACKAGES], npkg = 0, have_flags = 0;
-    while (fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        char *val = colon + 1;
-        while (*val == ' ' || *val == '\t')
-            val++;
-        val[strcspn(val, "\n")] = 0;
-        *colon = 0;
-        line[strcspn(line, "\t")] = 0; /* "model\t\t: 183": the key ends at the first tab */
-        const char *key = line;
-        int first = ci->processors <= 1; /* identity: the first processor's record */
-        if (!strcmp(key, "processor"))
-            ci->processors++;
-        else if (!strcmp(key, "vendor_id") && !ci->vendor[0] && first)
-            snprintf(ci->vendor, sizeof ci->vendor, "%s", val);
-        else if (!strcmp(key, "model name") && !ci->brand[0] && first)
-            snprintf(ci->brand, sizeof ci->brand, "%s", val);
-        else if (!strcmp(key, "microcode") && !ci->microcode[0] && first)
-            snprintf(ci->microcode, sizeof ci->microcode, "%s", val);
-        else if (!strcmp(key, "cpu family") && ci->family < 0 && first)
-            ci->family = atoi(val);
-        else if (!strcmp(key, "model") && ci->model < 0 && first)
-            ci->model = atoi(val);
-        else if (!strcmp(key, "stepping") && ci->stepping < 0 && first)
-            ci->stepping = atoi(val);
-        else if (!strcmp(key, "cpu cores") && ci->cores_per_package < 0 && first)
-            ci->cores_per_package = atoi(val);
-        else if (!strcmp(key, "siblings") && ci->siblings < 0 && first)
-            ci->siblings = atoi(val);
-        else if (!strcmp(key, "flags") && !have_flags) {
-            have_flags = 1;
-            size_t off = 0;
-            char *save = NULL;
-            for (char *t = strtok_r(val, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-                size_t tl = strlen(t);
-                if (off + tl + 2 > sizeof ci->flags)
-                    break; /* whole words only */
-                off += (size_t)snprintf(ci->flags + off, sizeof ci->flags - off, "%s%s", off ? " " : "", t);
-            }
-        } else if (!strcmp(key, "physical id")) {
-            int id = atoi(val), seen = 0;
-            for (int i = 0; i < npkg; i++)
-                seen |= pkg[i] == id;
-            if (!seen && npkg < TB_MAX_PACKAGES)
-                pkg[npkg++] = id;
-        }
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && s[e] != '\n')
+            e++;
+        size_t l = e - i < sizeof line - 1 ? e - i : sizeof line - 1;
+        memcpy(line, s + i, l);
+        line[l] = 0;
+        cpuinfo_line(line, ci, pkg, &npkg, &have_flags);
+        i = e + 1;
     }
-    fclose(f);
     ci->packages = npkg;
+}
+
+int tb_plat_cpuinfo_read(const char *path, tb_cpuinfo *ci)
+{
+    char *buf;
+    size_t n;
+    int r = tb_plat_read_all(path, 16u << 20, NULL, &buf, &n);
+    if (r < 0) {
+        cpuinfo_unknown(ci);
+        return r;
+    }
+    tb_plat_cpuinfo_parse(buf, n, ci);
+    free(buf);
     return 0;
 }
 
@@ -108,35 +129,67 @@ int tb_cpuinfo_has_flag(const tb_cpuinfo *ci, const char *flag)
 
 /* ---- /proc/stat steal ---------------------------------------------------- */
 
-int tb_plat_steal_read(tb_plat_steal *s)
+int tb_plat_steal_parse(const char *s, size_t n, int64_t *ticks, int *ncpu)
 {
-    s->ticks = -1;
-    s->ncpu = 0;
-    s->at_ns = tb_plat_now_ns();
-    char path[512], line[1024];
-    int r = tb_plat_path(TB_ROOT_PROC, "stat", path, sizeof path);
-    if (r < 0)
-        return r;
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -errno;
+    *ticks = -1;
+    *ncpu = 0;
     int ok = 0;
-    while (fgets(line, sizeof line, f)) {
+    char line[1024];
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && s[e] != '\n')
+            e++;
+        size_t l = e - i < sizeof line - 1 ? e - i : sizeof line - 1;
+        memcpy(line, s + i, l);
+        line[l] = 0;
+        i = e + 1;
         if (strncmp(line, "cpu", 3))
             break; /* the cpu lines come first */
         if (line[3] >= '0' && line[3] <= '9') {
-            s->ncpu++;
+            (*ncpu)++;
             continue;
         }
         /* cpu  user nice system idle iowait irq softirq steal ... (USER_HZ) */
         long long v[8];
         ok = sscanf(line, "cpu %lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2], &v[3], &v[4],
-                    &v[5], &v[6], &v[7]) == 8;
-        if (ok)
-            s->ticks = v[7];
+                    &v[5], &v[6], &v[7]) == 8 && v[7] >= 0;
+        *ticks = ok ? v[7] : -1;
     }
-    fclose(f);
     return ok ? 0 : -EINVAL;
+}
+
+/* /proc/stat is read until its cpu lines are complete (the interrupt
+ * lines after them can be long on big machines). */
+static int stat_cpu_lines_done(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        if (!nl)
+            return 0;
+        if (n - i < 3 || strncmp(s + i, "cpu", 3))
+            return 1;
+        i = (size_t)(nl - s) + 1;
+    }
+    return 0;
+}
+
+int tb_plat_steal_read(tb_plat_steal *s)
+{
+    s->ticks = -1;
+    s->ncpu = 0;
+    s->at_ns = tb_plat_now_ns();
+    char path[512], *buf;
+    size_t n;
+    int r = tb_plat_path(TB_ROOT_PROC, "stat", path, sizeof path);
+    if (r < 0 || (r = tb_plat_read_all(path, 16u << 20, stat_cpu_lines_done, &buf, &n)) < 0)
+        return r;
+    int64_t ticks;
+    int ncpu;
+    r = tb_plat_steal_parse(buf, n, &ticks, &ncpu);
+    free(buf);
+    s->ticks = ticks;
+    s->ncpu = ncpu;
+    return r;
 }
 
 int64_t tb_plat_steal_ticks(const tb_plat_steal *a, const tb_plat_steal *b)

@@ -14,6 +14,7 @@
 #ifndef TB_PLATFORM_H
 #define TB_PLATFORM_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,11 +52,37 @@ int tb_plat_path(enum tb_plat_root root, const char *rel, char *buf, size_t len)
  * 0 or -ENAMETOOLONG. */
 int tb_plat_map(const char *abs_path, char *buf, size_t len);
 
+/* Every read of a /sys, /proc or /dev file opens it here: read-only,
+ * O_NONBLOCK (a FIFO without a writer or a device that waits returns at
+ * once instead of hanging the reader), then fstat: KIND TB_FILE_REG wants a
+ * regular file (all of /sys and /proc), TB_FILE_DEV a character device or a
+ * regular file standing for one in a fixture tree.  Anything else (FIFO,
+ * socket, directory, block device) is closed and refused with -TB_EFTYPE.
+ * Returns the fd or -errno. */
+enum tb_file_kind { TB_FILE_REG = 0, TB_FILE_DEV = 1 };
+#define TB_EFTYPE EMEDIUMTYPE   /* "wrong file type": see tb_plat_strerror */
+int tb_plat_open_ro(const char *path, enum tb_file_kind kind);
+/* strerror(), with TB_EFTYPE spelled out; ERR may be negative. */
+const char *tb_plat_strerror(int err);
 /* Read a small file whole (one read), NUL-terminated, trailing newlines
  * and spaces stripped.  Returns its length or -errno. */
 int tb_plat_read_text(const char *path, char *buf, size_t len);
+/* Read a file of any length up to MAX bytes into a malloc'd, NUL-terminated
+ * buffer (*out, free it; *len bytes).  DONE (optional) is asked after each
+ * read whether the bytes so far suffice (e.g. /proc/stat's cpu lines).
+ * 0, -EFBIG past MAX, or -errno. */
+int tb_plat_read_all(const char *path, size_t max, int (*done)(const char *, size_t), char **out, size_t *len);
 /* A file holding one decimal integer.  0, -errno, or -EINVAL (not a number). */
 int tb_plat_read_int64(const char *path, int64_t *v);
+/* The parser behind it: N bytes (no NUL needed) holding optional blanks,
+ * an optional sign, decimal digits and then only blanks or newlines.
+ * 0, -EINVAL (not such a number) or -ERANGE (beyond int64). */
+int tb_plat_parse_int64(const char *s, size_t n, int64_t *v);
+/* /proc/meminfo's KEY ("MemTotal", "MemAvailable") in bytes, under the
+ * proc root.  0, -ENOENT (no such line), -EINVAL/-ERANGE or -errno. */
+int tb_plat_meminfo(const char *key, int64_t *bytes);
+/* The parser behind it, on N bytes of meminfo text. */
+int tb_plat_meminfo_parse(const char *s, size_t n, const char *key, int64_t *bytes);
 
 /* ---- CPU facts (platform-cpu.c) ------------------------------------------ */
 
@@ -75,6 +102,9 @@ typedef struct tb_cpuinfo {
 
 /* Parse the cpuinfo file at PATH.  0 or -errno (fields unknown on error). */
 int tb_plat_cpuinfo_read(const char *path, tb_cpuinfo *ci);
+/* The parser behind it, on N bytes of cpuinfo text (no NUL needed); lines
+ * longer than 8 KiB are cut there.  Never fails. */
+void tb_plat_cpuinfo_parse(const char *s, size_t n, tb_cpuinfo *ci);
 /* Parse /proc/cpuinfo under the proc root.  0 or -errno. */
 int tb_plat_cpuinfo(tb_cpuinfo *ci);
 /* 1 when FLAG is one of ci->flags (whole word). */
@@ -90,6 +120,11 @@ typedef struct tb_plat_steal {
 } tb_plat_steal;
 /* 0 or -errno (then ticks = -1). */
 int tb_plat_steal_read(tb_plat_steal *s);
+/* The parser behind it, on N bytes of /proc/stat text: the steal field of
+ * the "cpu" line into *ticks (-1 when absent or malformed) and the count
+ * of "cpuN" lines into *ncpu; stops at the first line not starting with
+ * "cpu".  0, or -EINVAL without a well-formed "cpu" line. */
+int tb_plat_steal_parse(const char *s, size_t n, int64_t *ticks, int *ncpu);
 /* Steal ticks between two snapshots, -1 when either is unreadable. */
 int64_t tb_plat_steal_ticks(const tb_plat_steal *a, const tb_plat_steal *b);
 /* Steal between two snapshots as a fraction of their wall interval,

@@ -89,6 +89,11 @@ typedef struct tb_sampler {
     int (*stop)(void *ctx);
     /* Release a context from a successful open(); close(NULL) is a no-op. */
     void (*close)(void *ctx);
+    /* (optional, counter samplers) Does EV name an event this sampler can
+     * count?  1 yes, 0 no (open() would refuse it), -1 only open() can
+     * tell.  NULL = -1.  --events is checked with it before a run, and
+     * open() is only given the items it does not reject. */
+    int (*event_known)(const char *ev);
 } tb_sampler;
 
 /* Every sampler built into this binary, NULL-terminated (samplers/registry.c). */
@@ -122,14 +127,27 @@ typedef struct tb_reading {
     int wraps;            /* wraps corrected in this window */
     uint64_t window_ns;   /* CLOCK_MONOTONIC_RAW span of the window */
     char flag[48];        /* "", "multiplexed", "too_short", "suspect", ... */
+    char reason[160];     /* why the value is NAN, one line ("" when valid):
+                             e.g. not_updated, an energy counter that did
+                             not move in the window */
 } tb_reading;
 
 /* The set of samplers opened for one run. */
 typedef struct tb_sampler_set tb_sampler_set;
 
 /* Open the named samplers ("all", "none", or a comma list); those that
- * fail to probe or open are recorded as unavailable, not fatal. */
+ * fail to probe or open are recorded as unavailable, not fatal.  Items of
+ * `events` a sampler's event_known rejects are not passed to it: its status
+ * reason names them (and when none is left it is not opened). */
 int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **out);
+/* Check `events` (--events) against the samplers `names` selects, before
+ * anything is opened: an item goes to the sampler its "name:" prefix
+ * names, else to every selected counter sampler; it is countable when one
+ * of them is live here (its probe) and does not reject it (event_known 1,
+ * or -1: only its open() can tell).  Returns how many items are not countable (their comma list in
+ * `unknown`, cut at len), *nitems the number of items; -EINVAL when the
+ * list is empty or has an empty item. */
+int tb_sampler_events_check(const char *names, const char *events, char *unknown, size_t len, int *nitems);
 void tb_sampler_set_close(tb_sampler_set *s);
 /* Iterate the status of every sampler considered (for sampler_status). */
 int tb_sampler_set_status_count(const tb_sampler_set *s);

@@ -342,6 +342,7 @@ static int lk_open(void **ctx, const char *events, tb_chan *ch, int max, int *nc
 
 static int lk_read(void *ctx, tb_raw *vals) { return -ENOENT; }
 static void lk_close(void *ctx) { }
+static int lk_event_known(const char *ev) { return 0; } /* not built: knows no event */
 
 const tb_sampler tb_sampler_likwid = {
     .name = "likwid",
@@ -350,5 +351,6 @@ const tb_sampler tb_sampler_likwid = {
     .open = lk_open,
     .read = lk_read,
     .close = lk_close,
+    .event_known = lk_event_known,
 };
 #endif

@@ -116,7 +116,7 @@ static int msr_open_dev(int cpu, char *why, size_t len)
     snprintf(p, sizeof p, "/dev/cpu/%d/msr", cpu);
     fd = tb_sys_open(p, O_RDONLY);
     if (fd < 0)
-        tb_fmt(why, len, "%s: %s", p, strerror(-fd));
+        tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(fd));
     return fd;
 }
 
@@ -190,7 +190,7 @@ static int msr_open_impl(msr_ctx **out, tb_chan *ch, int max, int *nch, int *sta
     c->width = msr_width();
     tb_cpu_id id;
     if ((rc = tb_sys_cpu_id(&id)) < 0) {
-        tb_fmt(why, len, "cannot read /proc/cpuinfo: %s", strerror(-rc));
+        tb_fmt(why, len, "cannot read /proc/cpuinfo: %s", tb_plat_strerror(rc));
         goto fail;
     }
     int intel = !strcmp(id.vendor, "GenuineIntel");
@@ -227,7 +227,7 @@ static int msr_open_impl(msr_ctx **out, tb_chan *ch, int max, int *nch, int *sta
             *state = id.hypervisor ? TB_AVAIL_VIRTUALIZED : TB_AVAIL_IO_ERROR;
             tb_fmt(why, len, "cpu %d: RAPL unit MSR 0x%x %s%s", cpus[k],
                    intel ? MSR_RAPL_POWER_UNIT : MSR_AMD_RAPL_POWER_UNIT,
-                   uraw == 0 && rc == -EIO ? "unreadable or 0" : strerror(-rc),
+                   uraw == 0 && rc == -EIO ? "unreadable or 0" : tb_plat_strerror(rc),
                    id.hypervisor ? " (guest: hypervisor flag)" : "");
             goto fail;
         }

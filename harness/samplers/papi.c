@@ -271,6 +271,21 @@ static int pa_probe(tb_probe *p)
     return tb_probe_set(p, TB_AVAIL_LIVE, 0, "", "%s", why);
 }
 
+/* PAPI's own name lookup (presets, native and component names, the
+ * aliases above); a library that does not start knows no event. */
+static int pa_event_known(const char *ev)
+{
+    char why[128];
+    if (pa_init(why, sizeof why) < 0)
+        return 0;
+    const char *name = ev;
+    for (size_t a = 0; a < sizeof pa_alias / sizeof pa_alias[0]; a++)
+        if (!strcmp(ev, pa_alias[a].alias))
+            name = pa_alias[a].papi;
+    int code = 0;
+    return PAPI_event_name_to_code((char *)name, &code) == PAPI_OK;
+}
+
 static int pa_open(void **ctx, const char *events, tb_chan *ch, int max, int *nch, char *why, size_t len)
 {
     pa_ctx *c = NULL;
@@ -287,6 +302,7 @@ const tb_sampler tb_sampler_papi = {
     .open = pa_open,
     .read = pa_read,
     .close = pa_close,
+    .event_known = pa_event_known,
 };
 
 #else /* !TB_HAVE_PAPI */
@@ -308,6 +324,7 @@ static int pa_open(void **ctx, const char *events, tb_chan *ch, int max, int *nc
 
 static int pa_read(void *ctx, tb_raw *vals) { return -ENOENT; }
 static void pa_close(void *ctx) { }
+static int pa_event_known(const char *ev) { return 0; } /* not built: knows no event */
 
 const tb_sampler tb_sampler_papi = {
     .name = "papi",
@@ -316,5 +333,6 @@ const tb_sampler tb_sampler_papi = {
     .open = pa_open,
     .read = pa_read,
     .close = pa_close,
+    .event_known = pa_event_known,
 };
 #endif

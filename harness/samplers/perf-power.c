@@ -44,20 +44,23 @@ int tb_perf_power_parse_event(const char *s, uint64_t *config)
     return 0;
 }
 
+#define PP_MAX_CPU (1L << 20) /* far above any NR_CPUS; bounds the range loop */
+
 int tb_perf_power_parse_cpumask(const char *s, int *cpus, int max, int *n)
 {
     *n = 0;
     const char *p = s;
     while (*p && *p != '\n') {
         char *end;
+        errno = 0;
         long a = strtol(p, &end, 10);
-        if (end == p || a < 0)
-            return -EINVAL;
+        if (end == p || a < 0 || errno || a > PP_MAX_CPU)
+            return -EINVAL; /* "6,99999999999999999999" once overflowed the loop below */
         long b = a;
         p = end;
         if (*p == '-') {
             b = strtol(p + 1, &end, 10);
-            if (end == p + 1 || b < a)
+            if (end == p + 1 || b < a || errno || b > PP_MAX_CPU)
                 return -EINVAL;
             p = end;
         }
@@ -105,7 +108,7 @@ static int pp_open_pmu(pp_ctx *c, const char *pmu, tb_chan *ch, int max, char *w
     int rc;
     snprintf(p, sizeof p, PP_DEV "/%s/type", pmu);
     if ((rc = (int)tb_sys_read_text(p, buf, sizeof buf)) < 0) {
-        tb_fmt(why, len, "%s: %s", p, strerror(-rc));
+        tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(rc));
         return rc;
     }
     unsigned type = (unsigned)strtoul(buf, NULL, 10);
@@ -113,7 +116,7 @@ static int pp_open_pmu(pp_ctx *c, const char *pmu, tb_chan *ch, int max, char *w
     int cpus[256], ncpu = 0;
     if ((rc = (int)tb_sys_read_text(p, buf, sizeof buf)) < 0 ||
         (rc = tb_perf_power_parse_cpumask(buf, cpus, 256, &ncpu)) < 0) {
-        tb_fmt(why, len, "%s: %s", p, strerror(-rc));
+        tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(rc));
         return rc;
     }
     int core_pmu = !strcmp(pmu, "power_core");

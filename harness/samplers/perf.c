@@ -149,6 +149,12 @@ static const struct pf_event *pf_lookup(const char *name, struct pf_event *tmp)
     return NULL;
 }
 
+static int pf_event_known(const char *ev)
+{
+    struct pf_event tmp;
+    return strlen(ev) < 64 && pf_lookup(ev, &tmp) != NULL;
+}
+
 static int pf_open_one(const struct pf_event *e, int group_fd, int *excl_kernel, int *retries)
 {
     struct perf_event_attr a;
@@ -320,6 +326,7 @@ static int pf_group_schedules(pf_ctx *c)
             x += (uint64_t)i;
         clock_gettime(CLOCK_MONOTONIC, &t1);
     } while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 2000000L);
+    (void)x;
     pf_stop(c);
     if (pf_group_read(&c->g[0], v) < 0)
         return 1;
@@ -437,4 +444,5 @@ const tb_sampler tb_sampler_perf = {
     .read = pf_read,
     .stop = pf_stop,
     .close = pf_close,
+    .event_known = pf_event_known,
 };

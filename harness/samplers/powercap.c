@@ -114,12 +114,12 @@ int tb_powercap_scan(tb_powercap_zone *z, int max, int *n, char *why, size_t len
         char p[160];
         tb_fmt(p, sizeof p, PC_ROOT "/%s/name", q->dir);
         if ((rc = read_word(p, q->name, sizeof q->name)) < 0) {
-            tb_fmt(why, len, "%s: %s", p, strerror(-rc));
+            tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(rc));
             return rc;
         }
         tb_fmt(p, sizeof p, PC_ROOT "/%s/max_energy_range_uj", q->dir);
         if ((rc = read_u64_file(p, &q->max_range_uj)) < 0) {
-            tb_fmt(why, len, "%s: %s", p, rc == -EBADMSG ? "not a number" : strerror(-rc));
+            tb_fmt(why, len, "%s: %s", p, rc == -EBADMSG ? "not a number" : tb_plat_strerror(rc));
             return rc;
         }
         for (int c = 0; c < 3; c++) {
@@ -237,7 +237,7 @@ static int pc_open_common(pc_ctx **out, tb_chan *ch, int max, int *nch, char *wh
             continue; /* a zone without an energy counter (limits only) */
         if (fd < 0) {
             rc = fd;
-            tb_fmt(why, len, "%s: %s", p, strerror(-fd));
+            tb_fmt(why, len, "%s: %s", p, tb_plat_strerror(fd));
             goto fail;
         }
         c->fd[c->nch] = fd;
@@ -246,7 +246,7 @@ static int pc_open_common(pc_ctx **out, tb_chan *ch, int max, int *nch, char *wh
         if ((rc = pc_read_fd(fd, z[i].max_range_uj, &v)) < 0) {
             c->nch++;
             tb_fmt(why, len, "%s: %s", p,
-                   rc == -EBADMSG ? "not a number" : rc == -ERANGE ? "value above max_energy_range_uj" : strerror(-rc));
+                   rc == -EBADMSG ? "not a number" : rc == -ERANGE ? "value above max_energy_range_uj" : tb_plat_strerror(rc));
             goto fail;
         }
         tb_chan *k = &ch[c->nch];

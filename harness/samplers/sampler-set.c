@@ -156,6 +156,114 @@ static char *events_for(const char *events, const tb_sampler *smp)
     return out;
 }
 
+/* The sampler an "smp:EV" item names (skip = bytes of "smp:"), else NULL. */
+static const tb_sampler *item_prefix(const char *p, size_t l, size_t *skip)
+{
+    *skip = 0;
+    const char *colon = memchr(p, ':', l);
+    if (!colon || colon[1] == ':' || colon == p || (size_t)(colon - p) >= 32)
+        return NULL;
+    char pre[32];
+    memcpy(pre, p, (size_t)(colon - p));
+    pre[colon - p] = '\0';
+    const tb_sampler *t = tb_sampler_find(pre);
+    if (t)
+        *skip = (size_t)(colon - p) + 1;
+    return t;
+}
+
+static void list_add(char *list, size_t len, const char *item, size_t l)
+{
+    size_t u = strlen(list);
+    if (u + 1 < len)
+        snprintf(list + u, len - u, "%s%.*s", u ? "," : "", (int)l, item);
+}
+
+int tb_sampler_events_check(const char *names, const char *events, char *unknown, size_t len, int *nitems)
+{
+    if (len)
+        unknown[0] = '\0';
+    *nitems = 0;
+    if (!events)
+        return 0;
+    if (!*events)
+        return -EINVAL;
+    int all = !names || !strcmp(names, "all"), none = names && !strcmp(names, "none");
+    int live[64]; /* per registry index: -2 not probed yet, else 1/0 */
+    for (int k = 0; k < 64; k++)
+        live[k] = -2;
+    int nbad = 0;
+    char ev[256];
+    for (const char *p = events;; p++) {
+        size_t l = strcspn(p, ",");
+        if (l == 0)
+            return -EINVAL; /* "", ",x", "x,,y", "x," */
+        (*nitems)++;
+        size_t skip;
+        const tb_sampler *target = item_prefix(p, l, &skip);
+        int ok = 0;
+        if (l - skip < sizeof ev && l > skip) {
+            memcpy(ev, p + skip, l - skip);
+            ev[l - skip] = '\0';
+            int k = 0;
+            for (const tb_sampler *const *pp = registry(); *pp && !ok; pp++, k++) {
+                const tb_sampler *smp = *pp;
+                int selected = all || (!none && in_list(names, smp->name));
+                if (!selected || (target ? smp != target : smp->layer != TB_LAYER_COUNTER))
+                    continue;
+                if (smp->layer != TB_LAYER_COUNTER)
+                    continue; /* energy samplers take no events */
+                /* known (or only open() can tell) and live here */
+                int v = smp->event_known ? smp->event_known(ev) : -1;
+                if (v != 0 && k < 64) {
+                    if (live[k] == -2) {
+                        tb_probe pr;
+                        memset(&pr, 0, sizeof pr);
+                        live[k] = smp->probe(&pr) == 0 && pr.state == TB_AVAIL_LIVE;
+                    }
+                    v = live[k];
+                }
+                ok = v > 0;
+            }
+        }
+        if (!ok) {
+            nbad++;
+            list_add(unknown, len, p, l);
+        }
+        p += l;
+        if (!*p)
+            break;
+    }
+    return nbad;
+}
+
+/* Drop from the comma list `ev` (in place) the items smp->event_known
+ * rejects; their names go to `skipped`. */
+static void keep_known(const tb_sampler *smp, char *ev, char *skipped, size_t len)
+{
+    skipped[0] = '\0';
+    if (!smp->event_known)
+        return;
+    size_t out = 0;
+    for (char *p = ev; *p;) {
+        size_t l = strcspn(p, ",");
+        char c = p[l];
+        p[l] = '\0';
+        if (smp->event_known(p) == 0) {
+            list_add(skipped, len, p, l);
+        } else {
+            if (out)
+                ev[out++] = ',';
+            memmove(ev + out, p, l);
+            out += l;
+        }
+        p += l + (c == ',');
+        if (!c)
+            break;
+    }
+    ev[out] = '\0';
+}
+
 static void status_add(tb_sampler_set *s, const char *name, const tb_probe *p)
 {
     if (s->nstatus >= (int)(sizeof s->status / sizeof s->status[0]))
@@ -355,8 +463,19 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
             snprintf(p.reason, sizeof p.reason, "available; not selected (--sampler)");
         } else if (rc == 0 && p.state == TB_AVAIL_LIVE && s->nslot < TB_SET_MAX) {
             tb_slot *sl = &s->slot[s->nslot];
-            char why[256] = "";
+            char why[256] = "", skipped[160] = "";
             char *ev = events_for(events, smp);
+            if (ev)
+                keep_known(smp, ev, skipped, sizeof skipped);
+            if (ev && !*ev) {
+                /* every --events item for it is unknown to it: counting its
+                 * defaults instead would measure what was not asked for */
+                free(ev);
+                snprintf(p.reason, sizeof p.reason, "available; not opened: no --events item is a %s event (%s)",
+                         smp->name, skipped);
+                status_add(s, smp->name, &p);
+                continue;
+            }
             int nch = 0;
             int orc = smp->open(&sl->ctx, ev, sl->ch, TB_MAX_CHANNELS, &nch, why, sizeof why);
             free(ev);
@@ -364,8 +483,9 @@ int tb_sampler_set_open(const char *names, const char *events, tb_sampler_set **
                 sl->smp = smp;
                 sl->nch = nch;
                 s->nslot++;
-                if (why[0]) /* partial: some events failed */
-                    snprintf(p.reason, sizeof p.reason, "%s", why);
+                if (why[0] || skipped[0]) /* partial: some events failed or were unknown */
+                    snprintf(p.reason, sizeof p.reason, "%s%s%s%s", skipped[0] ? "unknown event(s) not counted: " : "",
+                             skipped, skipped[0] && why[0] ? "; " : "", why);
             } else {
                 /* a failed open has freed its own context (tb-sampler.h);
                  * a successful one without channels is ours to close */
@@ -470,6 +590,18 @@ int tb_sampler_set_begin(tb_sampler_set *s)
     return err;
 }
 
+/* The reason stored with a NAN value, by its invalidating flag. */
+static const char *bad_reason(const char *flag)
+{
+    if (!strcmp(flag, "read_error"))
+        return "a read of the counter failed in this window";
+    if (!strcmp(flag, "reset"))
+        return "the 64-bit counter went backwards (driver reload or reset): the delta is unknown";
+    if (!strcmp(flag, "ambiguous"))
+        return "two equal reads half a wrap period apart: zero or a whole wrap, undecidable";
+    return "invalid in this window";
+}
+
 static int is_progress_counter(const tb_chan *c)
 {
     if (c->kind == TB_CHAN_ENERGY || c->kind == TB_CHAN_TIME)
@@ -492,10 +624,22 @@ static void slot_emit(const tb_slot *sl, int busy, tb_reading *r, int i)
     if (sl->bad[i][0]) {
         r->value = NAN;
         flag_add(r->flag, sizeof r->flag, sl->bad[i]);
+        snprintf(r->reason, sizeof r->reason, "%s", bad_reason(sl->bad[i]));
         return;
     }
     if (c->kind == TB_CHAN_POWER) {
         r->value = (double)sl->last[i].value * c->scale;
+        return;
+    }
+    if (c->kind == TB_CHAN_ENERGY && sl->acc[i] == 0 && sl->wraps[i] == 0) {
+        /* A powered CPU always uses energy: a counter that did not move
+         * measured nothing (frozen or unvirtualised RAPL, a window shorter
+         * than one update).  Unknown, never 0 J or 0 W. */
+        r->value = NAN;
+        flag_add(r->flag, sizeof r->flag, "not_updated");
+        snprintf(r->reason, sizeof r->reason,
+                 "%s: energy counter did not change in the %.3f s window (source not updating, or the window is "
+                 "shorter than one update); energy unknown, not 0", c->name, window_s);
         return;
     }
     r->value = (double)sl->acc[i] * c->scale;
@@ -508,6 +652,8 @@ static void slot_emit(const tb_slot *sl, int busy, tb_reading *r, int i)
         if (ru == 0) {
             r->value = NAN; /* never ran: N/A, not 0 (s12 item 18) */
             flag_add(r->flag, sizeof r->flag, "not_running");
+            snprintf(r->reason, sizeof r->reason, "%s: the event was never scheduled on a counter in this window",
+                     c->name);
             return;
         }
         if (ru < en) {
@@ -614,6 +760,10 @@ int tb_sampler_set_idle_baseline(tb_sampler_set *s, double seconds, tb_reading *
         if (isnan(tmp[i].value) || tb_energy_power(tmp[i].value, 0, (int64_t)tmp[i].window_ns, &w) < 0)
             w = NAN;
         r->value = w;
+        if (isnan(w) && !r->reason[0]) {
+            flag_add(r->flag, sizeof r->flag, "empty_window");
+            snprintf(r->reason, sizeof r->reason, "%s: the idle window has no duration", r->chan.name);
+        }
         /* idle is not busy: "suspect" does not apply, keep the others */
     }
     free(tmp);

@@ -111,12 +111,17 @@ int tb_sys_open(const char *abs_path, int flags)
     int e = shim_fault(TB_SHIM_OPEN, abs_path);
     if (e)
         return -e;
+    if ((flags & O_ACCMODE) != O_RDONLY)
+        return -EINVAL; /* the samplers only read */
     int r = tb_sys_path(p, sizeof p, abs_path);
     if (r < 0)
         return r;
-    int fd = open(p, flags | O_CLOEXEC);
+    /* non-blocking, and a regular file (a character device under /dev):
+     * a FIFO where sysfs has a file must not hang `tritbench info` */
+    int dev = !strncmp(abs_path, "/dev/", 5);
+    int fd = tb_plat_open_ro(p, dev ? TB_FILE_DEV : TB_FILE_REG);
     if (fd < 0)
-        return -errno;
+        return fd;
     fd_remember(fd, abs_path);
     return fd;
 }

@@ -37,7 +37,10 @@ enum tb_shim_op {
  * under the configured roots.  Returns 0 or -ENAMETOOLONG. */
 int tb_sys_path(char *buf, size_t len, const char *abs_path);
 
-int tb_sys_open(const char *abs_path, int flags);          /* fd or -errno */
+/* Read-only (FLAGS must be O_RDONLY), through tb_plat_open_ro: never
+ * blocks, and refuses with -TB_EFTYPE anything but a regular file (under
+ * /dev also a character device).  fd or -errno. */
+int tb_sys_open(const char *abs_path, int flags);
 int tb_sys_opendir_check(const char *abs_path);            /* 0 or -errno */
 ssize_t tb_sys_pread(int fd, void *buf, size_t n, off_t off); /* n or -errno */
 ssize_t tb_sys_read(int fd, void *buf, size_t n);          /* n or -errno */

@@ -195,5 +195,65 @@ expect_rc 1 "text file refused" "$BIN" run quick --filter peak/fp32 --db "$TMP/t
 [ "$(sha256sum < "$TMP/text.db")" = "$h0" ] && ok "text file untouched" || bad "text file modified"
 [ "$(wc -l < "$TMP/err")" = 1 ] && ok "one-line error" || bad "error is $(wc -l < "$TMP/err") lines"
 
+# Inputs that used to be changed or ignored silently (issue 13; the table
+# of refusals is tests/e2e/bad-inputs.tsv).
+tiny=(--reps 3 --min-time 1ms --warmup 0 -q)
+# a long --filter is not cut: its valid second pattern still selects a case
+long=$(head -c 3000 /dev/zero | tr '\0' z)
+expect_rc 0 "3000-byte --filter with a valid second pattern" "$BIN" run quick --filter "$long,peak/fp32*/t1" \
+    --db "$TMP/long.db" --threads 1 "${tiny[@]}"
+[ "$(sqlite3 "$TMP/long.db" "SELECT count(*) FROM cases WHERE case_key LIKE 'peak/fp32%/t1'")" -ge 1 ] \
+    && ok "the second pattern selected its case" || bad "long filter: $(sqlite3 "$TMP/long.db" 'SELECT case_key FROM cases')"
+# a summary that cannot be written is a failure, not a silent exit 0
+"$BIN" run quick --filter 'peak/fp32*/t1' --db "$TMP/full.db" --threads 1 --reps 3 --min-time 1ms --warmup 0 \
+    >/dev/full 2>"$TMP/err"; rc=$?
+[ "$rc" = 1 ] && grep -q "run: cannot write the output to stdout" "$TMP/err" && ok "run summary to /dev/full: exit 1, one line" \
+    || bad "run > /dev/full: exit $rc: $(cat "$TMP/err")"
+# --no-pin is recorded; the pool test (unit/test-pool-pin) checks the threads
+expect_rc 0 "--no-pin" "$BIN" run quick --filter 'peak/fp32*/t1' --db "$TMP/nopin.db" --threads 1 --no-pin "${tiny[@]}"
+[ "$(sqlite3 "$TMP/nopin.db" "SELECT count(*) FROM run_facts WHERE fact='unpinned' AND reason LIKE '%--no-pin%'")" = 1 ] \
+    && ok "--no-pin stored as the run fact unpinned" || bad "run facts: $(sqlite3 "$TMP/nopin.db" 'SELECT * FROM run_facts')"
+[ "$(sqlite3 "$TMP/nopin.db" "SELECT json_extract(options_json,'$.pin') FROM runs")" = 0 ] && ok "options record pin=false" \
+    || bad "options: $(sqlite3 "$TMP/nopin.db" 'SELECT options_json FROM runs')"
+# more threads than CPUs: refused (bad-inputs.tsv); with --oversubscribe every case says so
+over=$(( $(nproc) + 1 ))
+expect_rc 0 "--threads $over --oversubscribe" "$BIN" run quick --filter 'peak/fp32*' --db "$TMP/over.db" \
+    --threads "$over" --oversubscribe "${tiny[@]}"
+n=$(sqlite3 "$TMP/over.db" "SELECT count(*) FROM cases")
+[ "${n:-0}" -ge 2 ] && [ "$(sqlite3 "$TMP/over.db" "SELECT count(*) FROM cases WHERE ','||flags||',' NOT LIKE '%,oversubscribed,%'")" = 0 ] \
+    && ok "every one of $n cases flagged oversubscribed" || bad "flags: $(sqlite3 "$TMP/over.db" 'SELECT case_key, flags FROM cases')"
+sqlite3 "$TMP/over.db" "SELECT flags_reason FROM cases LIMIT 1" | grep -q "threads on $((over - 1)) CPUs" \
+    && ok "the reason names threads and CPUs" || bad "reason: $(sqlite3 "$TMP/over.db" 'SELECT flags_reason FROM cases LIMIT 1')"
+# --events: an unknown item next to a known one is warned about and skipped
+if "$BIN" info | grep -Eq '^  perf +live'; then
+    expect_rc 0 "--events task-clock,bogus-event" "$BIN" run quick --filter 'peak/fp32*/t1' --db "$TMP/ev.db" \
+        --threads 1 --sampler perf --events task-clock,bogus-event "${tiny[@]}"
+    grep -q "warning: --events: bogus-event: unknown" "$TMP/err" && ok "unknown event warned about" || bad "no warning: $(cat "$TMP/err")"
+    sqlite3 "$TMP/ev.db" "SELECT reason FROM sampler_status WHERE sampler='perf' AND available=1" | grep -q "bogus-event" \
+        && ok "perf's status names the skipped event" || bad "perf status: $(sqlite3 "$TMP/ev.db" "SELECT * FROM sampler_status WHERE sampler='perf'")"
+    [ "$(sqlite3 "$TMP/ev.db" "SELECT group_concat(DISTINCT event) FROM counters")" = task-clock ] && ok "task-clock counted" \
+        || bad "counters: $(sqlite3 "$TMP/ev.db" 'SELECT DISTINCT event FROM counters')"
+else
+    ok "perf not live here: partial --events check skipped"
+fi
+# memory: a need above the machine's memory is does_not_fit, decided before
+# any allocation (a fixture meminfo of 32 MiB); a failed allocation is not
+mkdir -p "$TMP/proc32"; cp /proc/cpuinfo /proc/stat "$TMP/proc32/"
+printf 'MemTotal:          32768 kB\nMemAvailable:      16384 kB\n' > "$TMP/proc32/meminfo"
+TRITBENCH_PROC_ROOT=$TMP/proc32 TRITBENCH_BW_MIB=64 expect_rc 0 "a case larger than the machine" \
+    "$BIN" run quick --filter 'bw/read*/64MiB/t1' --db "$TMP/mem.db" --threads 1 "${tiny[@]}"
+sqlite3 "$TMP/mem.db" "SELECT status, status_reason FROM cases" | grep -q "does_not_fit|setup: needs 64 MiB.*more than this machine's 32 MiB" \
+    && ok "does_not_fit names needed and available bytes" || bad "cases: $(sqlite3 "$TMP/mem.db" 'SELECT status, status_reason FROM cases')"
+if [ "${3:-}" != Sanitize ]; then  # ASan reserves terabytes of address space: no ulimit -v there
+    (ulimit -v 700000; TRITBENCH_BW_MIB=1024 exec "$BIN" run quick --filter 'bw/read*/1024MiB/t1' --db "$TMP/ulimit.db" \
+        --threads 1 "${tiny[@]}") >"$TMP/out" 2>"$TMP/err"
+    st=$(sqlite3 "$TMP/ulimit.db" "SELECT status||'|'||status_reason FROM cases LIMIT 1" 2>/dev/null)
+    # error once runner.c maps setup's -ENOMEM to error; does_not_fit before that
+    case "$st" in
+        error\|*cannot\ allocate*|does_not_fit\|*cannot\ allocate*) ok "allocation failure under ulimit -v: $st" ;;
+        *) bad "allocation failure under ulimit -v: '$st' $(head -c 200 "$TMP/err")" ;;
+    esac
+fi
+
 if [ $fail = 0 ]; then echo "e2e: all checks passed"; else echo "e2e: FAILED"; fi
 exit $fail

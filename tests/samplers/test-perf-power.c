@@ -47,6 +47,10 @@ static void test_two_socket(void)
     CHECK(tb_perf_power_parse_cpumask("0,64\n", cpus, 8, &n) == 0 && n == 2 && cpus[1] == 64);
     CHECK(tb_perf_power_parse_cpumask("0-3,8", cpus, 8, &n) == 0 && n == 5 && cpus[3] == 3 && cpus[4] == 8);
     CHECK(tb_perf_power_parse_cpumask("x", cpus, 8, &n) == -EINVAL);
+    /* fuzz-found: a CPU number past LONG_MAX overflowed the range loop (UB) */
+    CHECK(tb_perf_power_parse_cpumask("6,99999999999999999999999", cpus, 8, &n) == -EINVAL);
+    CHECK(tb_perf_power_parse_cpumask("0-9223372036854775807", cpus, 8, &n) == -EINVAL);
+    CHECK(tb_perf_power_parse_cpumask("1048576", cpus, 8, &n) == 0 && cpus[0] == 1048576);
 
     tb_chan ch[TB_MAX_CHANNELS];
     int nch = 0;

@@ -147,6 +147,14 @@ static const tb_sampler fake_counter2 = {
 
 static const tb_sampler *const fakes[] = { &fake_energy, &fake_counter, &fake_absent, &fake_counter2, NULL };
 
+/* ---- a counter sampler that knows two events (event_known) ---- */
+static int fk_known(const char *ev) { return !strcmp(ev, "cycles") || !strcmp(ev, "instructions"); }
+static const tb_sampler fake_known = {
+    .name = "fakeK", .layer = TB_LAYER_COUNTER, .probe = fe_probe, .open = fc_open,
+    .read = fc_read, .close = fe_close, .event_known = fk_known,
+};
+static const tb_sampler *const fakes_known[] = { &fake_energy, &fake_known, &fake_absent, NULL };
+
 static const tb_reading *find(const tb_reading *r, int n, const char *sampler, const char *chan)
 {
     for (int i = 0; i < n; i++)
@@ -229,6 +237,59 @@ static void test_real_registry_status(void)
     tb_sampler_set_close(s);
     tb_sampler_set_close(NULL);
     CHECK(tb_sampler_set_begin(NULL) == -EINVAL);
+}
+
+/* status reason of `name` in the set */
+static const char *status_reason(const tb_sampler_set *s, const char *name, tb_probe *p)
+{
+    for (int k = 0; k < tb_sampler_set_status_count(s); k++) {
+        const char *nm;
+        tb_sampler_set_status_at(s, k, &nm, p);
+        if (!strcmp(nm, name))
+            return p->reason;
+    }
+    return "";
+}
+
+/* --events checked before a run: items no live selected sampler knows are
+ * counted and named; open() never sees them; a sampler left with nothing
+ * is not opened (its defaults were not asked for). */
+static void test_events_check(void)
+{
+    tb_sampler_set_use_registry(fakes_known);
+    char unk[64];
+    int n = 0;
+    CHECK(tb_sampler_events_check("all", NULL, unk, sizeof unk, &n) == 0 && n == 0);
+    CHECK(tb_sampler_events_check("all", "cycles", unk, sizeof unk, &n) == 0 && n == 1 && !unk[0]);
+    CHECK(tb_sampler_events_check("all", "bogus", unk, sizeof unk, &n) == 1 && n == 1 && !strcmp(unk, "bogus"));
+    CHECK(tb_sampler_events_check("all", "cycles,bogus,x", unk, sizeof unk, &n) == 2 && n == 3 &&
+          !strcmp(unk, "bogus,x"));
+    CHECK(tb_sampler_events_check("fakeE", "cycles", unk, sizeof unk, &n) == 1); /* no counter selected */
+    CHECK(tb_sampler_events_check("none", "cycles", unk, sizeof unk, &n) == 1);
+    CHECK(tb_sampler_events_check("all", "fakeE:x", unk, sizeof unk, &n) == 1);   /* energy takes none */
+    CHECK(tb_sampler_events_check("all", "fakeK:cycles", unk, sizeof unk, &n) == 0);
+    CHECK(tb_sampler_events_check("fakeE", "fakeK:cycles", unk, sizeof unk, &n) == 1); /* not selected */
+    CHECK(tb_sampler_events_check("all", "fakeA:cycles", unk, sizeof unk, &n) == 1);   /* not live */
+    CHECK(tb_sampler_events_check("all", "", unk, sizeof unk, &n) == -EINVAL);
+    CHECK(tb_sampler_events_check("all", "a,,b", unk, sizeof unk, &n) == -EINVAL);
+    CHECK(tb_sampler_events_check("all", "a,", unk, sizeof unk, &n) == -EINVAL);
+    CHECK(tb_sampler_events_check("all", ",a", unk, sizeof unk, &n) == -EINVAL);
+
+    tb_sampler_set *s = NULL;
+    tb_probe p;
+    fc_events[0] = 0;
+    CHECK(tb_sampler_set_open("all", "cycles,bogus,instructions", &s) == 0);
+    CHECK(!strcmp(fc_events, "cycles,instructions")); /* bogus never reaches open() */
+    CHECK(strstr(status_reason(s, "fakeK", &p), "bogus") && p.state == TB_AVAIL_LIVE);
+    tb_sampler_set_close(s);
+    fc_events[0] = 0;
+    CHECK(tb_sampler_set_open("all", "bogus", &s) == 0);
+    CHECK(!fc_events[0]); /* not opened with its defaults either */
+    CHECK(strstr(status_reason(s, "fakeK", &p), "not opened") && strstr(p.reason, "bogus"));
+    tb_reading r[8];
+    CHECK(tb_sampler_set_begin(s) == 0);
+    CHECK(tb_sampler_set_end(s, r, 8, &n) == 0 && n == 1 && !strcmp(r[0].sampler, "fakeE"));
+    tb_sampler_set_close(s);
 }
 
 static void test_selection_and_routing(void)
@@ -333,17 +394,9 @@ static void test_guard_and_wrap(void)
     fe_update_s = 1e-3;
 }
 
-static void test_suspect_and_short(void)
+/* Spin until this thread has used 60 ms of CPU. */
+static void busy_60ms(void)
 {
-    tb_sampler_set_use_registry(fakes);
-    fe_wrap = 1000000000;
-    fe_frozen = 1;
-    tb_sampler_set *s = NULL;
-    CHECK(tb_sampler_set_open("fakeE", NULL, &s) == 0);
-    tb_reading r[4];
-    int n = 0;
-    /* busy for >= 60 ms of CPU with a counter that does not move */
-    CHECK(tb_sampler_set_begin(s) == 0);
     struct timespec a, b;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
     volatile uint64_t x = 0;
@@ -352,25 +405,69 @@ static void test_suspect_and_short(void)
             x += (uint64_t)i;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
     } while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < 60000000L);
-    CHECK(tb_sampler_set_end(s, r, 4, &n) == 0 && n == 1);
+}
+
+static void test_suspect_and_short(void)
+{
+    tb_sampler_set_use_registry(fakes);
+    fe_wrap = 1000000000;
+    fe_frozen = 1;
+    tb_sampler_set *s = NULL;
+    CHECK(tb_sampler_set_open("fakeE,fakeC", NULL, &s) == 0);
+    memset(fc_script, 0, sizeof fc_script);
+    fc_pos = 0;
+    for (int k = 0; k < 8; k++)
+        fc_script[k][0] = fc_script[k][1] = (tb_raw){ 1000, 0, 0, 0 }; /* cycles do not move */
+    tb_reading r[4];
+    int n = 0;
+    /* busy with counters that do not move: cycles are suspect; the energy
+     * counter that did not move is unknown (NAN, not_updated), never 0 J */
+    CHECK(tb_sampler_set_begin(s) == 0);
+    busy_60ms();
+    CHECK(tb_sampler_set_end(s, r, 4, &n) == 0 && n == 3);
+    CHECK(!strcmp(r[0].sampler, "fakeE") && isnan(r[0].value));
+    CHECK(strstr(r[0].flag, "not_updated") != NULL && strstr(r[0].flag, "suspect") == NULL);
+    CHECK(strstr(r[0].reason, "package-0") && strstr(r[0].reason, "did not change"));
     /* The set calls a window busy when the process had >= 25 % of it on a
      * CPU.  On a shared, overloaded machine 60 ms of CPU can take longer
      * than 240 ms of wall time; then "not busy" is the right answer. */
-    if (60e6 >= 0.3 * (double)r[0].window_ns)
-        CHECK(strstr(r[0].flag, "suspect") != NULL);
+    if (60e6 >= 0.3 * (double)r[2].window_ns)
+        CHECK(!strcmp(r[2].chan.name, "cycles") && strstr(r[2].flag, "suspect") != NULL);
     else
         fprintf(stderr, "machine too loaded (60 ms of CPU in a %.0f ms window): suspect check skipped\n",
-                (double)r[0].window_ns * 1e-6);
-    CHECK(r[0].value == 0); /* a measured zero, flagged: kept for the record */
-    /* idle and frozen: not suspect (nobody was busy) */
+                (double)r[2].window_ns * 1e-6);
+    CHECK(r[2].value == 0 && !r[2].reason[0]); /* a counted zero, flagged: kept for the record */
+    /* idle: not suspect (nobody was busy), the frozen energy still unknown */
     CHECK(tb_sampler_set_begin(s) == 0);
     sleep_ms(60);
     CHECK(tb_sampler_set_end(s, r, 4, &n) == 0);
-    if (strstr(r[0].flag, "suspect"))
-        fprintf(stderr, "idle window flag '%s' window %llu ns\n", r[0].flag, (unsigned long long)r[0].window_ns);
-    CHECK(strstr(r[0].flag, "suspect") == NULL);
+    if (strstr(r[2].flag, "suspect"))
+        fprintf(stderr, "idle window flag '%s' window %llu ns\n", r[2].flag, (unsigned long long)r[2].window_ns);
+    CHECK(strstr(r[2].flag, "suspect") == NULL);
+    CHECK(isnan(r[0].value) && strstr(r[0].flag, "not_updated"));
     tb_sampler_set_close(s);
     fe_frozen = 0;
+}
+
+/* A counter that does not move through the idle baseline: idle watts are
+ * NAN with the flag and its reason, never 0 W (net joules against 0 W
+ * would be gross joules). */
+static void test_idle_frozen(void)
+{
+    tb_sampler_set_use_registry(fakes);
+    fe_wrap = 0;
+    fe_frozen = 1;
+    tb_sampler_set *s = NULL;
+    CHECK(tb_sampler_set_open("fakeE", NULL, &s) == 0);
+    tb_reading r[4];
+    int n = 0;
+    CHECK(tb_sampler_set_idle_baseline(s, 0.05, r, 4, &n) == 0 && n == 1);
+    CHECK(isnan(r[0].value) && r[0].chan.kind == TB_CHAN_POWER);
+    CHECK(strstr(r[0].flag, "not_updated") != NULL && strstr(r[0].reason, "did not change") != NULL);
+    CHECK(isnan(tb_energy_net(1.0, r[0].value, 1.0)));
+    tb_sampler_set_close(s);
+    fe_frozen = 0;
+    fe_wrap = 1000;
 }
 
 static void test_idle_baseline(void)
@@ -557,6 +654,8 @@ int main(void)
     test_guard_and_wrap();
     test_suspect_and_short();
     test_idle_baseline();
+    test_idle_frozen();
+    test_events_check();
     test_has_times_zero();
     test_guard_declared();
     test_open_ownership();

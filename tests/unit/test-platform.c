@@ -142,6 +142,43 @@ static void test_steal(void)
     }
 }
 
+/* The parsers split from their reads (the fuzz targets call them too). */
+static void test_parsers(void)
+{
+    int64_t v = 0;
+    CHECK(tb_plat_parse_int64("123\n", 4, &v) == 0 && v == 123);
+    CHECK(tb_plat_parse_int64(" -5 ", 4, &v) == 0 && v == -5);
+    CHECK(tb_plat_parse_int64("9223372036854775807", 19, &v) == 0 && v == INT64_MAX);
+    CHECK(tb_plat_parse_int64("-9223372036854775808", 20, &v) == 0 && v == INT64_MIN);
+    CHECK(tb_plat_parse_int64("9223372036854775808", 19, &v) == -ERANGE);
+    CHECK(tb_plat_parse_int64("12abc", 5, &v) == -EINVAL);
+    CHECK(tb_plat_parse_int64("", 0, &v) == -EINVAL);
+    CHECK(tb_plat_parse_int64("-", 1, &v) == -EINVAL);
+    CHECK(tb_plat_parse_int64("7\0junk", 7, &v) == 0 && v == 7); /* a NUL ends the text */
+
+    static const char mi[] = "MemTotal:       24637472 kB\nMemAvailable:   22864736 kB\nHuge: 1\n";
+    CHECK(tb_plat_meminfo_parse(mi, sizeof mi - 1, "MemTotal", &v) == 0 && v == 24637472LL * 1024);
+    CHECK(tb_plat_meminfo_parse(mi, sizeof mi - 1, "MemAvailable", &v) == 0 && v == 22864736LL * 1024);
+    CHECK(tb_plat_meminfo_parse(mi, sizeof mi - 1, "Huge", &v) == 0 && v == 1);
+    CHECK(tb_plat_meminfo_parse(mi, sizeof mi - 1, "Mem", &v) == -ENOENT);
+    CHECK(tb_plat_meminfo_parse("MemTotal: 12 MB\n", 16, "MemTotal", &v) == -EINVAL);
+    CHECK(tb_plat_meminfo_parse("MemTotal: 99999999999999999999 kB", 33, "MemTotal", &v) == -ERANGE);
+
+    int64_t ticks;
+    int ncpu;
+    static const char st[] = "cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8\ncpu1 1\nintr 5\ncpu9 1\n";
+    CHECK(tb_plat_steal_parse(st, sizeof st - 1, &ticks, &ncpu) == 0 && ticks == 8 && ncpu == 2);
+    CHECK(tb_plat_steal_parse("cpu  1 2 3\n", 11, &ticks, &ncpu) == -EINVAL && ticks == -1);
+    CHECK(tb_plat_steal_parse("cpu  1 2 3 4 5 6 7 -8\n", 22, &ticks, &ncpu) == -EINVAL && ticks == -1);
+
+    tb_cpuinfo ci;
+    static const char cpu[] = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel\t\t: 143\nflags\t\t: fpu avx2\n"
+                              "physical id\t: 0\n\nprocessor\t: 1\nphysical id\t: 3\nmodel\t\t: 1";
+    tb_plat_cpuinfo_parse(cpu, sizeof cpu - 1, &ci);
+    CHECK(ci.processors == 2 && ci.packages == 2 && ci.model == 143 && !strcmp(ci.vendor, "GenuineIntel"));
+    CHECK(tb_cpuinfo_has_flag(&ci, "avx2") && !tb_cpuinfo_has_flag(&ci, "avx"));
+}
+
 static void test_freq(void)
 {
     tb_machine m;
@@ -335,6 +372,7 @@ int main(void)
     test_reads();
     test_cpuinfo();
     test_steal();
+    test_parsers();
     test_freq();
     test_env();
     test_registry_covers_sources();
