@@ -1,7 +1,7 @@
 /* runner.c - measures a group of cases (see tb-runner.h).
  * Protocol per case: setup -> counts -> verify (a failing case is stored
- * as 'wrong' and never timed; a check that could not run for lack of
- * memory is 'does_not_fit', any other is 'error') -> calibrate twice (x10
+ * as 'wrong' and never timed; a check that could not run is 'error', or
+ * 'does_not_fit' when it needs more memory than the machine has) -> calibrate twice (x10
  * while far below, else scale to target; keep the smaller count, frozen
  * thereafter) -> warm-up.  Then rounds: round k runs one repetition of
  * every live case, forward on even rounds and backward on odd ones, so
@@ -158,7 +158,9 @@ static void prepare_case(const tb_case *c, tb_case_result *r)
     }
     if (rc < 0) {
         r->ctx = NULL;
-        set_status(r, rc == -ENOMEM || rc == -E2BIG ? TB_STATUS_DOES_NOT_FIT : TB_STATUS_ERROR, "setup: %s",
+        /* -E2BIG: the case needs more than the machine has (computed before
+         * allocating); a failed allocation (-ENOMEM) is an error */
+        set_status(r, rc == -E2BIG ? TB_STATUS_DOES_NOT_FIT : TB_STATUS_ERROR, "setup: %s",
                    info.why[0] ? info.why : strerror(-rc));
         return;
     }
@@ -169,7 +171,7 @@ static void prepare_case(const tb_case *c, tb_case_result *r)
             char d[200];
             snprintf(d, sizeof d, "%s", r->v.reason[0] ? r->v.reason : strerror(-rc));
             r->v.verified = -1;
-            set_status(r, rc == -ENOMEM ? TB_STATUS_DOES_NOT_FIT : TB_STATUS_ERROR,
+            set_status(r, rc == -E2BIG ? TB_STATUS_DOES_NOT_FIT : TB_STATUS_ERROR,
                        "verification could not run: %s", d);
             return;
         }

@@ -432,7 +432,7 @@ static int insert_readings(tb_store *s, int64_t cid, const tb_case_result *r)
             tb_row_real(&w, "idle_watts", idle);
             tb_row_real(&w, "joules_net",
                         isnan(idle) || isnan(g->value) ? NAN : tb_energy_net(g->value, idle, g->window_ns / 1e9));
-            tb_row_text(&w, "note", g->chan.name);
+            tb_row_text(&w, "note", g->reason[0] ? g->reason : g->chan.name); /* why a figure is missing */
             if (tb_row_insert(s, &w, 0, NULL) < 0)
                 return -EIO;
         } else {

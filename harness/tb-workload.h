@@ -87,12 +87,15 @@ typedef struct tb_workload {
     const tb_param_decl *params;
     int nparams;
     int min_reps;         /* at least this many repetitions (ceilings: best of many) */
-    /* Allocate and initialise; 0 or -errno with info->why.  -ENOMEM and
-     * -E2BIG are stored as status "does_not_fit". */
+    /* Allocate and initialise; 0 or -errno with info->why.  -E2BIG (the
+     * case needs more memory than the machine has, computed before
+     * allocating) is stored as "does_not_fit"; any other failure, a failed
+     * allocation included, as "error". */
     int (*setup)(const tb_case *c, void **ctx, tb_setup_info *info);
     /* (optional) compare with the scalar reference; NULL = not applicable.
-     * A negative return means the check could not run (-ENOMEM: no memory
-     * for the reference), which is not a wrong result. */
+     * A negative return means the check could not run (an error, or
+     * -E2BIG: the reference needs more memory than the machine has), which
+     * is never a wrong result. */
     int (*verify)(void *ctx, tb_verdict *v);
     /* The timed region: `iters` iterations, no malloc, no I/O. */
     void (*run)(void *ctx, uint64_t iters);

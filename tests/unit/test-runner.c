@@ -1,7 +1,8 @@
 /* test-runner.c - the runner with a fake workload and a fake sampler:
  * calibration reaches the minimum repetition time; a wrong case is never
- * timed; ENOMEM in setup or in the reference check is does_not_fit (not
- * wrong); another failed check is error; failed statistics are not ok;
+ * timed; a need beyond the machine (-E2BIG) in setup or in the reference
+ * check is does_not_fit, a failed allocation or another failed check is
+ * error, never wrong; failed statistics are not ok;
  * steal (a /proc/stat fixture the workload advances) and migration flags;
  * sampler readings attached to the right repetition; interleaved rounds
  * in alternating order with the paired ratio over the baseline; the case
@@ -190,17 +191,29 @@ int main(void)
     CHECK(strstr(r.status_reason, "verification failed") != NULL);
     tb_case_result_free(&r);
 
-    /* ENOMEM: does_not_fit, in setup and in the reference check */
+    /* a need beyond the machine (-E2BIG) is does_not_fit, a failed
+     * allocation (-ENOMEM) an error; in setup and in the reference check,
+     * and never wrong */
+    fake_spec big = {.setup_rc = -E2BIG};
+    c = mk(&big, "fake/too-big");
+    tb_runner_case(&c, &o, NULL, &r);
+    CHECK(r.status == TB_STATUS_DOES_NOT_FIT && strstr(r.status_reason, "fake setup failure"));
+    tb_case_result_free(&r);
     fake_spec oom = {.setup_rc = -ENOMEM};
     c = mk(&oom, "fake/oom");
     tb_runner_case(&c, &o, NULL, &r);
-    CHECK(r.status == TB_STATUS_DOES_NOT_FIT && strstr(r.status_reason, "fake setup failure"));
+    CHECK(r.status == TB_STATUS_ERROR && strstr(r.status_reason, "fake setup failure"));
+    tb_case_result_free(&r);
+    fake_spec vbig = {.verify_rc = -E2BIG, .verified = 0, .ns_per_iter = 1000};
+    c = mk(&vbig, "fake/verify-too-big");
+    tb_runner_case(&c, &o, NULL, &r);
+    CHECK(r.status == TB_STATUS_DOES_NOT_FIT && r.nreps == 0 && r.v.verified == -1);
+    CHECK(strstr(r.status_reason, "could not run") != NULL);
     tb_case_result_free(&r);
     fake_spec voom = {.verify_rc = -ENOMEM, .verified = 0, .ns_per_iter = 1000};
     c = mk(&voom, "fake/verify-oom");
     tb_runner_case(&c, &o, NULL, &r);
-    CHECK(r.status == TB_STATUS_DOES_NOT_FIT && r.nreps == 0 && r.v.verified == -1);
-    CHECK(strstr(r.status_reason, "could not run") != NULL);
+    CHECK(r.status == TB_STATUS_ERROR && r.nreps == 0 && r.v.verified == -1);
     tb_case_result_free(&r);
     fake_spec veio = {.verify_rc = -EIO, .verified = 0, .ns_per_iter = 1000};
     c = mk(&veio, "fake/verify-eio");
