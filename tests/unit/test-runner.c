@@ -5,7 +5,9 @@
  * steal (a /proc/stat fixture the workload advances) and migration flags;
  * sampler readings attached to the right repetition; interleaved rounds
  * in alternating order with the paired ratio over the baseline; the case
- * time limit, an interruption and a pinning failure each flagged. */
+ * time limit and a pinning failure flagged; a stop request finishes the
+ * current repetition, keeps it (flagged interrupted) and skips the cases
+ * that got none, and one before the group sets nothing up. */
 #define _GNU_SOURCE
 #include "samplers/tb-sampler-internal.h"
 #include "tb-runner.h"
@@ -25,11 +27,13 @@ typedef struct fake_spec {
     double ns_per_iter;
     int hop_cpu;       /* run() moves itself to another CPU */
     int add_steal;     /* run() advances the /proc/stat fixture's steal */
+    int *stop;         /* set by the first run after a group's re-warm: mid-repetition */
 } fake_spec;
 
 typedef struct fake_ctx {
     const fake_spec *sp;
     uint64_t runs, iters;
+    int armed;
 } fake_ctx;
 
 static char g_stat[256];
@@ -86,6 +90,10 @@ static void f_run(void *ctx, uint64_t iters)
             g_order[g_norder++] = i;
     if (x->sp == g_ids[1] && iters > 10 && iters < 50) /* the fast case's re-warm: a tenth of ~200 */
         g_rewarms++;
+    if (x->sp->stop && x->armed) /* a signal arrives during this timed repetition */
+        *x->sp->stop = 1;
+    if (x->sp->stop && iters > 10 && iters < 50)
+        x->armed = 1;
     uint64_t t0 = mono();
     while ((double)(mono() - t0) < x->sp->ns_per_iter * (double)iters)
         ;
@@ -293,14 +301,35 @@ int main(void)
     CHECK(r.status == TB_STATUS_OK && r.nreps >= 3 && r.nreps < 50 && has_flag(&r, "rep_limit"));
     CHECK(strstr(r.flags_reason, "case limit") != NULL);
     tb_case_result_free(&r);
-    int stop = 1;
+    /* a stop request during the first case's first repetition: that
+     * repetition is finished and kept, the second case (next in the
+     * round) never starts one and is skipped */
+    int stop = 0;
     tb_run_opts st = o;
     st.stop = &stop;
     st.pin_error = "worker 1: CPU 5 not allowed";
-    tb_runner_case(&c, &st, NULL, &r);
-    CHECK(r.nreps == 1 && has_flag(&r, "interrupted") && has_flag(&r, "unpinned"));
-    CHECK(strstr(r.flags_reason, "CPU 5 not allowed") != NULL);
-    tb_case_result_free(&r);
+    fake_spec stopper = {.verified = 1, .ns_per_iter = 10000, .stop = &stop}, after = {.verified = 1, .ns_per_iter = 10000};
+    tb_case sg[2] = {mk(&stopper, "fake/stopper"), mk(&after, "fake/after")};
+    for (int i = 0; i < 2; i++)
+        snprintf(sg[i].group, sizeof sg[i].group, "fake/stopgroup");
+    const tb_case *sgp[2] = {&sg[0], &sg[1]};
+    tb_runner_group(sgp, 2, &st, NULL, gr);
+    CHECK(stop == 1);
+    CHECK(gr[0].status == TB_STATUS_OK && gr[0].nreps == 1 && gr[0].have_stats);
+    CHECK(has_flag(&gr[0], "interrupted") && has_flag(&gr[0], "unpinned"));
+    CHECK(strstr(gr[0].flags_reason, "CPU 5 not allowed") != NULL);
+    CHECK(strstr(gr[0].flags_reason, "interrupted after 1 of 6") != NULL);
+    CHECK(gr[1].status == TB_STATUS_SKIPPED && gr[1].nreps == 0);
+    CHECK(strstr(gr[1].status_reason, "before its first repetition") != NULL);
+    for (int i = 0; i < 2; i++)
+        tb_case_result_free(&gr[i]);
+    /* a stop request before the group: nothing is set up */
+    tb_runner_group(sgp, 2, &st, NULL, gr);
+    for (int i = 0; i < 2; i++) {
+        CHECK(gr[i].status == TB_STATUS_SKIPPED && gr[i].nreps == 0 && gr[i].c == sgp[i]);
+        CHECK(strstr(gr[i].status_reason, "before its setup") != NULL);
+        tb_case_result_free(&gr[i]);
+    }
 
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
