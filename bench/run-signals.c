@@ -4,8 +4,10 @@
  * what is complete is stored, the run is marked 'interrupted' and the
  * process exits 128 + the signal (130 INT, 143 TERM, 129 HUP).  A second
  * one exits at once (128 + its number) without touching the database;
- * the run it leaves 'running' is marked abandoned by the next open.  Once
- * the run's end is recorded the default actions are restored. */
+ * the run it leaves 'running' is marked abandoned by the next open.  A
+ * signal ignored when tritbench started stays ignored (nohup's SIGHUP, a
+ * non-interactive shell's background job's SIGINT).  Once the run's end
+ * is recorded the default actions are restored. */
 #include "tb-run.h"
 
 #include <signal.h>
@@ -31,6 +33,7 @@ static void on_signal(int sig)
 }
 
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static int g_caught[sizeof stop_signals / sizeof stop_signals[0]]; /* which have our handler */
 
 void tb_run_signals_install(void)
 {
@@ -41,8 +44,13 @@ void tb_run_signals_install(void)
     sigemptyset(&sa.sa_mask);
     for (unsigned i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
         sigaddset(&sa.sa_mask, stop_signals[i]); /* one handler at a time: first vs second is exact */
-    for (unsigned i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
-        sigaction(stop_signals[i], &sa, NULL);
+    for (unsigned i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+        struct sigaction old;
+        g_caught[i] = 0;
+        if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue; /* ignored by whoever started us: keep it so */
+        g_caught[i] = sigaction(stop_signals[i], &sa, NULL) == 0;
+    }
 }
 
 void tb_run_signals_restore(void)
@@ -52,7 +60,8 @@ void tb_run_signals_restore(void)
     sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
     for (unsigned i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
-        sigaction(stop_signals[i], &sa, NULL);
+        if (g_caught[i])
+            sigaction(stop_signals[i], &sa, NULL);
 }
 
 int tb_run_signal(void) { return g_stop; }

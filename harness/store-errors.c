@@ -96,7 +96,8 @@ void tb_store_describe(int code, int sys_errno, const char *path, const char *sq
             return;
         }
         if ((code & 0xff) == SQLITE_READONLY || (access(path, F_OK) == 0 && access(path, W_OK) != 0)) {
-            snprintf(buf, len, "the file is read-only (no write permission): %s", sqlite_msg);
+            snprintf(buf, len, "the file is read-only (no write permission)%s%s", *sqlite_msg ? ": " : "",
+                     sqlite_msg);
             return;
         }
         if (sys_errno == EACCES || sys_errno == EPERM) {

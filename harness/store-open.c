@@ -326,7 +326,7 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
     if (!readonly && sqlite3_db_readonly(db, "main") == 1) {
         /* SQLite fell back to reading: say why rather than fail later */
         char problem[400];
-        tb_store_describe(SQLITE_READONLY, access(path, W_OK) == 0 ? 0 : errno, path, "cannot write the file",
+        tb_store_describe(SQLITE_READONLY, access(path, W_OK) == 0 ? 0 : errno, path, "",
                           problem, sizeof problem);
         snprintf(err, (size_t)errlen, "%s: %s; refusing to open it for writing", path, problem);
         goto refuse_eio;
