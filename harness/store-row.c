@@ -40,8 +40,10 @@ int tb_store_bind_ok(tb_store *s, int rc, const char *what)
 int tb_store_exec(tb_store *s, const char *sql, const char *what)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) {
+        tb_store_wait_done(s); /* after a long lock wait: say it is over */
         return 0;
+    }
     capture(s, what, msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
     return -EIO;
@@ -191,5 +193,6 @@ int tb_row_insert(tb_store *s, const tb_row *r, int replace, int64_t *rowid)
     if (rowid)
         *rowid = sqlite3_last_insert_rowid(s->db);
     sqlite3_reset(st);
+    tb_store_wait_done(s);
     return 0;
 }

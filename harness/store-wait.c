@@ -80,10 +80,8 @@ int tb_store_begin(tb_store *s)
 {
     s->code = 0;
     s->sys_errno = 0;
-    int rc = tb_store_exec(s, "BEGIN IMMEDIATE", "cannot lock the database");
-    if (rc == 0)
-        tb_store_wait_done(s);
-    else if (tb_store_errno(s) == -EBUSY) {
+    int rc = tb_store_exec(s, "BEGIN IMMEDIATE", "cannot lock the database"); /* tells when a wait ends */
+    if (rc < 0 && tb_store_errno(s) == -EBUSY) {
         double limit = s->wait_limit_s > 0 ? s->wait_limit_s : TB_STORE_WAIT_S;
         snprintf(s->err, sizeof s->err, "%s: another process held the database lock for more than %.0f s; "
                  "nothing was written", s->path, limit);

@@ -27,7 +27,9 @@ typedef struct fake_spec {
     double ns_per_iter;
     int hop_cpu;       /* run() moves itself to another CPU */
     int add_steal;     /* run() advances the /proc/stat fixture's steal */
-    int *stop;         /* set by the first run after a group's re-warm: mid-repetition */
+    int *set_up;       /* setup sets it (the group's last case: its rounds come next) */
+    const int *after;  /* once set, the second run (the first timed one, after the re-warm) sets *stop */
+    int *stop;
 } fake_spec;
 
 typedef struct fake_ctx {
@@ -67,6 +69,8 @@ static int f_setup(const tb_case *c, void **ctx, tb_setup_info *info)
     fake_ctx *x = calloc(1, sizeof *x);
     x->sp = sp;
     *ctx = x;
+    if (sp->set_up)
+        *sp->set_up = 1;
     return 0;
 }
 
@@ -90,10 +94,8 @@ static void f_run(void *ctx, uint64_t iters)
             g_order[g_norder++] = i;
     if (x->sp == g_ids[1] && iters > 10 && iters < 50) /* the fast case's re-warm: a tenth of ~200 */
         g_rewarms++;
-    if (x->sp->stop && x->armed) /* a signal arrives during this timed repetition */
+    if (x->sp->stop && *x->sp->after && x->armed++) /* a signal arrives during this timed repetition */
         *x->sp->stop = 1;
-    if (x->sp->stop && iters > 10 && iters < 50)
-        x->armed = 1;
     uint64_t t0 = mono();
     while ((double)(mono() - t0) < x->sp->ns_per_iter * (double)iters)
         ;
@@ -304,11 +306,12 @@ int main(void)
     /* a stop request during the first case's first repetition: that
      * repetition is finished and kept, the second case (next in the
      * round) never starts one and is skipped */
-    int stop = 0;
+    int stop = 0, ready = 0;
     tb_run_opts st = o;
     st.stop = &stop;
     st.pin_error = "worker 1: CPU 5 not allowed";
-    fake_spec stopper = {.verified = 1, .ns_per_iter = 10000, .stop = &stop}, after = {.verified = 1, .ns_per_iter = 10000};
+    fake_spec stopper = {.verified = 1, .ns_per_iter = 10000, .after = &ready, .stop = &stop},
+              after = {.verified = 1, .ns_per_iter = 10000, .set_up = &ready};
     tb_case sg[2] = {mk(&stopper, "fake/stopper"), mk(&after, "fake/after")};
     for (int i = 0; i < 2; i++)
         snprintf(sg[i].group, sizeof sg[i].group, "fake/stopgroup");
