@@ -77,7 +77,8 @@ static const tb_cmd_spec run_spec = {
     .opts = run_opts,
     .footer = "Times take a unit: s (default), ms or us, e.g. 0.5, 20ms, 2s.\n"
               "Exit status: 0 all cases ok (or does_not_fit), 1 a case was wrong or failed, or the output could\n"
-              "not be written, 2 usage error (nothing measured, no database created or changed).\n",
+              "not be written, 2 usage error (nothing measured, no database created or changed), 128+N\n"
+              "signal N stopped the run (130 SIGINT, 143 SIGTERM, 129 SIGHUP; completed cases are kept).\n",
 };
 
 /* "tritbench run ..." from argv before getopt_long permutes it. */

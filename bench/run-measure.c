@@ -1,14 +1,20 @@
-/* run-measure.c - the measure stage of `tritbench run`: opens the samplers,
- * the store (upgrading a version-1 file after a backup) and the worker
- * pool, records the machine, build, run and the facts of the whole run
- * (frequency policy, hypervisor, pinning, wrap guard), takes the idle
- * baseline, then measures the cases group by group through the runner
- * (a group's formats in interleaved rounds), derives each case's figures
- * in memory (ceilings from this run's probes) and stores each case in its
- * own transaction, the group's baseline first (progress on a terminal).
- * SIGINT and SIGTERM stop it after the current round; what was stored is
- * kept.  Every tb_store_* write of a run is here; the summary is
- * run-report.c's. */
+/* run-measure.c - the measure stage of `tritbench run`: installs the stop
+ * signals' handlers (run-signals.c) first, then opens the samplers, the
+ * store (upgrading a version-1 file after a backup; marking runs whose
+ * process was killed as abandoned) and the worker pool, records the
+ * machine, build, run and the facts of the whole run (frequency policy,
+ * hypervisor, pinning, wrap guard), takes the idle baseline, then measures
+ * the cases group by group through the runner (a group's formats in
+ * interleaved rounds), derives each case's figures in memory (ceilings
+ * from this run's probes) and hands them to run-store.c, which stores each
+ * case in its own transaction, the group's baseline first (progress on a
+ * terminal).  While another process holds the database past the store's
+ * lock wait, measured cases are kept in memory and written when it frees.
+ * A stop signal ends the loop after the current repetition: what is
+ * complete is stored and the run is marked 'interrupted' with a run fact
+ * naming the signal.  A store failure other than the lock (disk full,
+ * read-only) stops the run.  Every tb_store_* write of a run is here or in
+ * run-store.c; the summary is run-report.c's. */
 #define _GNU_SOURCE
 #include "tb-run.h"
 #include "tb-cli.h"
@@ -28,9 +34,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t g_interrupted;
-static void on_signal(int sig) { g_interrupted = sig; }
 
 /* Create the directories above path; 0 or -errno. */
 static int mkdir_parent(const char *path)
@@ -92,78 +95,104 @@ static void progress(int i, int n, const char *key, uint64_t t0, int tty)
     fflush(stderr);
 }
 
-/* Store one group's results: the baseline first, so the others' paired
- * ratios can name it.  Frees the results. */
-static void store_group(const tb_run_args *a, const tb_case **group, tb_case_result *res, int n, int tty,
-                        tb_run_session *s)
+/* The store's lock-wait notices, on their own line under a progress bar. */
+static void notice(void *ctx, const char *line)
 {
-    int64_t base_id = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < n; k++) {
-            if ((pass == 0) != (group[k]->baseline != 0))
-                continue;
-            tb_case_result *r = &res[k];
-            if (r->status == TB_STATUS_WRONG || r->status == TB_STATUS_ERROR) {
-                s->failures++;
-                if (tty)
-                    fputs("\r\033[K", stderr);
-                fprintf(stderr, "tritbench: %s: %s: %s\n", group[k]->key, tb_status_name(r->status), r->status_reason);
-            }
-            int64_t cid = 0;
-            if (tb_store_case(s->store, s->run_id, r, pass == 0 ? 0 : base_id, &cid) < 0) {
-                tb_die(TB_EXIT_FAIL, "cannot store case %s: %s", group[k]->key, tb_store_errmsg(s->store));
-                s->failures++;
-            } else {
-                s->stored++;
-                if (pass == 0)
-                    base_id = cid;
-            }
-            tb_case_result_free(r);
+    if (*(const int *)ctx)
+        fputs("\r\033[K", stderr);
+    fprintf(stderr, "tritbench: %s\n", line);
+}
+
+/* After a group: store what is measured.  While the lock is held past the
+ * store's wait, keep the results and try briefly after each later group;
+ * 0, or -1 on a store failure that ends the run. */
+static int flush(const tb_run_args *a, tb_run_session *s, tb_run_pending *p, int *tty)
+{
+    int rc = tb_run_flush(s, p);
+    if (rc == -EBUSY) {
+        if (!p->held) {
+            if (*tty)
+                fputs("\r\033[K", stderr);
+            fprintf(stderr, "tritbench: %s: still locked by another process; keeping the %d measured case(s) in "
+                    "memory and measuring on; they are stored when the lock frees\n", a->db, p->measured - p->next);
+            tb_store_set_wait(s->store, 1.0, notice, tty);
+            p->held = 1;
         }
+        return 0;
+    }
+    if (rc < 0)
+        return -1;
+    if (p->held) {
+        tb_store_set_wait(s->store, TB_STORE_WAIT_S, notice, tty);
+        fprintf(stderr, "tritbench: %s: the lock is free again; the kept cases are stored\n", a->db);
+        p->held = 0;
+    }
+    return 0;
 }
 
 /* The runner loop: groups of cases (consecutive cases with one non-empty
- * group key) measured, their figures derived, stored; until done or a signal. */
+ * group key) measured, their figures derived, stored; until done, a stop
+ * signal or a store failure. */
 static int measure_cases(const tb_run_args *a, const tb_caselist *cases, const tb_run_opts *ro, tb_run_session *s)
 {
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    const int tty = isatty(2);
+    static int tty;
+    tty = isatty(2);
+    tb_store_set_wait(s->store, TB_STORE_WAIT_S, notice, &tty);
     tb_ceilings *ceil = malloc(sizeof *ceil);
     const tb_case **group = malloc((size_t)cases->n * sizeof *group);
-    tb_case_result *res = malloc((size_t)cases->n * sizeof *res);
-    if (!ceil || !group || !res) {
+    tb_run_pending p;
+    if (!ceil || !group || tb_run_pending_init(&p, cases) < 0) {
         free(ceil);
         free(group);
-        free(res);
+        s->failures++;
         return tb_die(TB_EXIT_FAIL, "run: out of memory for %d cases", cases->n);
     }
     tb_ceilings_init(ceil, tb_bench_llc_bytes());
     uint64_t t0 = tb_plat_now_ns();
-    for (int i = 0; i < cases->n && !g_interrupted;) {
-        int n = 1;
-        while (cases->v[i].group[0] && i + n < cases->n && !strcmp(cases->v[i + n].group, cases->v[i].group))
-            n++;
+    int failed = 0;
+    for (int i = 0; i < cases->n && !tb_run_signal() && !failed;) {
+        int n = tb_run_group_len(cases, i);
         for (int k = 0; k < n; k++)
             group[k] = &cases->v[i + k];
         progress(i, cases->n, n > 1 ? cases->v[i].group : cases->v[i].key, t0, tty);
+        tb_case_result *res = &p.res[i];
         tb_runner_group(group, n, ro, s->samplers, res);
         for (int k = 0; k < n; k++) {
             tb_derive(&res[k], ceil);
             tb_derive_ceiling(ceil, &res[k]);
+            if (res[k].status == TB_STATUS_WRONG || res[k].status == TB_STATUS_ERROR) {
+                s->failures++;
+                if (tty)
+                    fputs("\r\033[K", stderr);
+                fprintf(stderr, "tritbench: %s: %s: %s\n", group[k]->key, tb_status_name(res[k].status),
+                        res[k].status_reason);
+            }
+            if (res[k].status != TB_STATUS_SKIPPED)
+                s->measured++;
         }
-        store_group(a, group, res, n, tty, s);
         i += n;
+        p.measured = i;
+        failed = flush(a, s, &p, &tty) < 0;
     }
     if (tty)
         fputs("\r\033[K", stderr);
-    s->interrupted = g_interrupted != 0;
+    if (!failed && p.next < p.measured) {
+        /* the lock is still held: wait for it once more, in full */
+        tb_store_set_wait(s->store, TB_STORE_WAIT_S, notice, &tty);
+        fprintf(stderr, "tritbench: %s: waiting up to %.0f s to store the %d case(s) kept in memory\n", a->db,
+                TB_STORE_WAIT_S, p.measured - p.next);
+        if (tb_run_flush(s, &p) == -EBUSY) {
+            tb_die(TB_EXIT_FAIL, "%d measured case(s) are lost: %s", p.measured - p.next, tb_store_errmsg(s->store));
+            failed = 1;
+        }
+    }
+    if (failed)
+        s->failures++;
+    s->interrupted = tb_run_signal();
+    tb_run_pending_free(&p);
     free(ceil);
     free(group);
-    free(res);
-    return 0;
+    return failed ? -1 : 0;
 }
 
 /* Facts of the whole run, stored once rather than on every case. */
@@ -211,6 +240,7 @@ static int declare_workloads(const tb_caselist *cases, tb_run_session *s)
 
 int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_session *s)
 {
+    tb_run_signals_install();
     static char env[16384];
     if (tb_env_json(env, sizeof env) < 0)
         return tb_die(TB_EXIT_FAIL, "run: the TRITBENCH_* environment exceeds %zu bytes; cannot record it",
@@ -220,6 +250,12 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
     if (rc < 0)
         return tb_die(TB_EXIT_USAGE, "--sampler %s: %s (try: tritbench list samplers)", a->samplers,
                       rc == -EINVAL ? "unknown sampler name" : strerror(-rc));
+    if (tb_run_signal()) {
+        int sig = tb_run_signal();
+        tb_run_signals_restore();
+        fprintf(stderr, "tritbench: %s before the database was opened; nothing recorded\n", tb_run_signal_name(sig));
+        return TB_EXIT_SIGNAL(sig);
+    }
     if (mkdir_parent(a->db) < 0)
         return tb_die(TB_EXIT_FAIL, "--db %s: cannot create its directory", a->db);
     char err[1024], backup[1200];
@@ -230,6 +266,9 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
     if (backup[0])
         fprintf(stderr, "tritbench: %s: upgraded from schema 1 to %d; the old file is kept as %s\n", a->db,
                 TB_SCHEMA_VERSION, backup);
+    if (tb_store_reaped(s->store))
+        fprintf(stderr, "tritbench: %s: %d earlier run(s) marked interrupted: their process was killed or the "
+                "machine restarted (run fact 'abandoned')\n", a->db, tb_store_reaped(s->store));
     /* the pool pins its threads (the caller is worker 0) to the allowed CPUs */
     if (tb_bench_pool_init((int)a->threads, a->pin) < 0)
         return tb_die(TB_EXIT_FAIL, "cannot create %ld worker threads", a->threads);
@@ -262,7 +301,7 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
     /* Idle baseline, only when a source that can measure energy is live. */
     static tb_reading idle[TB_MAX_CHANNELS * 8];
     int nidle = 0;
-    if (tb_sampler_set_has_energy(s->samplers) && a->idle_s > 0) {
+    if (tb_sampler_set_has_energy(s->samplers) && a->idle_s > 0 && !tb_run_signal()) {
         if (!a->quiet)
             fprintf(stderr, "tritbench: measuring idle power for %.1f s\n", a->idle_s);
         if (tb_sampler_set_idle_baseline(s->samplers, a->idle_s, idle, (int)(sizeof idle / sizeof idle[0]),
@@ -273,19 +312,27 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
                 fprintf(stderr, "tritbench: %s\n", tb_store_errmsg(s->store));
     }
 
-    _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "the runner polls the interrupt flag as an int");
     tb_run_opts ro = {
         .reps = (int)a->reps, .min_time_s = a->min_time_s, .warmup_s = a->warmup_s,
         .pin_error = a->pin ? tb_pool_pin_error(tb_bench_pool()) : NULL,
-        .idle = idle, .nidle = nidle, .stop = (volatile const int *)&g_interrupted,
+        .idle = idle, .nidle = nidle, .stop = tb_run_stop_flag(),
     };
-    if (measure_cases(a, cases, &ro, s) != 0)
-        s->failures++;
+    measure_cases(a, cases, &ro, s); /* failures counted in s */
+    if (s->interrupted) {
+        char why[256];
+        snprintf(why, sizeof why, "%s received: stopped after the current repetition; %d of %d case(s) measured",
+                 tb_run_signal_name(s->interrupted), s->measured, s->ncases);
+        if (tb_store_run_fact(s->store, s->run_id, "interrupted", why) < 0)
+            fprintf(stderr, "tritbench: %s\n", tb_store_errmsg(s->store));
+    }
+    /* after a failed store (disk full) this may fail too: the run then
+     * stays 'running' until the next open marks it abandoned */
     if (tb_store_run_end(s->store, s->run_id, s->interrupted ? "interrupted" : s->failures ? "failed" : "ok",
                          host_state(hs, sizeof hs)) < 0) {
         tb_die(TB_EXIT_FAIL, "cannot record the end of run %lld: %s", (long long)s->run_id, tb_store_errmsg(s->store));
         s->failures++;
     }
+    tb_run_signals_restore();
     return 0;
 }
 

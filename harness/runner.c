@@ -11,7 +11,11 @@
  * begin (energy outermost, then counters) -> rusage, steal, CPU id ->
  * clock -> run -> clock -> rusage, steal, CPU id -> samplers end.
  * Afterwards: statistics over ns per iteration, stability flags, the
- * paired ratio of each case over the group's baseline. */
+ * paired ratio of each case over the group's baseline.
+ * Stop requests (tb_run_opts.stop, set by a signal) are polled before each
+ * case's setup, during warm-up and after every repetition: the current
+ * repetition is finished, the repetitions done so far are kept (flagged
+ * 'interrupted'), and a case that got none is 'skipped'. */
 #define _GNU_SOURCE
 #include "tb-platform.h"
 #include "tb-runner.h"
@@ -67,6 +71,8 @@ void tb_result_flag(tb_case_result *r, const char *flag, const char *reason)
     o = strlen(r->flags_reason);
     snprintf(r->flags_reason + o, sizeof r->flags_reason - o, "%s%s: %s", o ? "; " : "", flag, reason);
 }
+
+static int stop_requested(const tb_run_opts *o) { return o->stop && *o->stop; }
 
 static void set_status(tb_case_result *r, tb_status s, const char *fmt, const char *detail)
 {
@@ -323,6 +329,16 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
     double min_ns = o->min_time_s * 1e9;
     int live = 0;
     for (int i = 0; i < n; i++) {
+        if (stop_requested(o)) {
+            memset(&r[i], 0, sizeof r[i]);
+            r[i].c = cases[i];
+            r[i].v.verified = -1;
+            r[i].v.max_abs_err = r[i].v.nmse = r[i].best_ns = NAN;
+            r[i].clock_res_ns = tb_plat_clock_res_ns();
+            tb_plat_utc_now(r[i].started_at, sizeof r[i].started_at);
+            set_status(&r[i], TB_STATUS_SKIPPED, "%s", "interrupted before its setup");
+            continue;
+        }
         prepare_case(cases[i], &r[i]);
         if (r[i].status != TB_STATUS_OK)
             continue;
@@ -336,7 +352,7 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
         uint64_t w0 = tb_plat_now_ns();
         do
             cases[i]->wl->run(r[i].ctx, r[i].iters);
-        while (tb_plat_now_ns() - w0 < o->warmup_s * 1e9);
+        while (tb_plat_now_ns() - w0 < o->warmup_s * 1e9 && !stop_requested(o));
         r[i].warmup_ns = tb_plat_now_ns() - w0;
         live++;
     }
@@ -344,7 +360,8 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
     double limit_s = (o->case_limit_s > 0 ? o->case_limit_s : TB_CASE_LIMIT_S) * (live > 0 ? live : 1);
     uint64_t start = tb_plat_now_ns();
     int rounds = 0, cut = 0, stopped = 0;
-    for (int k = 0; k < reps && live > 0; k++) {
+    stopped = stop_requested(o);
+    for (int k = 0; k < reps && live > 0 && !stopped; k++) {
         for (int j = 0; j < n; j++) {
             int i = (k % 2 == 0) ? j : n - 1 - j;
             if (r[i].status != TB_STATUS_OK)
@@ -353,12 +370,14 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
                 set_status(&r[i], TB_STATUS_ERROR, "%s", "out of memory for sampler readings");
                 live--;
             }
+            if (stop_requested(o)) { /* this repetition is done: keep it, start no other */
+                stopped = 1;
+                break;
+            }
         }
         rounds = k + 1;
-        if (o->stop && *o->stop) {
-            stopped = 1;
+        if (stopped)
             break;
-        }
         if (k + 1 >= 3 && k + 1 < reps && (tb_plat_now_ns() - start) / 1e9 > limit_s) {
             cut = 1;
             break;
@@ -374,9 +393,13 @@ int tb_runner_group(const tb_case *const *cases, int n, const tb_run_opts *o, tb
                      limit_s / (live > 0 ? live : 1));
             tb_result_flag(&r[i], "rep_limit", why);
         }
+        if (stopped && r[i].nreps == 0) {
+            set_status(&r[i], TB_STATUS_SKIPPED, "%s", "interrupted before its first repetition");
+            continue;
+        }
         if (stopped) {
             char why[160];
-            snprintf(why, sizeof why, "interrupted after %d of %d repetitions", rounds, reps);
+            snprintf(why, sizeof why, "interrupted after %d of %d repetitions", r[i].nreps, reps);
             tb_result_flag(&r[i], "interrupted", why);
         }
         if (o->pin_error)

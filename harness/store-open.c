@@ -1,24 +1,30 @@
 /* store-open.c - opening a tritbench database: the file is inspected
  * read-only first (regular file, SQLite, our meta row, schema version,
- * integrity); only a fresh file or one of ours is ever written.  Schema
- * creation and the version-1 upgrade happen under BEGIN IMMEDIATE with the
- * state re-checked inside the lock, so two processes opening a new
- * database together both succeed.  The upgrade writes a backup copy
- * (VACUUM INTO) beside the database first.  WAL, foreign keys, busy
- * timeout 10 s. */
+ * integrity); only a fresh file or one of ours is ever written.  A
+ * refusal says what is wrong (store-errors.c: not SQLite, read-only
+ * directory or file, disk full, ...), and a new file the open created is
+ * removed again with its -wal/-shm.  Schema creation and the version-1
+ * upgrade happen under BEGIN IMMEDIATE with the state re-checked inside
+ * the lock, so two processes opening a new database together both
+ * succeed.  The upgrade writes a backup copy (VACUUM INTO) beside the
+ * database first.  A writing open then marks runs whose writer is gone
+ * as abandoned (store-writer.c).  WAL, foreign keys, lock waits up to
+ * TB_STORE_WAIT_S (store-wait.c). */
 #include "store-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 extern const char tb_schema_sql[];
 extern const char tb_migrate_1_2_sql[];
 
-#define BUSY_MS 10000
+static void db_error(sqlite3 *db, int rc, const char *path, const char *what, char *err, int errlen);
 
 static int query_int(sqlite3 *db, const char *sql, int64_t *v)
 {
@@ -39,8 +45,11 @@ static int inspect(sqlite3 *db, const char *path, char *err, int errlen)
     int64_t uv = 0, ntables = 0, app = 0;
     if (query_int(db, "PRAGMA user_version", &uv) < 0 ||
         query_int(db, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
-        snprintf(err, (size_t)errlen, "%s: not a SQLite database (%s)", path, sqlite3_errmsg(db));
-        return -EINVAL;
+        /* not SQLite, or SQLite that cannot be read from here (no -wal/-shm
+         * in a read-only directory, disk full, locked): say which */
+        int code = sqlite3_extended_errcode(db);
+        db_error(db, SQLITE_ERROR, path, NULL, err, errlen);
+        return (code & 0xff) == SQLITE_NOTADB ? -EINVAL : tb_store_code_errno(code, sqlite3_system_errno(db));
     }
     if (ntables == 0 && uv == 0)
         return 1;
@@ -167,6 +176,107 @@ fail:
     return -EIO;
 }
 
+/* "<path>: <problem>" from the connection's last error. */
+static void db_error(sqlite3 *db, int rc, const char *path, const char *what, char *err, int errlen)
+{
+    char problem[400];
+    int code = db ? sqlite3_extended_errcode(db) : rc;
+    if (code == SQLITE_OK)
+        code = rc;
+    tb_store_describe(code, db ? sqlite3_system_errno(db) : 0, path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
+                      problem, sizeof problem);
+    snprintf(err, (size_t)errlen, "%s: %s%s%s", path, what ? what : "", what ? ": " : "", problem);
+}
+
+/* Create the database file ourselves (mode 0666 less the umask), so that a
+ * refusal knows the file is ours to remove.  1 created, 0 it appeared
+ * meanwhile (another process), negative errno with err set. */
+static int create_file(const char *path, char *err, int errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
+    if (errno == EEXIST)
+        return 0;
+    int e = errno;
+    char problem[400];
+    tb_store_describe_create(e, path, problem, sizeof problem);
+    snprintf(err, (size_t)errlen, "%s: cannot create the database: %s", path, problem);
+    return -e;
+}
+
+static int exists_suffix(const char *path, const char *suffix, off_t *size)
+{
+    char p[1100];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    if (stat(p, &sb) != 0)
+        return 0;
+    if (size)
+        *size = sb.st_size;
+    return 1;
+}
+
+static void unlink_suffix(const char *path, const char *suffix)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    unlink(p);
+}
+
+/* Does any process hold SQLite's locks on the database file?  Every open
+ * connection in WAL mode holds a read lock on its shared byte range. */
+static int others_hold(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return 1; /* cannot tell: assume someone does */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000, .l_len = 512};
+    int held = fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type != F_UNLCK;
+    close(fd);
+    return held;
+}
+
+/* What an open leaves beside the database before it is refused. */
+typedef struct beside { int wal, shm; } beside;
+
+/* Close after a refusal, leaving nothing behind: a file this open created
+ * is removed, with any -wal, -shm or -journal beside it, when no schema
+ * made it in (nothing of anyone's is lost: a schema is committed before
+ * anything else); for a file that was there, a -wal (empty) and -shm this
+ * open created are removed when no other process has the database open. */
+static void refuse_close(sqlite3 *db, const char *path, int created, const beside *before)
+{
+    int empty = 0;
+    if (created && db) {
+        int64_t n = -1;
+        empty = query_int(db, "SELECT count(*) FROM sqlite_master", &n) < 0 || n == 0;
+    }
+    sqlite3_close(db);
+    struct stat sb;
+    if (created && (empty || (stat(path, &sb) == 0 && sb.st_size == 0))) {
+        unlink(path);
+        unlink_suffix(path, "-wal");
+        unlink_suffix(path, "-shm");
+        unlink_suffix(path, "-journal");
+        return;
+    }
+    if (!before || (before->wal && before->shm))
+        return;
+    off_t wal_size = 0;
+    int wal = exists_suffix(path, "-wal", &wal_size), shm = exists_suffix(path, "-shm", NULL);
+    if ((!wal || before->wal) && (!shm || before->shm))
+        return;
+    if (others_hold(path))
+        return;
+    if (wal && !before->wal && wal_size == 0)
+        unlink_suffix(path, "-wal");
+    if (shm && !before->shm && !exists_suffix(path, "-wal", NULL))
+        unlink_suffix(path, "-shm");
+}
+
 static int open_common(const char *path, int readonly, tb_store **out, char *err, int errlen, char *backup,
                        int backup_len)
 {
@@ -188,14 +298,39 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
         snprintf(err, (size_t)errlen, "%s: not a regular file", path);
         return -EINVAL;
     }
-    sqlite3 *db = NULL;
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-        snprintf(err, (size_t)errlen, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return -EIO;
+    beside before = {exists_suffix(path, "-wal", NULL), exists_suffix(path, "-shm", NULL)};
+    int created = 0;
+    if (!exists && !readonly) {
+        created = create_file(path, err, errlen);
+        if (created < 0)
+            return created;
     }
-    sqlite3_busy_timeout(db, BUSY_MS);
+    tb_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, (size_t)errlen, "%s: out of memory", path);
+        refuse_close(NULL, path, created, NULL);
+        return -ENOMEM;
+    }
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->readonly = readonly;
+    s->wait_limit_s = TB_STORE_WAIT_S;
+    sqlite3 *db = NULL;
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        db_error(db, rc, path, "cannot open", err, errlen);
+        goto refuse_eio;
+    }
+    s->db = db;
+    tb_store_wait_install(s);
+    if (!readonly && sqlite3_db_readonly(db, "main") == 1) {
+        /* SQLite fell back to reading: say why rather than fail later */
+        char problem[400];
+        tb_store_describe(SQLITE_READONLY, access(path, W_OK) == 0 ? 0 : errno, path, "",
+                          problem, sizeof problem);
+        snprintf(err, (size_t)errlen, "%s: %s; refusing to open it for writing", path, problem);
+        goto refuse_eio;
+    }
     int st = inspect(db, path, err, errlen);
     if (st >= 0 && st != 1 && integrity(db, path, err, errlen) < 0)
         st = -EIO;
@@ -207,29 +342,29 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
                      "%s: schema version 1 is older than this tritbench (%d); any writing command upgrades it "
                      "after a backup copy, e.g. `tritbench run quick --db %s --filter peak`",
                      path, TB_SCHEMA_VERSION, path);
-        sqlite3_close(db);
+        refuse_close(db, path, created, &before);
+        free(s);
         return st < 0 ? st : st == 2 ? -EPROTO : -ENOENT;
     }
     if (!readonly) {
         if (exec_db(db, "PRAGMA journal_mode=WAL") < 0 || exec_db(db, "PRAGMA foreign_keys=ON") < 0) {
-            snprintf(err, (size_t)errlen, "%s: cannot configure: %s", path, sqlite3_errmsg(db));
-            sqlite3_close(db);
-            return -EIO;
+            db_error(db, SQLITE_ERROR, path, "cannot configure", err, errlen);
+            goto refuse_eio;
         }
         if (st == 1) {
             /* create under the write lock; another process may have won */
             if (exec_db(db, "BEGIN IMMEDIATE") < 0) {
-                snprintf(err, (size_t)errlen, "%s: cannot lock to create the schema: %s", path, sqlite3_errmsg(db));
-                sqlite3_close(db);
-                return -EIO;
+                db_error(db, SQLITE_ERROR, path, "cannot lock to create the schema", err, errlen);
+                goto refuse_eio;
             }
             int again = inspect(db, path, err, errlen);
-            int rc = again == 1 ? create_schema(db, path, err, errlen) : again < 0 ? again : 0;
+            rc = again == 1 ? create_schema(db, path, err, errlen) : again < 0 ? again : 0;
             if (rc < 0 || exec_db(db, "COMMIT") < 0) {
                 if (rc == 0)
-                    snprintf(err, (size_t)errlen, "%s: cannot commit the schema: %s", path, sqlite3_errmsg(db));
+                    db_error(db, SQLITE_ERROR, path, "cannot commit the schema", err, errlen);
                 exec_db(db, "ROLLBACK");
-                sqlite3_close(db);
+                refuse_close(db, path, created, &before);
+                free(s);
                 return rc < 0 ? rc : -EIO;
             }
             if (again == 2)
@@ -237,25 +372,28 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
         }
         if (st == 2) {
             char bpath[1100];
-            if (backup_v1(db, path, bpath, sizeof bpath, err, errlen) < 0 || migrate_v1(db, path, err, errlen) < 0) {
-                sqlite3_close(db);
-                return -EIO;
-            }
+            if (backup_v1(db, path, bpath, sizeof bpath, err, errlen) < 0 || migrate_v1(db, path, err, errlen) < 0)
+                goto refuse_eio;
             if (backup && backup_len > 0)
                 snprintf(backup, (size_t)backup_len, "%s", bpath);
         }
+        if ((rc = tb_store_reap(s)) < 0) {
+            snprintf(err, (size_t)errlen, "%s", s->err);
+            for (int i = 0; i < s->ncache; i++) {
+                sqlite3_finalize(s->cache[i].st);
+                free(s->cache[i].sql);
+            }
+            refuse_close(db, path, created, &before);
+            free(s);
+            return rc;
+        }
     }
-    tb_store *s = calloc(1, sizeof *s);
-    if (!s) {
-        sqlite3_close(db);
-        snprintf(err, (size_t)errlen, "%s: out of memory", path);
-        return -ENOMEM;
-    }
-    s->db = db;
-    s->readonly = readonly;
-    snprintf(s->path, sizeof s->path, "%s", path);
     *out = s;
     return 0;
+refuse_eio:
+    refuse_close(db, path, created, &before);
+    free(s);
+    return -EIO;
 }
 
 int tb_store_open(const char *path, tb_store **out, char *err, int errlen)

@@ -2,7 +2,8 @@
  * binder: the SQL of an insert is built from the row's column names, the
  * prepared statement is cached by its text, its parameter count is
  * checked against the column list, and every bind and step is checked and
- * turned into a one-line error in s->err. */
+ * turned into a one-line error in s->err (with its SQLite code kept, so a
+ * caller can tell a lock wait that ran out from a full disk). */
 #include "store-internal.h"
 
 #include <errno.h>
@@ -11,10 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Capture the connection's error in one line: "<path>: <what>: <problem>
+ * (SQLite code N)", the problem in words (store-errors.c). */
+static int capture(tb_store *s, const char *what, const char *msg)
+{
+    s->code = sqlite3_extended_errcode(s->db);
+    s->sys_errno = sqlite3_system_errno(s->db);
+    char problem[400];
+    tb_store_describe(s->code, s->sys_errno, s->path, msg, problem, sizeof problem);
+    snprintf(s->err, sizeof s->err, "%s: %s: %s (SQLite code %d)", s->path, what, problem, s->code);
+    return tb_store_errno(s);
+}
+
+int tb_store_errno(const tb_store *s) { return s->code ? tb_store_code_errno(s->code, s->sys_errno) : -EIO; }
+
 int tb_store_fail(tb_store *s, const char *what)
 {
-    snprintf(s->err, sizeof s->err, "%s: %s: %s (SQLite code %d)", s->path, what, sqlite3_errmsg(s->db),
-             sqlite3_extended_errcode(s->db));
+    capture(s, what, sqlite3_errmsg(s->db));
     return -EIO;
 }
 
@@ -26,10 +40,11 @@ int tb_store_bind_ok(tb_store *s, int rc, const char *what)
 int tb_store_exec(tb_store *s, const char *sql, const char *what)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) {
+        tb_store_wait_done(s); /* after a long lock wait: say it is over */
         return 0;
-    snprintf(s->err, sizeof s->err, "%s: %s: %s (SQLite code %d)", s->path, what, msg ? msg : sqlite3_errmsg(s->db),
-             sqlite3_extended_errcode(s->db));
+    }
+    capture(s, what, msg ? msg : sqlite3_errmsg(s->db));
     sqlite3_free(msg);
     return -EIO;
 }
@@ -178,5 +193,6 @@ int tb_row_insert(tb_store *s, const tb_row *r, int replace, int64_t *rowid)
     if (rowid)
         *rowid = sqlite3_last_insert_rowid(s->db);
     sqlite3_reset(st);
+    tb_store_wait_done(s);
     return 0;
 }

@@ -1,9 +1,12 @@
 /* store-write.c - every write to a tritbench database: machines and
- * builds (find-or-add, safe against a concurrent writer), runs and their
- * facts, sampler status, idle baselines, workload parameter views, and a
- * case with everything measured about it in one transaction.  Rows go
- * through the column-list binder (store-row.c); the first failure is
- * captured in one line before any rollback. */
+ * builds (find-or-add, safe against a concurrent writer), runs (with the
+ * writer's identity, store-writer.c) and their facts, sampler status, idle
+ * baselines, workload parameter views, and a case with everything
+ * measured about it in one transaction.  Rows go through the column-list
+ * binder (store-row.c); transactions begin through store-wait.c, which
+ * waits out another writer's lock; the first failure is captured in one
+ * line before any rollback and returned as -EBUSY, -ENOSPC, -EROFS or
+ * -EIO. */
 #include "store-internal.h"
 #include "tb-platform.h"
 #include "tb-energy-model.h"
@@ -35,16 +38,18 @@ static int find_id(tb_store *s, const char *sql, const char *key, int64_t *id)
  * the same machine or build waits for the lock and then finds the row. */
 static int find_or_add(tb_store *s, const char *find_sql, const char *key, const tb_row *row, int64_t *id)
 {
-    if (tb_store_exec(s, "BEGIN IMMEDIATE", "cannot lock the database") < 0)
-        return -EIO;
-    int rc = find_id(s, find_sql, key, id);
+    int rc = tb_store_begin(s);
+    if (rc < 0)
+        return rc;
+    rc = find_id(s, find_sql, key, id);
     if (rc == -ENOENT)
         rc = tb_row_insert(s, row, 0, id);
-    if (rc < 0) {
-        tb_store_exec(s, "ROLLBACK", "rollback");
-        return -EIO;
+    if (rc < 0 || tb_store_exec(s, "COMMIT", "cannot commit") < 0) {
+        rc = tb_store_errno(s);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
     }
-    return tb_store_exec(s, "COMMIT", "cannot commit");
+    return 0;
 }
 
 int tb_store_machine(tb_store *s, const tb_machine *m, int64_t *id)
@@ -120,6 +125,23 @@ int tb_store_build(tb_store *s, const tb_build_info *b, int64_t *id)
 int tb_store_run_begin(tb_store *s, int64_t machine, int64_t build, const char *suite, const char *argv,
                        const char *options_json, const char *env_json, const char *host_state, int64_t *run_id)
 {
+    /* host_state + the writer: {...,"writer":{...}} */
+    char wj[400], hs[4096];
+    size_t hl = host_state ? strlen(host_state) : 0;
+    if (tb_store_writer_json(wj, sizeof wj) < 0) {
+        snprintf(s->err, sizeof s->err, "%s: the writer's identity is longer than %zu bytes", s->path, sizeof wj);
+        return -E2BIG;
+    }
+    if (host_state && (hl < 2 || host_state[0] != '{' || host_state[hl - 1] != '}')) {
+        snprintf(s->err, sizeof s->err, "%s: host state is not a JSON object: %.60s", s->path, host_state);
+        return -EINVAL;
+    }
+    int n = hl > 2 ? snprintf(hs, sizeof hs, "%.*s,%s}", (int)(hl - 1), host_state, wj)
+                   : snprintf(hs, sizeof hs, "{%s}", wj);
+    if (n < 0 || (size_t)n >= sizeof hs) {
+        snprintf(s->err, sizeof s->err, "%s: host state longer than %zu bytes", s->path, sizeof hs);
+        return -E2BIG;
+    }
     char now[32];
     tb_plat_utc_now(now, sizeof now);
     tb_row r;
@@ -130,10 +152,14 @@ int tb_store_run_begin(tb_store *s, int64_t machine, int64_t build, const char *
     tb_row_text(&r, "argv", argv);
     tb_row_text(&r, "options_json", options_json ? options_json : "{}");
     tb_row_text(&r, "env_json", env_json);
-    tb_row_text(&r, "host_state_start", host_state);
+    tb_row_text(&r, "host_state_start", hs);
     tb_row_text(&r, "started_at", now);
     tb_row_text(&r, "status", "running");
-    return tb_row_insert(s, &r, 0, run_id);
+    s->code = 0;
+    if (tb_row_insert(s, &r, 0, run_id) < 0)
+        return tb_store_errno(s);
+    tb_store_wait_done(s);
+    return 0;
 }
 
 int tb_store_run_end(tb_store *s, int64_t run_id, const char *status, const char *host_state)
@@ -142,6 +168,7 @@ int tb_store_run_end(tb_store *s, int64_t run_id, const char *status, const char
         tb_store_stmt(s, "UPDATE runs SET status=?1, host_state_end=?2, ended_at=?3 WHERE id=?4");
     if (!st)
         return -EIO;
+    s->code = 0;
     char now[32];
     tb_plat_utc_now(now, sizeof now);
     if (tb_store_bind_ok(s, sqlite3_bind_text(st, 1, status, -1, SQLITE_TRANSIENT), "end run") < 0 ||
@@ -154,10 +181,11 @@ int tb_store_run_end(tb_store *s, int64_t run_id, const char *status, const char
     if (rc != SQLITE_DONE) {
         tb_store_fail(s, "cannot end the run");
         sqlite3_reset(st);
-        return -EIO;
+        return tb_store_errno(s);
     }
     int changed = sqlite3_changes(s->db);
     sqlite3_reset(st);
+    tb_store_wait_done(s);
     if (changed != 1) {
         snprintf(s->err, sizeof s->err, "%s: cannot end run %lld: no such run", s->path, (long long)run_id);
         return -ENOENT;
@@ -172,7 +200,8 @@ int tb_store_run_fact(tb_store *s, int64_t run_id, const char *fact, const char 
     tb_row_int(&r, "run_id", run_id);
     tb_row_text(&r, "fact", fact);
     tb_row_text(&r, "reason", reason && *reason ? reason : "(no reason given)");
-    return tb_row_insert(s, &r, 1, NULL);
+    s->code = 0;
+    return tb_row_insert(s, &r, 1, NULL) < 0 ? tb_store_errno(s) : 0;
 }
 
 int tb_store_sampler_status(tb_store *s, int64_t run_id, const char *sampler, const tb_probe *p)
@@ -243,13 +272,15 @@ int tb_store_declare_workload(tb_store *s, const tb_workload *wl)
     }
     char what[96];
     snprintf(what, sizeof what, "cannot create view %s", name);
-    if (tb_store_exec(s, "BEGIN IMMEDIATE", "cannot lock the database") < 0)
-        return -EIO;
-    if (tb_store_exec(s, sql, what) < 0) {
-        tb_store_exec(s, "ROLLBACK", "rollback");
-        return -EIO;
+    int rc = tb_store_begin(s);
+    if (rc < 0)
+        return rc;
+    if (tb_store_exec(s, sql, what) < 0 || tb_store_exec(s, "COMMIT", what) < 0) {
+        rc = tb_store_errno(s);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
     }
-    return tb_store_exec(s, "COMMIT", what);
+    return 0;
 }
 
 /* ---- one case ---- */
@@ -501,8 +532,9 @@ static int insert_ratio(tb_store *s, int64_t cid, const tb_case_result *r, int64
 int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t baseline_case_id, int64_t *case_id)
 {
     int64_t cid = 0;
-    if (tb_store_exec(s, "BEGIN IMMEDIATE", "cannot lock the database") < 0)
-        return -EIO;
+    int rc = tb_store_begin(s);
+    if (rc < 0)
+        return rc; /* -EBUSY: nothing written, the caller keeps the case */
     if (insert_case_row(s, run_id, r, &cid) < 0 || insert_params(s, cid, r->c) < 0 || insert_counts(s, cid, r) < 0 ||
         insert_samples(s, cid, r) < 0 || insert_stats(s, cid, r) < 0 || insert_metrics(s, cid, r) < 0 ||
         insert_readings(s, cid, r) < 0 || insert_model_energy(s, cid, r) < 0 ||
@@ -515,6 +547,7 @@ int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t 
     return 0;
 fail:
     /* s->err already holds the first failure; a rollback error must not replace it */
+    rc = tb_store_errno(s);
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return -EIO;
+    return rc;
 }

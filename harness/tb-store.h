@@ -1,10 +1,15 @@
 /* tb-store.h - the SQLite result store, the only writer of a tritbench
  * database.  Every open checks the file (regular, SQLite, ours, not
  * corrupt, schema version known) and refuses anything else without
- * writing to it; a version-1 database is upgraded in one transaction after
- * a backup copy.  Each case is one transaction.  Every failure leaves a
- * one-line reason in tb_store_errmsg().  Readers (summary, reports) get
- * read-only cursors: a statement that would write is refused. */
+ * writing to it, saying what is wrong (not SQLite, read-only directory,
+ * disk full, ...) and removing a new file it created; a version-1 database
+ * is upgraded in one transaction after a backup copy.  A writing open
+ * marks runs whose writer was killed as abandoned.  Each case is one
+ * transaction.  Another process holding the lock is waited for (up to
+ * TB_STORE_WAIT_S, told on stderr after TB_STORE_NOTICE_S).  Every failure
+ * leaves a one-line reason in tb_store_errmsg().  Readers (summary,
+ * reports) get read-only cursors: a statement that would write is
+ * refused. */
 #ifndef TB_STORE_H
 #define TB_STORE_H
 
@@ -15,8 +20,14 @@
 
 #define TB_SCHEMA_VERSION 2
 #define TB_STORE_APP "tritbench"
+/* How long a write waits for another process's lock before it fails with
+ * -EBUSY, and after how long the user is told about the wait. */
+#define TB_STORE_WAIT_S 600.0
+#define TB_STORE_NOTICE_S 5.0
 
 typedef struct tb_store tb_store;
+/* Receives a one-line notice (no newline) about a long lock wait. */
+typedef void (*tb_store_notice_fn)(void *ctx, const char *line);
 
 /* Open (creating when absent, upgrading a version-1 file) the database at
  * path.  On refusal returns a negative errno and a one-line reason in err,
@@ -30,6 +41,16 @@ int tb_store_open_readonly(const char *path, tb_store **out, char *err, int errl
 void tb_store_close(tb_store *s);
 /* The last error, one line naming the database. */
 const char *tb_store_errmsg(tb_store *s);
+/* Lock waits: give up after limit_s (<= 0: TB_STORE_WAIT_S; tests use
+ * less); notices go to fn (NULL: stderr as "tritbench: LINE"). */
+void tb_store_set_wait(tb_store *s, double limit_s, tb_store_notice_fn fn, void *ctx);
+/* How many runs this open marked abandoned (interrupted, run fact
+ * 'abandoned': their writer was killed or the machine restarted). */
+int tb_store_reaped(const tb_store *s);
+
+/* Writes return 0 or a negative errno: -EBUSY when another process held
+ * the lock longer than the wait limit (nothing was written; retry later),
+ * -ENOSPC disk full, -EROFS read-only, -EIO anything else. */
 
 typedef struct tb_build_info {
     const char *git_commit, *git_describe, *compiler, *compiler_version, *cflags, *build_type,
@@ -41,6 +62,9 @@ typedef struct tb_build_info {
 /* Find or add (safe against a concurrent writer adding the same row). */
 int tb_store_machine(tb_store *s, const tb_machine *m, int64_t *id);
 int tb_store_build(tb_store *s, const tb_build_info *b, int64_t *id);
+/* host_state: a JSON object or NULL; the store adds "writer" (pid, its
+ * start time, boot id, host, pid namespace) so that a later open can tell
+ * a run whose process is gone from one still measuring. */
 int tb_store_run_begin(tb_store *s, int64_t machine, int64_t build, const char *suite,
                        const char *argv, const char *options_json, const char *env_json,
                        const char *host_state, int64_t *run_id);
