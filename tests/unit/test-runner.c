@@ -297,7 +297,7 @@ int main(void)
     CHECK(gr[2].nreps == 0);
     CHECK(!gr[0].ratio.valid && gr[1].ratio.valid && gr[1].ratio.n == 6);
     /* 20 us over 10 us; wide bounds: spin loops stretch on a loaded machine */
-    CHECK(gr[1].ratio.median > 1.2 && gr[1].ratio.median < 4);
+    CHECK(gr[1].ratio.median > 1.05 && gr[1].ratio.median < 8);
     /* the last 24 calls are the 6 rounds: per case an untimed re-warm of a
      * tenth of its frozen count, then its timed repetition; forward on even
      * rounds, backward on odd ones */
