@@ -277,6 +277,32 @@ static void refuse_close(sqlite3 *db, const char *path, int created, const besid
         unlink_suffix(path, "-shm");
 }
 
+/* Switch to WAL.  Converting a fresh file needs a moment of exclusive
+ * access, and SQLite may answer "locked" without consulting the busy
+ * handler while another process converts or creates it: retry for up to
+ * 30 s (a database already in WAL needs nothing). */
+static int set_wal(sqlite3 *db)
+{
+    for (int attempt = 0; attempt < 600; attempt++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK) {
+            int rc = sqlite3_step(st);
+            const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+            int wal = mode && !strcmp((const char *)mode, "wal");
+            sqlite3_finalize(st);
+            if (wal)
+                return 0;
+            if (rc != SQLITE_ROW && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+                return -EIO;
+        } else if ((sqlite3_errcode(db) & 0xff) != SQLITE_BUSY && (sqlite3_errcode(db) & 0xff) != SQLITE_LOCKED) {
+            return -EIO;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return -EIO;
+}
+
 static int open_common(const char *path, int readonly, tb_store **out, char *err, int errlen, char *backup,
                        int backup_len)
 {
@@ -347,7 +373,7 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
         return st < 0 ? st : st == 2 ? -EPROTO : -ENOENT;
     }
     if (!readonly) {
-        if (exec_db(db, "PRAGMA journal_mode=WAL") < 0 || exec_db(db, "PRAGMA foreign_keys=ON") < 0) {
+        if (set_wal(db) < 0 || exec_db(db, "PRAGMA foreign_keys=ON") < 0) {
             db_error(db, SQLITE_ERROR, path, "cannot configure", err, errlen);
             goto refuse_eio;
         }

@@ -74,7 +74,13 @@ for sig in INT TERM HUP; do
     hold_lock
     "$BIN" run quick --db "$DB" --filter 'peak/fp32*/t1' "${TINY[@]}" --quiet >/dev/null 2>"$TMP/err" &
     pid=$!
-    sleep 1 # past opening, waiting for the lock to add its machine, build and run
+    # past opening (samplers first: PAPI and likwid can take a second to
+    # initialise), waiting for the lock to add its machine, build and run
+    for _ in $(seq 100); do
+        ls -l /proc/"$pid"/fd 2>/dev/null | grep -q -- "$DB" && break
+        sleep 0.1
+    done
+    sleep 0.3
     kill -"$sig" "$pid"
     sleep 0.3
     release_lock
