@@ -12,26 +12,22 @@
 #include <string.h>
 #include <unistd.h>
 
-double tb_bench_llc_bytes(void)
+/* The machine's description, probed once. */
+static const tb_machine *machine(void)
 {
-    static double llc = -1;
-    if (llc < 0) {
-        tb_machine m;
+    static tb_machine m;
+    static int probed;
+    if (!probed) {
         tb_machine_probe(&m);
-        llc = m.l3 > 0 ? (double)m.l3 : m.l2 > 0 ? (double)m.l2 : 0;
+        probed = 1;
     }
-    return llc;
+    return &m;
 }
 
-double tb_bench_l2_bytes(void)
+double tb_bench_llc_bytes(void)
 {
-    static double l2 = -1;
-    if (l2 < 0) {
-        tb_machine m;
-        tb_machine_probe(&m);
-        l2 = m.l2 > 0 ? (double)m.l2 : 0;
-    }
-    return l2;
+    const tb_machine *m = machine();
+    return m->l3 > 0 ? (double)m->l3 : m->l2 > 0 ? (double)m->l2 : 0;
 }
 
 /* Half of MemAvailable (or of the total when /proc/meminfo is unreadable):
@@ -52,13 +48,8 @@ double tb_bench_mem_budget_bytes(void)
 
 double tb_bench_mem_total_bytes(void)
 {
-    static double total = -1;
-    if (total < 0) {
-        tb_machine m;
-        tb_machine_probe(&m);
-        total = m.mem_bytes > 0 ? (double)m.mem_bytes : 0;
-    }
-    return total;
+    const tb_machine *m = machine();
+    return m->mem_bytes > 0 ? (double)m->mem_bytes : 0;
 }
 
 int tb_bench_cpus_available(void)

@@ -280,6 +280,31 @@ static void mm_run(void *vctx, uint64_t iters)
         x->k->run(x->m, x->x, x->n, x->y, x->scratch, x->pool, x->threads);
 }
 
+/* Cold: the timed iterations read the clones, so each must give the very
+ * bytes copy 0 gave (x->y holds copy 0's output). */
+static int mm_verify_copies(mm_ctx *x, tb_verdict *v)
+{
+    const size_t bytes = (size_t)x->n * (size_t)x->rows * sizeof(float);
+    float *yc = mm_alloc(bytes);
+    if (!yc)
+        return -ENOMEM;
+    for (int i = 1; i < x->ncopies; i++) {
+        x->k->run(x->copies[i], x->x, x->n, yc, x->scratch, x->pool, x->threads);
+        if (memcmp(yc, x->y, bytes)) {
+            v->verified = 0;
+            snprintf(v->reason, sizeof v->reason, "cold copy %d of %d gives other output bytes than copy 0", i,
+                     x->ncopies);
+            break;
+        }
+    }
+    if (v->verified == 1) {
+        size_t o = strlen(v->reason);
+        snprintf(v->reason + o, sizeof v->reason - o, "; %d cold copies bit-identical", x->ncopies);
+    }
+    free(yc);
+    return 0;
+}
+
 static int mm_verify(void *vctx, tb_verdict *v)
 {
     mm_ctx *x = vctx;
@@ -373,6 +398,8 @@ static int mm_verify(void *vctx, tb_verdict *v)
         snprintf(v->reason, sizeof v->reason, "NMSE %.3g %s %.3g vs %s on %s", v->nmse,
                  v->verified ? "<=" : ">", k->max_nmse, ref->name, which);
     }
+    if (v->verified == 1 && x->ncopies > 1 && (rc = mm_verify_copies(x, v)) < 0)
+        goto done;
 done:
     if (rc == -ENOMEM)
         snprintf(v->reason, sizeof v->reason, "out of memory for the reference check");

@@ -391,16 +391,14 @@ static size_t bw_floats(void)
     if (env && atoi(env) > 0) {
         bytes = (size_t)atoi(env) << 20;
     } else {
-        tb_machine m;
-        tb_machine_probe(&m);
-        double llc = tb_bench_llc_bytes();
+        double llc = tb_bench_llc_bytes(), mem = tb_bench_mem_total_bytes();
         bytes = (size_t)(llc > 0 ? llc * 4 : 128.0 * 1048576);
         if (bytes < (64u << 20))
             bytes = 64u << 20;
         if (bytes > (2u << 30))
             bytes = 2u << 30;
-        if (m.mem_bytes > 0 && bytes > (size_t)m.mem_bytes / 8)
-            bytes = (size_t)m.mem_bytes / 8;
+        if (mem > 0 && bytes > (size_t)(mem / 8))
+            bytes = (size_t)(mem / 8);
     }
     return (bytes / sizeof(float)) & ~(size_t)4095;
 }

@@ -45,7 +45,6 @@ void tb_bench_pool_free(void);
 
 /* Machine facts case lists size themselves by (machine-limits.c). */
 double tb_bench_llc_bytes(void);        /* last-level cache, 0 unknown */
-double tb_bench_l2_bytes(void);         /* L2 per core, 0 unknown */
 double tb_bench_mem_budget_bytes(void); /* what one group's cold copies may take */
 double tb_bench_mem_total_bytes(void);  /* the machine's memory (MemTotal), 0 unknown */
 /* CPUs this process may run on (its affinity mask at the first call, made

@@ -34,14 +34,6 @@ void tb_param_format(const tb_case *c, const tb_param_decl *d, char *buf, size_t
     }
 }
 
-const tb_param_decl *tb_param_find(const tb_workload *wl, const char *name)
-{
-    for (int i = 0; i < wl->nparams; i++)
-        if (!strcmp(wl->params[i].name, name))
-            return &wl->params[i];
-    return NULL;
-}
-
 int tb_case_finish(tb_case *c)
 {
     const tb_workload *wl = c->wl;

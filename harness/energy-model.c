@@ -25,10 +25,8 @@ static const struct {
 };
 #define NROWS (int)(sizeof rows / sizeof rows[0])
 
-int tb_energy_model_rows(void) { return NROWS; }
-const char *tb_energy_model_source(int r) { return r >= 0 && r < NROWS ? rows[r].source : "?"; }
-
-double tb_energy_model_pj(int r, int k)
+/* pJ of one operation of kind k at node row r (NAN: not priced). */
+static double pj_of(int r, int k)
 {
     if (r < 0 || r >= NROWS || k < 0 || k >= TB_CNT__COUNT || !tb_count_is_op(k))
         return NAN;
@@ -46,7 +44,7 @@ int tb_energy_model(const tb_counts *per_iter, tb_model_energy *out, int max)
         for (int k = 0; k < TB_CNT__COUNT; k++) {
             if (!tb_count_is_op(k) || per_iter->v[k] == 0)
                 continue;
-            double p = tb_energy_model_pj(r, k);
+            double p = pj_of(r, k);
             if (isnan(p))
                 unpriced++;
             else

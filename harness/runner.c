@@ -314,7 +314,6 @@ static void paired_ratio(tb_case_result *base, tb_case_result *r)
         r->ratio.median = s.median;
         r->ratio.ci_lo = s.ci_lo;
         r->ratio.ci_hi = s.ci_hi;
-        r->ratio.baseline = base->c;
     }
     free(q);
 }

@@ -41,11 +41,6 @@ int tb_cursor_bind_int(tb_cursor *c, int i, int64_t v)
     return tb_store_bind_ok(c->s, sqlite3_bind_int64(c->st, i, v), "bind");
 }
 
-int tb_cursor_bind_real(tb_cursor *c, int i, double v)
-{
-    return tb_store_bind_ok(c->s, isnan(v) ? sqlite3_bind_null(c->st, i) : sqlite3_bind_double(c->st, i, v), "bind");
-}
-
 int tb_cursor_bind_text(tb_cursor *c, int i, const char *v)
 {
     return tb_store_bind_ok(c->s, v ? sqlite3_bind_text(c->st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(c->st, i),
@@ -74,8 +69,6 @@ const char *tb_cursor_text(tb_cursor *c, int col)
     const unsigned char *t = sqlite3_column_text(c->st, col);
     return t ? (const char *)t : "";
 }
-
-int tb_cursor_is_null(tb_cursor *c, int col) { return sqlite3_column_type(c->st, col) == SQLITE_NULL; }
 
 void tb_cursor_close(tb_cursor *c)
 {

@@ -13,10 +13,6 @@ typedef struct tb_model_energy {
     int unpriced;         /* counted op kinds the table has no price for */
 } tb_model_energy;
 
-/* pJ of one operation of kind k at a node row (NAN: not priced). */
-double tb_energy_model_pj(int row, int k);
-int tb_energy_model_rows(void);
-const char *tb_energy_model_source(int row);
 /* Apply the table to per-iteration counts; returns rows written. */
 int tb_energy_model(const tb_counts *per_iter, tb_model_energy *out, int max);
 

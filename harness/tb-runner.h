@@ -48,7 +48,6 @@ typedef struct tb_ratio {
     int valid;
     int n;                   /* paired rounds */
     double median, ci_lo, ci_hi;
-    const tb_case *baseline;
 } tb_ratio;
 
 typedef struct tb_case_result {
@@ -76,7 +75,6 @@ typedef struct tb_case_result {
     char started_at[32], ended_at[32];
     /* private to the runner while the group is measured */
     void *ctx;
-    double per_iter_cache;
 } tb_case_result;
 
 typedef struct tb_run_opts {

@@ -89,14 +89,12 @@ typedef struct tb_cursor tb_cursor;
  * would write. */
 tb_cursor *tb_store_select(tb_store *s, const char *sql);
 int tb_cursor_bind_int(tb_cursor *c, int i, int64_t v);
-int tb_cursor_bind_real(tb_cursor *c, int i, double v);
 int tb_cursor_bind_text(tb_cursor *c, int i, const char *v);
 /* 1 a row, 0 done, -EIO error (reason in the store's errmsg). */
 int tb_cursor_next(tb_cursor *c);
 int64_t tb_cursor_int(tb_cursor *c, int col);
 double tb_cursor_real(tb_cursor *c, int col);      /* NAN when NULL */
 const char *tb_cursor_text(tb_cursor *c, int col); /* "" when NULL */
-int tb_cursor_is_null(tb_cursor *c, int col);
 void tb_cursor_close(tb_cursor *c);
 
 #endif

@@ -113,8 +113,6 @@ typedef struct tb_workload {
 int tb_case_finish(tb_case *c);
 /* Format declared field `d` of c's record into buf (for keys, JSON). */
 void tb_param_format(const tb_case *c, const tb_param_decl *d, char *buf, size_t len);
-/* Find a declared field by name (NULL when absent). */
-const tb_param_decl *tb_param_find(const struct tb_workload *wl, const char *name);
 
 /* FNV-1a 64 over bytes (for output checksums). */
 uint64_t tb_fnv1a(const void *p, size_t n, uint64_t h);

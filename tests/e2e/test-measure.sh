@@ -55,7 +55,12 @@ n_big=$(sql "SELECT count(*) FROM cases c JOIN metrics x ON x.case_id=c.id AND x
 [ "$(sql "SELECT count(*) FROM metrics x JOIN cases c ON c.id=x.case_id WHERE c.workload='matmul' AND x.name='bw_ceiling_gbps'
           AND c.cache_mode='cold' AND x.note LIKE '%beyond the LLC%'")" = 2 ] && ok "cold cases judged against DRAM" || bad "cold ceiling"
 [ "$(sql "SELECT count(*) FROM cases WHERE flags LIKE '%freq_unpinned%'")" = 0 ] && ok "no run facts on cases" || bad "freq flag on cases"
-[ "$(sql "SELECT count(*) FROM run_facts")" -ge 0 ] && ok "run facts table" || bad "run_facts"
+# facts of the whole run: one row per fact, each with a reason; a guest says it is one
+[ "$(sql "SELECT count(*) FROM run_facts WHERE reason IS NULL OR reason=''")" = 0 ] && ok "every run fact has a reason" \
+    || bad "run fact without a reason"
+hv=$(sql "SELECT coalesce(hypervisor,'none') FROM machines")
+[ "$(sql "SELECT count(*) FROM run_facts WHERE fact='hypervisor'")" = "$([ "$hv" = none ] && echo 0 || echo 1)" ] \
+    && ok "hypervisor fact matches the machine ($hv)" || bad "hypervisor fact vs machine '$hv'"
 grep -q "vs fp16" "$TMP/out" && grep -q "cold" "$TMP/out" && grep -q "baseline" "$TMP/out" && ok "summary shows cache mode and ratios" \
     || bad "summary: $(head -c 400 "$TMP/out")"
 [ "$(sql "SELECT count(*) FROM metrics x JOIN cases c ON c.id=x.case_id WHERE x.name='roofline_pct'

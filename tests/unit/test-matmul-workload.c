@@ -62,7 +62,8 @@ static void check_case(const tb_case *proto, int64_t m, int64_t n, int64_t k, in
     tb_setup_info ci = {0};
     tb_verdict v3 = {0};
     CHECK(c.wl->setup(&c, &ctx, &ci) == 0);
-    CHECK(c.wl->verify(ctx, &v3) == 0 && v3.checksum == v.checksum);
+    CHECK(c.wl->verify(ctx, &v3) == 0 && v3.checksum == v.checksum && v3.verified == 1);
+    CHECK(strstr(v3.reason, "cold copies bit-identical") != NULL); /* every clone checked */
     c.wl->run(ctx, 5);
     double copies = NAN, bytes = NAN;
     for (int i = 0; i < ci.nfacts; i++) {

@@ -111,7 +111,7 @@ int main(void)
     CHECK(tb_case_finish(&c2) == 0);
     tb_case_result r2 = r;
     r2.c = &c2;
-    r2.ratio = (tb_ratio){.valid = 1, .n = 3, .median = 4.5, .ci_lo = NAN, .ci_hi = NAN, .baseline = &c};
+    r2.ratio = (tb_ratio){.valid = 1, .n = 3, .median = 4.5, .ci_lo = NAN, .ci_hi = NAN};
     int64_t cid2;
     CHECK(tb_store_case(s, rid, &r2, cid, &cid2) == 0);
     CHECK(tb_store_run_end(s, rid, "ok", "{}") == 0);
