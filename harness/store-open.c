@@ -38,13 +38,32 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *v)
     return rc == SQLITE_ROW ? 0 : (rc == SQLITE_DONE ? -ENOENT : -EIO);
 }
 
+/* user_version and the number of schema objects, read by one statement. */
+static int query_version_tables(sqlite3 *db, int64_t *uv, int64_t *ntables)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT user_version FROM pragma_user_version),"
+                           " (SELECT count(*) FROM sqlite_master)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *uv = sqlite3_column_int64(st, 0);
+        *ntables = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
 /* 2 = ours at version 1 (upgradable), 0 = ours at this version, 1 = empty
  * (new), negative = refuse (reason in err). */
 static int inspect(sqlite3 *db, const char *path, char *err, int errlen)
 {
     int64_t uv = 0, ntables = 0, app = 0;
-    if (query_int(db, "PRAGMA user_version", &uv) < 0 ||
-        query_int(db, "SELECT count(*) FROM sqlite_master", &ntables) < 0) {
+    /* one statement, one snapshot: read apart, a schema another process
+     * commits in between would show its tables with user_version 0 */
+    if (query_version_tables(db, &uv, &ntables) < 0) {
         /* not SQLite, or SQLite that cannot be read from here (no -wal/-shm
          * in a read-only directory, disk full, locked): say which */
         int code = sqlite3_extended_errcode(db);
