@@ -263,9 +263,14 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
         s->store = NULL;
         return tb_die(TB_EXIT_FAIL, "%s", err);
     }
-    if (backup[0])
-        fprintf(stderr, "tritbench: %s: upgraded from schema 1 to %d; the old file is kept as %s\n", a->db,
+    if (backup[0]) {
+        int old = 0; /* the backup is named "<db>.v<old>-backup-<stamp>" */
+        const char *dot = strrchr(backup, '.');
+        if (!dot || sscanf(dot, ".v%d-backup", &old) != 1)
+            old = 0;
+        fprintf(stderr, "tritbench: %s: upgraded from schema %d to %d; the old file is kept as %s\n", a->db, old,
                 TB_SCHEMA_VERSION, backup);
+    }
     if (tb_store_reaped(s->store))
         fprintf(stderr, "tritbench: %s: %d earlier run(s) marked interrupted: their process was killed or the "
                 "machine restarted (run fact 'abandoned')\n", a->db, tb_store_reaped(s->store));

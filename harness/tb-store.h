@@ -18,7 +18,7 @@
 #include "tb-runner.h"
 #include "tb-sampler.h"
 
-#define TB_SCHEMA_VERSION 2
+#define TB_SCHEMA_VERSION 3
 #define TB_STORE_APP "tritbench"
 /* How long a write waits for another process's lock before it fails with
  * -EBUSY, and after how long the user is told about the wait. */

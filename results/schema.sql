@@ -1,7 +1,7 @@
 -- results/schema.sql - the tritbench result store (SQLite, WAL, foreign keys).
--- Schema version = PRAGMA user_version (2).  The binary embeds this file;
--- a version-1 database is upgraded by results/migrate-1-to-2.sql (after a
--- backup copy); a database with a newer version, or one without our meta
+-- Schema version = PRAGMA user_version (3).  The binary embeds this file;
+-- an older database is upgraded by results/migrate-<v>-to-<v+1>.sql,
+-- chained, in one transaction (after a backup copy); a database with a newer version, or one without our meta
 -- row, is refused untouched.  Rule: a figure the machine cannot give is
 -- NULL with a reason (sampler_status.reason, cases.status_reason,
 -- energy.note, metrics.note), never 0.  Only the store (harness/store.c)
@@ -187,6 +187,19 @@ CREATE TABLE idle_baseline(
   watts REAL,                          -- NULL when the window was unusable (flag says why)
   window_ns INTEGER, flag TEXT,
   PRIMARY KEY(run_id, source, channel)
+);
+
+-- Per-token latency of decoder (e2e) cases: one row per step of each
+-- repetition (a prefill step: the whole prompt; a decode step: one token
+-- per sequence of the batch).  (Version 3.)
+CREATE TABLE tokens(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  rep INTEGER NOT NULL,
+  step INTEGER NOT NULL,               -- 0-based step within the repetition
+  phase TEXT NOT NULL CHECK(phase IN ('prefill','decode')),
+  n_tokens INTEGER NOT NULL,           -- tokens the step produced or consumed (prompt length, batch)
+  ns INTEGER NOT NULL,                 -- wall time of the step, CLOCK_MONOTONIC_RAW
+  PRIMARY KEY(case_id, rep, step)
 );
 
 CREATE VIEW v_case_summary AS
