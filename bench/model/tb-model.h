@@ -43,6 +43,14 @@ const tb_model_config *tb_model_config_find(const char *name);
 /* Consistency (positive sizes, heads % kv_heads == 0, even head_dim, ...):
  * 0, or -EINVAL with a one-line reason. */
 int tb_model_config_check(const tb_model_config *c, char *err, int errlen);
+/* A config from the command line: comma-separated key=value, e.g.
+ * "hidden=256,ffn=688,layers=2,heads=4,kv_heads=2,vocab=512,act=relu2,subln=1".
+ * Keys: base=MODEL (first: start from a built-in), name, hidden, ffn,
+ * layers, heads, kv_heads (default heads), head_dim (default hidden/heads),
+ * vocab, ctx (default 2048), theta (10000), eps (1e-5), act (silu|relu2),
+ * subln, tied (0|1).  Checked with tb_model_config_check: 0, or -EINVAL
+ * with one line naming the spec and the problem. */
+int tb_model_config_parse(const char *spec, tb_model_config *out, char *err, int errlen);
 /* A Hugging Face config.json (LlamaForCausalLM, BitNetForCausalLM, ...),
  * parsed with cJSON: 0, or a negative errno with "<path>: <problem>". */
 int tb_model_config_from_json(const char *path, tb_model_config *out, char *err, int errlen);
@@ -69,8 +77,11 @@ typedef struct tb_wsrc {
 
 /* Deterministic random weights (model-random.c): every tensor is a pure
  * function of (seed, name), so any subset of layers can be built alone and
- * two builds of one config are identical.  Matrices ~ N(0, 1/sqrt(cols))
- * scaled, norm weights 1 + small noise. */
+ * two builds of one config are identical, whatever the thread count.
+ * Matrices (the embedding included) ~ uniform with mean 0 and standard
+ * deviation 1/sqrt(cols), so every projection keeps activations O(1);
+ * norm weights uniform in [0.9, 1.1].  Filled on the process-wide pool
+ * (tb_bench_pool()); must not be called from inside a pool job. */
 int tb_wsrc_random(const tb_model_config *c, uint64_t seed, tb_wsrc *out);
 /* A safetensors checkpoint directory (model.safetensors or a sharded
  * model.safetensors.index.json), memory-mapped; F32, F16 and BF16 tensors
