@@ -120,6 +120,8 @@ void tb_derive(tb_case_result *r, const tb_ceilings *cl)
         tb_result_metric(r, "gops_best", ops / best, "GOP/s", "operations / fastest repetition (the ceiling)");
     } else if (!strcmp(wl, "matmul")) {
         derive_matmul(r, cl);
+    } else if (!strcmp(wl, "e2e")) {
+        tb_derive_e2e(r, cl);
     } else {
         double bytes = tb_counts_bytes(&r->counts), ops = tb_counts_ops(&r->counts);
         if (bytes > 0)

@@ -46,6 +46,18 @@ double tb_bench_mem_budget_bytes(void)
     return budget;
 }
 
+double tb_bench_mem_available_bytes(void)
+{
+    static double avail = -1;
+    if (avail >= 0)
+        return avail;
+    int64_t a = 0;
+    if (tb_plat_meminfo("MemAvailable", &a) < 0 || a <= 0)
+        a = (int64_t)tb_bench_mem_total_bytes();
+    avail = a > 0 ? (double)a : 0;
+    return avail;
+}
+
 double tb_bench_mem_total_bytes(void)
 {
     const tb_machine *m = machine();

@@ -41,7 +41,10 @@ int tb_run_plan(const tb_run_args *a, tb_caselist *out)
         return tb_die(TB_EXIT_USAGE, "run %s: unknown suite (try: tritbench list suites)", tb_clip(a->suite));
 
     tb_isa_set_cap(a->isa_cap); /* the one cap: every dispatch and usability check obeys it */
+    char why[512] = "";
     tb_suite_opts so = {
+        .err = why,
+        .errlen = sizeof why,
         .max_threads = (int)a->threads,
         .isa_name = a->isa_name,
         .isa_allowed = tb_isa_allowed(),
@@ -58,6 +61,10 @@ int tb_run_plan(const tb_run_args *a, tb_caselist *out)
     tb_caselist all = {0};
     tb_filter f = {0};
     rc = suite->build(&all, &so);
+    if (rc == -EINVAL && why[0]) {
+        tb_caselist_free(&all);
+        return tb_die(TB_EXIT_USAGE, "%s", why);
+    }
     if (rc < 0) {
         tb_caselist_free(&all);
         return tb_die(TB_EXIT_FAIL, "run %s: cannot build the case list: %s", a->suite, strerror(-rc));

@@ -47,6 +47,8 @@ typedef struct tb_suite_opts {
     const char *isa_name; /* --isa as given, "native" by default */
     unsigned cache_modes; /* --cache: TB_CACHE_HOT|TB_CACHE_COLD bits; 0 = the suite's default */
     tb_e2e_opts e2e;      /* decoder options (ignored by other workloads) */
+    char *err;            /* where a case generator explains an -EINVAL (one line), may be NULL */
+    size_t errlen;
 } tb_suite_opts;
 
 typedef struct tb_caselist {
@@ -78,6 +80,7 @@ void tb_bench_pool_free(void);
 double tb_bench_llc_bytes(void);        /* last-level cache, 0 unknown */
 double tb_bench_mem_budget_bytes(void); /* what one group's cold copies may take */
 double tb_bench_mem_total_bytes(void);  /* the machine's memory (MemTotal), 0 unknown */
+double tb_bench_mem_available_bytes(void); /* MemAvailable at the first call (else MemTotal), 0 unknown */
 /* CPUs this process may run on (its affinity mask at the first call, made
  * before the pool pins anything), else the online CPUs; at least 1. */
 int tb_bench_cpus_available(void);
@@ -98,6 +101,7 @@ void tb_setup_flag(tb_setup_info *info, const char *flag, const char *reason);
  * also its ceilings, roofline share and ceiling_suspect flag. */
 void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r);
 void tb_derive(tb_case_result *r, const tb_ceilings *cl);
+void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl); /* derive-e2e.c */
 
 /* The workloads of bench/ (for declaring their parameter views). */
 const tb_workload *tb_matmul_workload(void);
@@ -108,5 +112,10 @@ const tb_workload *tb_probe_peak_workload(void);
  * also take phase "" for the start of a suite or "end" for its end). */
 int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which, const char *phase);
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
+/* The decoder's cases (e2e.c): which = "e2e" (the options' models, formats,
+ * tests, batches; defaults when absent).  -EINVAL with a one-line reason in
+ * o->err for a model or format that cannot be used. */
+int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
+const tb_workload *tb_e2e_workload(void);
 
 #endif

@@ -30,4 +30,20 @@ typedef struct tb_peak_params {
     char phase[8];     /* "" (start of the suite) or "end" */
 } tb_peak_params;
 
+/* The decoder (e2e) workload: one model in one format running one test. */
+typedef struct tb_e2e_params {
+    char model[48];      /* config name (built-in, spec or checkpoint's) */
+    char format[16];     /* projection weight format */
+    char head[16];       /* embedding / output head format */
+    char test[24];       /* "tg128", "pp512", "pp512+tg128" */
+    int64_t n_prompt, n_gen;
+    int64_t batch;       /* sequences decoded together */
+    int64_t ctx;         /* KV capacity per sequence */
+    int64_t layers;      /* layers built and measured */
+    int64_t layers_total;/* the model's depth */
+    int64_t extrapolated;/* 1: figures scaled from `layers` to `layers_total` */
+    int64_t seed;
+    int64_t max_batch;   /* 1: the case found by --max-batch (largest batch in the budget) */
+} tb_e2e_params;
+
 #endif

@@ -34,7 +34,7 @@ typedef struct tb_rep {
     char outlier[16];
 } tb_rep;
 
-#define TB_MAX_METRICS 24
+#define TB_MAX_METRICS 48
 typedef struct tb_metric {
     char name[32];
     double value;        /* NAN = missing (note says why) */

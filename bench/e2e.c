@@ -1,0 +1,671 @@
+/* e2e.c - the end-to-end decoder workload: one model (tb-model.h) in one
+ * projection format running one llama-bench style test (ppN prefill, tgN
+ * decode, ppN+tgM) on batch B sequences, built by bench/decoder/.
+ *
+ * One iteration = the whole test from empty KV caches: B prefills of the
+ * prompt (one per sequence, the GEMM path), then tgM decode steps of all B
+ * sequences together (one GEMM with n = B per projection).  Every step is
+ * timed (tb_step) into a buffer allocated in setup; the runner stores them
+ * as `tokens` rows and derive-e2e.c turns them into tokens/s, time to first
+ * token and per-token latency percentiles.
+ *
+ * Cache mode: cold (the default) builds enough copies of the layer stack
+ * that consecutive forward calls read >= 4x the LLC of distinct weights,
+ * as a real model much larger than the caches does; hot builds one.
+ * Memory: the decoder's plan (every byte by component) is checked against
+ * the budget (--mem-budget, else MemAvailable) before anything is
+ * allocated; a model above it is does_not_fit with both figures.
+ * --layers K builds K blocks; derive scales the figures to the model's
+ * depth (stored as extrapolated).
+ * Verification: the scalar reference decoder (decoder-ref.c) feeds the same
+ * prompt token by token; the logits of the prompt's last token must equal
+ * the measured decoder's (int8 and ternary bit-exact, float formats within
+ * E2E_FLOAT_NMSE). */
+#include "tb-bench.h"
+#include "tb-decoder.h"
+#include "tb-isa.h"
+#include "tb-kernel.h"
+#include "tb-model.h"
+#include "tb-params.h"
+#include "tb-platform.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define E2E_COLD_LLC_FACTOR 4.0
+#define E2E_MAX_COPIES 64
+#define E2E_FLOAT_NMSE 1e-4   /* fp16/bf16 logits vs the reference decoder */
+#define E2E_VERIFY_TOKENS 3   /* prompt the reference checks */
+
+/* ---- models: a case's spec, resolved once at plan time ---- */
+
+typedef struct e2e_spec {
+    tb_model_config cfg;      /* the full model */
+    char dir[512];            /* checkpoint directory, "" = generated weights */
+    double budget;            /* bytes this case may use */
+} e2e_spec;
+
+/* Specs live as long as the process (cases point at them). */
+static e2e_spec *g_specs[256];
+static int g_nspecs;
+
+static const e2e_spec *spec_new(const tb_model_config *cfg, const char *dir, double budget)
+{
+    if (g_nspecs == (int)(sizeof g_specs / sizeof g_specs[0]))
+        return NULL;
+    e2e_spec *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = *cfg;
+    snprintf(s->dir, sizeof s->dir, "%s", dir ? dir : "");
+    s->budget = budget;
+    g_specs[g_nspecs++] = s;
+    return s;
+}
+
+/* A --model item: a built-in name, a key=value spec, or a checkpoint
+ * directory holding config.json.  0 or -EINVAL with err set. */
+static int resolve_model(const char *item, tb_model_config *cfg, char *dir, size_t dirlen, char *err, int errlen)
+{
+    struct stat st;
+    dir[0] = 0;
+    const tb_model_config *b = tb_model_config_find(item);
+    if (b) {
+        *cfg = *b;
+        return 0;
+    }
+    if (strchr(item, '=')) {
+        if (tb_model_config_parse(item, cfg, err, errlen) < 0)
+            return -EINVAL;
+        if (!cfg->name[0])
+            snprintf(cfg->name, sizeof cfg->name, "custom-h%lld-l%lld", (long long)cfg->hidden,
+                     (long long)cfg->layers);
+        return 0;
+    }
+    if (stat(item, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/config.json", item);
+        if (tb_model_config_from_json(path, cfg, err, errlen) < 0)
+            return -EINVAL;
+        snprintf(dir, dirlen, "%s", item);
+        return 0;
+    }
+    snprintf(err, (size_t)errlen,
+             "--model %s: not a built-in model (see `tritbench list models`), a key=value spec or a checkpoint "
+             "directory",
+             item);
+    return -EINVAL;
+}
+
+/* ---- the workload ---- */
+
+typedef struct e2e_ctx {
+    const e2e_spec *sp;
+    tb_e2e_params p;
+    tb_decoder *d;
+    tb_pool *pool;
+    int threads;
+    int32_t *prompt;          /* n_prompt (at least E2E_VERIFY_TOKENS) tokens */
+    int32_t *next;            /* batch tokens of the next decode step */
+    float *logits;            /* batch x vocab */
+    tb_step *steps, *last;    /* steps being recorded / of the last iteration */
+    int64_t nsteps, nlast, capsteps;
+} e2e_ctx;
+
+static uint64_t mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void set_fact(tb_setup_info *info, const char *name, double v, const char *unit, const char *note)
+{
+    if (info->nfacts >= TB_SETUP_FACTS)
+        return;
+    int k = info->nfacts++;
+    snprintf(info->facts[k].name, sizeof info->facts[k].name, "%s", name);
+    info->facts[k].value = v;
+    snprintf(info->facts[k].unit, sizeof info->facts[k].unit, "%s", unit);
+    snprintf(info->facts[k].note, sizeof info->facts[k].note, "%s", note ? note : "");
+}
+
+static void human(double b, char *buf, size_t len)
+{
+    if (b >= 1073741824.0)
+        snprintf(buf, len, "%.2f GiB", b / 1073741824.0);
+    else
+        snprintf(buf, len, "%.0f MiB", b / 1048576.0);
+}
+
+/* Resident set size of the process now (VmRSS), bytes; NAN if unreadable. */
+static double rss_now(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return NAN;
+    char line[256];
+    double v = NAN;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) {
+            v = strtod(line + 6, NULL) * 1024;
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+static void e2e_teardown(void *ctx)
+{
+    e2e_ctx *x = ctx;
+    if (!x)
+        return;
+    tb_decoder_free(x->d);
+    free(x->prompt);
+    free(x->next);
+    free(x->logits);
+    free(x->steps);
+    free(x->last);
+    free(x);
+}
+
+static void opts_for(const tb_case *c, const tb_e2e_params *p, int copies, tb_decoder_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = p->format;
+    o->kernel = c->backend;
+    o->head_format = p->head;
+    o->isa_allowed = tb_isa_allowed();
+    o->layers = p->layers;
+    o->ctx = p->ctx;
+    o->max_batch = p->batch;
+    o->max_prefill = p->n_prompt > E2E_VERIFY_TOKENS ? p->n_prompt : E2E_VERIFY_TOKENS;
+    o->copies = copies;
+    o->max_threads = c->threads;
+}
+
+/* Copies of the layer stack for the cold mode, within the budget. */
+static int cold_copies(const tb_case *c, const tb_decoder_plan *one, double budget, tb_setup_info *info)
+{
+    if (c->cache != TB_CACHE_COLD || one->proj_bytes <= 0)
+        return 1;
+    const double llc = tb_bench_llc_bytes(), target = E2E_COLD_LLC_FACTOR * (llc > 0 ? llc : 64.0 * 1048576);
+    int want = (int)ceil(target / one->proj_bytes);
+    want = want < 1 ? 1 : want > E2E_MAX_COPIES ? E2E_MAX_COPIES : want;
+    double room = budget - (one->peak_bytes - one->proj_bytes);
+    int fit = room > 0 ? (int)floor(room / one->proj_bytes) : 1;
+    int n = want < fit ? want : fit < 1 ? 1 : fit;
+    if (n * one->proj_bytes < target) {
+        char why[200];
+        snprintf(why, sizeof why, "%d cop%s of the layers span %.0f MiB < %.0fx the LLC (%.0f MiB): %s", n,
+                 n == 1 ? "y" : "ies", n * one->proj_bytes / 1048576, E2E_COLD_LLC_FACTOR, target / 1048576,
+                 want > E2E_MAX_COPIES ? "more copies than the limit" : "the memory budget allows no more");
+        tb_setup_flag(info, "cold_partial", why);
+    }
+    return n;
+}
+
+static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
+{
+    const e2e_spec *sp = c->spec;
+    e2e_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        snprintf(info->why, sizeof info->why, "out of memory");
+        return -ENOMEM;
+    }
+    x->sp = sp;
+    x->p = *TB_CASE_CPARAMS(c, tb_e2e_params);
+    x->threads = c->threads < 1 ? 1 : c->threads;
+    x->pool = tb_bench_pool();
+    int rc = -EINVAL;
+    if (tb_pool_size(x->pool) < x->threads) {
+        snprintf(info->why, sizeof info->why, "%d threads asked, the pool has %d (raise --threads)", x->threads,
+                 tb_pool_size(x->pool));
+        goto fail;
+    }
+    tb_decoder_opts o;
+    tb_decoder_plan one, plan;
+    opts_for(c, &x->p, 1, &o);
+    if ((rc = tb_decoder_plan_bytes(&sp->cfg, &o, &one, info->why, sizeof info->why)) < 0)
+        goto fail;
+    int copies = cold_copies(c, &one, sp->budget, info);
+    opts_for(c, &x->p, copies, &o);
+    if ((rc = tb_decoder_plan_bytes(&sp->cfg, &o, &plan, info->why, sizeof info->why)) < 0)
+        goto fail;
+    if (plan.peak_bytes > sp->budget) {
+        char need[32], have[32];
+        human(plan.peak_bytes, need, sizeof need);
+        human(sp->budget, have, sizeof have);
+        snprintf(info->why, sizeof info->why,
+                 "needs %s (weights %.0f MiB, KV cache %.0f MiB, scratch and build buffer %.0f MiB), more than the "
+                 "%s budget (%s)",
+                 need, (plan.proj_all_bytes + plan.embed_bytes + plan.head_bytes + plan.norm_bytes) / 1048576,
+                 plan.kv_bytes / 1048576, (plan.scratch_bytes + plan.build_temp_bytes) / 1048576, have,
+                 sp->budget == tb_bench_mem_available_bytes() ? "MemAvailable" : "--mem-budget");
+        rc = -E2BIG;
+        goto fail;
+    }
+    /* the machine check (and the oversubscribed flag) every workload makes */
+    if ((rc = tb_bench_setup_check(c, plan.peak_bytes, "decoder weights, KV cache and scratch", info)) < 0)
+        goto fail;
+
+    double rss0 = rss_now();
+    tb_wsrc src;
+    if (sp->dir[0])
+        rc = tb_wsrc_safetensors(sp->dir, &sp->cfg, &src, info->why, sizeof info->why);
+    else
+        rc = tb_wsrc_random(&sp->cfg, (uint64_t)x->p.seed, &src);
+    if (rc < 0) {
+        if (!info->why[0])
+            snprintf(info->why, sizeof info->why, "weight source: %s", strerror(-rc));
+        goto fail;
+    }
+    rc = tb_decoder_build(&sp->cfg, &o, &src, &x->d, info->why, sizeof info->why);
+    if (src.close)
+        src.close(src.ctx);
+    if (rc < 0)
+        goto fail;
+    double rss1 = rss_now();
+
+    const int64_t np = x->p.n_prompt > E2E_VERIFY_TOKENS ? x->p.n_prompt : E2E_VERIFY_TOKENS;
+    x->prompt = malloc((size_t)np * sizeof *x->prompt);
+    x->next = malloc((size_t)x->p.batch * sizeof *x->next);
+    x->logits = malloc((size_t)x->p.batch * (size_t)sp->cfg.vocab * sizeof *x->logits);
+    x->capsteps = x->p.batch * (x->p.n_prompt > 0) + x->p.n_gen;
+    x->steps = calloc((size_t)x->capsteps, sizeof *x->steps);
+    x->last = calloc((size_t)x->capsteps, sizeof *x->last);
+    if (!x->prompt || !x->next || !x->logits || !x->steps || !x->last) {
+        snprintf(info->why, sizeof info->why, "out of memory for the prompt, logits and step buffers");
+        rc = -ENOMEM;
+        goto fail;
+    }
+    uint64_t s = mix64((uint64_t)x->p.seed ^ 0x70c3e5ull);
+    for (int64_t i = 0; i < np; i++)
+        x->prompt[i] = (int32_t)((s = mix64(s)) % (uint64_t)sp->cfg.vocab);
+
+    /* what the case holds and what one full-depth token reads */
+    const tb_decoder_plan *bp = tb_decoder_get_plan(x->d);
+    const double ratio_layers = x->p.layers_total > 0 && x->p.layers > 0 ? (double)x->p.layers_total / (double)x->p.layers : 1;
+    const double full_proj = bp->full_proj_bytes > 0 ? bp->full_proj_bytes : bp->proj_bytes * ratio_layers;
+    const double step_full = bp->step_weight_bytes - bp->proj_bytes + full_proj;
+    set_fact(info, "model_bytes", full_proj + bp->embed_bytes + bp->head_bytes + bp->norm_bytes, "B",
+             "weights of the whole model in this format: projections, embedding, head, norms");
+    set_fact(info, "weight_bytes_proj", full_proj, "B", "projections of every layer, packed");
+    set_fact(info, "weight_bytes_embed", bp->embed_bytes, "B", "token embedding table (fp16)");
+    set_fact(info, "weight_bytes_head", bp->head_bytes, "B", "output head in its format");
+    set_fact(info, "kv_bytes", bp->kv_bytes * ratio_layers, "B", "fp16 KV cache at ctx x batch, every layer");
+    set_fact(info, "step_bytes", step_full, "B", "weights one decode step reads at full depth (batch shares them)");
+    set_fact(info, "step_bytes_built", bp->step_weight_bytes, "B", "weights one decode step reads as built");
+    set_fact(info, "resident_bytes", isnan(rss0) || isnan(rss1) ? NAN : rss1 - rss0, "B",
+             isnan(rss0) ? "no /proc/self/status" : "VmRSS grown by this case's build (all copies)");
+    set_fact(info, "copies", o.copies, "copies", "layer-stack copies cycled, one per forward call");
+    set_fact(info, "planned_bytes", bp->total_bytes, "B", "every byte the decoder holds (plan)");
+    set_fact(info, "vocab", (double)sp->cfg.vocab, "tokens", NULL);
+    set_fact(info, "head_weights", (double)sp->cfg.vocab * (double)sp->cfg.hidden, "weights", NULL);
+    set_fact(info, "bits_per_weight", tb_decoder_kernel(x->d)->bits_per_weight, "bit", tb_decoder_kernel(x->d)->name);
+    *out = x;
+    return 0;
+fail:
+    e2e_teardown(x);
+    return rc;
+}
+
+/* One test from empty caches; steps recorded into x->steps. */
+static void one_iteration(e2e_ctx *x)
+{
+    const int64_t B = x->p.batch, V = x->sp->cfg.vocab;
+    int64_t k = 0;
+    tb_decoder_reset(x->d);
+    for (int64_t b = 0; b < B && x->p.n_prompt > 0; b++) {
+        uint64_t t0 = tb_plat_now_ns();
+        tb_decoder_prefill(x->d, b, x->prompt, x->p.n_prompt, x->logits + b * V, 1, x->pool, x->threads);
+        x->steps[k++] = (tb_step){.ns = (int64_t)(tb_plat_now_ns() - t0), .n_tokens = (int32_t)x->p.n_prompt,
+                                  .phase = TB_STEP_PREFILL};
+    }
+    uint64_t s = mix64((uint64_t)x->p.seed ^ 0xdec0deull);
+    for (int64_t i = 0; i < x->p.n_gen; i++) {
+        for (int64_t b = 0; b < B; b++)
+            x->next[b] = (int32_t)((s = mix64(s)) % (uint64_t)V);
+        uint64_t t0 = tb_plat_now_ns();
+        tb_decoder_decode(x->d, x->next, B, x->logits, x->pool, x->threads);
+        x->steps[k++] = (tb_step){.ns = (int64_t)(tb_plat_now_ns() - t0), .n_tokens = (int32_t)B,
+                                  .phase = TB_STEP_DECODE};
+    }
+    x->nsteps = k;
+}
+
+static void e2e_run(void *ctx, uint64_t iters)
+{
+    e2e_ctx *x = ctx;
+    for (uint64_t i = 0; i < iters; i++)
+        one_iteration(x);
+    memcpy(x->last, x->steps, (size_t)x->nsteps * sizeof *x->last);
+    x->nlast = x->nsteps;
+}
+
+static int64_t e2e_steps(void *ctx, const tb_step **out)
+{
+    e2e_ctx *x = ctx;
+    *out = x->last;
+    return x->nlast;
+}
+
+static void e2e_counts(void *ctx, tb_counts *out)
+{
+    e2e_ctx *x = ctx;
+    tb_counts one;
+    memset(out, 0, sizeof *out);
+    for (int64_t b = 0; b < x->p.batch && x->p.n_prompt > 0; b++) {
+        tb_decoder_counts_prefill(x->d, x->p.n_prompt, 0, 1, &one);
+        for (int q = 0; q < TB_CNT__COUNT; q++)
+            out->v[q] += one.v[q];
+    }
+    for (int64_t i = 0; i < x->p.n_gen; i++) {
+        tb_decoder_counts_decode(x->d, x->p.batch, x->p.n_prompt + i, &one);
+        for (int q = 0; q < TB_CNT__COUNT; q++)
+            out->v[q] += one.v[q];
+    }
+}
+
+/* The prompt's first tokens through the reference decoder and through the
+ * measured one (prefill, its best kernels and threads): same logits. */
+static int e2e_verify(void *ctx, tb_verdict *v)
+{
+    e2e_ctx *x = ctx;
+    const int64_t V = x->sp->cfg.vocab, n = E2E_VERIFY_TOKENS;
+    const tb_kernel *k = tb_decoder_kernel(x->d), *hk = tb_decoder_head_kernel(x->d);
+    const int exact = k->max_nmse == 0 && hk->max_nmse == 0;
+    float *ref = malloc((size_t)V * sizeof *ref);
+    tb_decoder_ref *r = NULL;
+    int rc = ref ? tb_decoder_ref_create(x->d, n, &r) : -ENOMEM;
+    for (int64_t i = 0; rc == 0 && i < n; i++)
+        rc = tb_decoder_ref_step(r, x->prompt[i], i == n - 1 ? ref : NULL);
+    tb_decoder_ref_free(r);
+    if (rc == 0) {
+        tb_decoder_reset(x->d);
+        rc = tb_decoder_prefill(x->d, 0, x->prompt, n, x->logits, 1, x->pool, x->threads);
+        tb_decoder_reset(x->d);
+    }
+    if (rc < 0) {
+        free(ref);
+        snprintf(v->reason, sizeof v->reason, "reference decoder could not run: %s", strerror(-rc));
+        return rc;
+    }
+    double num = 0, den = 0, maxe = 0;
+    for (int64_t i = 0; i < V; i++) {
+        double e = (double)x->logits[i] - ref[i];
+        num += e * e;
+        den += (double)ref[i] * ref[i];
+        if (fabs(e) > maxe)
+            maxe = fabs(e);
+    }
+    v->max_abs_err = maxe;
+    v->nmse = den > 0 ? num / den : num;
+    v->bound = exact ? 0 : E2E_FLOAT_NMSE;
+    v->checksum = tb_fnv1a(x->logits, (size_t)V * sizeof *x->logits, TB_FNV_INIT);
+    if (exact) {
+        v->verified = memcmp(x->logits, ref, (size_t)V * sizeof *ref) == 0;
+        snprintf(v->reason, sizeof v->reason, "logits after %lld prompt tokens vs the scalar reference decoder (%s, "
+                 "ops_ref): %s", (long long)n, k->ref, v->verified ? "bit-exact" : "differ");
+    } else {
+        v->verified = v->nmse <= E2E_FLOAT_NMSE;
+        snprintf(v->reason, sizeof v->reason, "logits after %lld prompt tokens vs the scalar reference decoder: "
+                 "NMSE %.2g (bound %.0e)", (long long)n, v->nmse, E2E_FLOAT_NMSE);
+    }
+    free(ref);
+    return 0;
+}
+
+#define E2E_P(f, t, key) {#f, t, offsetof(tb_e2e_params, f), sizeof(((tb_e2e_params *)0)->f), key}
+static const tb_param_decl e2e_params[] = {
+    E2E_P(model, TB_PARAM_TEXT, "%s"),
+    E2E_P(format, TB_PARAM_TEXT, NULL),
+    E2E_P(head, TB_PARAM_TEXT, "head-%s"),
+    E2E_P(test, TB_PARAM_TEXT, "%s"),
+    E2E_P(n_prompt, TB_PARAM_INT, NULL),
+    E2E_P(n_gen, TB_PARAM_INT, NULL),
+    E2E_P(batch, TB_PARAM_INT, "b%lld"),
+    E2E_P(ctx, TB_PARAM_INT, NULL),
+    E2E_P(layers, TB_PARAM_INT, "l%lld"),
+    E2E_P(layers_total, TB_PARAM_INT, NULL),
+    E2E_P(extrapolated, TB_PARAM_INT, NULL),
+    E2E_P(seed, TB_PARAM_INT, NULL),
+    E2E_P(max_batch, TB_PARAM_INT, NULL),
+};
+_Static_assert(sizeof(tb_e2e_params) <= TB_PARAM_BYTES, "decoder parameters fit the case record");
+
+static const tb_workload e2e_workload = {
+    .name = "e2e",
+    .version = "1",
+    .key_name = "e2e",
+    .key_backend = 1,
+    .params = e2e_params,
+    .nparams = (int)(sizeof e2e_params / sizeof e2e_params[0]),
+    .setup = e2e_setup,
+    .verify = e2e_verify,
+    .run = e2e_run,
+    .counts = e2e_counts,
+    .teardown = e2e_teardown,
+    .steps = e2e_steps,
+};
+
+const tb_workload *tb_e2e_workload(void) { return &e2e_workload; }
+
+/* ---- case lists ---- */
+
+static int push_case(tb_caselist *out, const tb_suite_opts *o, const e2e_spec *sp, const tb_kernel *k,
+                     const tb_e2e_test *t, int64_t batch, int threads, tb_cache_mode cache, const char *head,
+                     int max_batch)
+{
+    tb_case c = {.wl = &e2e_workload, .threads = threads, .cache = cache, .spec = sp};
+    tb_e2e_params *p = TB_CASE_PARAMS(&c, tb_e2e_params);
+    const tb_e2e_opts *e = &o->e2e;
+    snprintf(p->model, sizeof p->model, "%s", sp->cfg.name);
+    snprintf(p->format, sizeof p->format, "%s", k->format);
+    snprintf(p->head, sizeof p->head, "%s", head);
+    snprintf(p->test, sizeof p->test, "%s", t->name);
+    p->n_prompt = t->n_prompt;
+    p->n_gen = t->n_gen;
+    p->batch = batch;
+    p->ctx = e->ctx > 0 ? e->ctx : t->n_prompt + t->n_gen + 1;
+    if (p->ctx < E2E_VERIFY_TOKENS)
+        p->ctx = E2E_VERIFY_TOKENS;
+    p->layers_total = sp->cfg.layers;
+    p->layers = e->layers > 0 && e->layers < sp->cfg.layers ? e->layers : sp->cfg.layers;
+    p->extrapolated = p->layers < p->layers_total;
+    p->seed = (int64_t)e->seed;
+    p->max_batch = max_batch;
+    snprintf(c.backend, sizeof c.backend, "%s", k->name);
+    snprintf(c.isa, sizeof c.isa, "%s", k->isa);
+    snprintf(c.group, sizeof c.group, "e2e/%s/%s/b%lld/l%lld/t%d/%s", p->model, p->test, (long long)batch,
+             (long long)p->layers, threads, tb_cache_mode_name(cache));
+    c.baseline = !strcmp(k->format, "fp16");
+    c.mem_budget = sp->budget;
+    int rc = tb_case_finish(&c);
+    return rc < 0 ? rc : tb_caselist_push(out, &c);
+}
+
+/* The members of each group must fit the budget together (they are set up
+ * at once and measured round by round); else each runs alone, and the
+ * summary's ratio is then unpaired. */
+static void split_groups(tb_caselist *out, int from, double budget)
+{
+    for (int i = from; i < out->n; i++) {
+        tb_case *c = &out->v[i];
+        if (!c->group[0])
+            continue;
+        double sum = 0;
+        for (int j = from; j < out->n; j++) {
+            const tb_case *m = &out->v[j];
+            if (strcmp(m->group, c->group))
+                continue;
+            tb_decoder_opts o;
+            tb_decoder_plan pl;
+            char err[256];
+            const tb_e2e_params *p = TB_CASE_CPARAMS(m, tb_e2e_params);
+            opts_for(m, p, 1, &o);
+            if (tb_decoder_plan_bytes(&((const e2e_spec *)m->spec)->cfg, &o, &pl, err, sizeof err) == 0)
+                sum += pl.peak_bytes;
+        }
+        if (sum > budget) {
+            char g[sizeof c->group];
+            snprintf(g, sizeof g, "%s", c->group);
+            for (int j = from; j < out->n; j++)
+                if (!strcmp(out->v[j].group, g)) {
+                    out->v[j].group[0] = 0;
+                    out->v[j].baseline = 0;
+                }
+        }
+    }
+}
+
+/* Largest batch whose plan fits the budget (doubling, then bisecting). */
+static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2e_test *t, const tb_suite_opts *o,
+                             const char *head, int threads)
+{
+    tb_case c = {.wl = &e2e_workload, .threads = threads, .cache = TB_CACHE_HOT, .spec = sp};
+    snprintf(c.backend, sizeof c.backend, "%s", k->name);
+    tb_e2e_params p = {0};
+    snprintf(p.format, sizeof p.format, "%s", k->format);
+    snprintf(p.head, sizeof p.head, "%s", head);
+    p.n_prompt = t->n_prompt;
+    p.n_gen = t->n_gen;
+    p.ctx = o->e2e.ctx > 0 ? o->e2e.ctx : t->n_prompt + t->n_gen + 1;
+    p.layers = o->e2e.layers > 0 && o->e2e.layers < sp->cfg.layers ? o->e2e.layers : sp->cfg.layers;
+    int64_t lo = 0, hi = 1;
+    for (;; hi *= 2) {
+        tb_decoder_opts d;
+        tb_decoder_plan pl;
+        char err[256];
+        p.batch = hi;
+        opts_for(&c, &p, 1, &d);
+        /* KV and activations grow with the batch; --layers K scales the KV to the full depth */
+        if (tb_decoder_plan_bytes(&sp->cfg, &d, &pl, err, sizeof err) < 0)
+            return lo;
+        double scale = p.layers > 0 ? (double)sp->cfg.layers / (double)p.layers : 1;
+        double need = pl.peak_bytes + pl.kv_bytes * (scale - 1) + pl.proj_bytes * (scale - 1);
+        if (need > sp->budget)
+            break;
+        lo = hi;
+        if (hi >= 4096)
+            return lo;
+    }
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        tb_decoder_opts d;
+        tb_decoder_plan pl;
+        char err[256];
+        p.batch = mid;
+        opts_for(&c, &p, 1, &d);
+        if (tb_decoder_plan_bytes(&sp->cfg, &d, &pl, err, sizeof err) < 0)
+            break;
+        double scale = p.layers > 0 ? (double)sp->cfg.layers / (double)p.layers : 1;
+        double need = pl.peak_bytes + pl.kv_bytes * (scale - 1) + pl.proj_bytes * (scale - 1);
+        if (need > sp->budget)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return lo;
+}
+
+int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
+{
+    char *err = o->err, scratch[8];
+    int errlen = o->err ? (int)o->errlen : (int)sizeof scratch;
+    if (!err)
+        err = scratch;
+    const tb_e2e_opts *e = &o->e2e;
+    const char *models = e->models ? e->models : "700M";
+    const char *formats = e->formats ? e->formats : "fp16,int8,tq2";
+    const char *head = e->head ? e->head : "fp16";
+    tb_e2e_test dflt[2] = {{"tg32", 0, 32}, {"pp64", 64, 0}};
+    const tb_e2e_test *tests = e->ntests ? e->tests : dflt;
+    const int ntests = e->ntests ? e->ntests : 2;
+    int64_t one = 1;
+    const int64_t *batches = e->nbatch ? e->batch : &one;
+    const int nbatch = e->nbatch ? e->nbatch : 1;
+    const unsigned modes = o->cache_modes ? o->cache_modes : TB_CACHE_COLD;
+    const double budget = e->mem_budget > 0 ? e->mem_budget : tb_bench_mem_available_bytes();
+    const int from = out->n;
+    (void)which;
+    for (const char *mp = models;;) {
+        size_t ml = strcspn(mp, ",");
+        char item[512];
+        snprintf(item, sizeof item, "%.*s", (int)(ml < sizeof item ? ml : sizeof item - 1), mp);
+        tb_model_config cfg;
+        char dir[512];
+        if (resolve_model(item, &cfg, dir, sizeof dir, err, errlen) < 0)
+            return -EINVAL;
+        char cerr[256];
+        if (tb_model_config_check(&cfg, cerr, sizeof cerr) < 0) {
+            snprintf(err, (size_t)errlen, "--model %s: %s", item, cerr);
+            return -EINVAL;
+        }
+        const e2e_spec *sp = spec_new(&cfg, dir, budget);
+        if (!sp)
+            return -ENOMEM;
+        for (const char *fp = formats;;) {
+            size_t fl = strcspn(fp, ",");
+            char fmt[16];
+            snprintf(fmt, sizeof fmt, "%.*s", (int)(fl < sizeof fmt ? fl : sizeof fmt - 1), fp);
+            const tb_kernel *k = tb_kernel_best(fmt, o->isa_allowed);
+            if (!k) {
+                snprintf(err, (size_t)errlen, "--format %s: no variant of it runs under --isa %s", fmt,
+                         o->isa_name ? o->isa_name : "native");
+                return -EINVAL;
+            }
+            for (int ti = 0; ti < ntests; ti++)
+                for (int bi = 0; bi < nbatch; bi++)
+                    for (int th = 0; th < o->nthreads; th++)
+                        for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
+                            if (!(modes & m))
+                                continue;
+                            int rc = push_case(out, o, sp, k, &tests[ti], batches[bi], o->threads[th],
+                                               (tb_cache_mode)m, head, 0);
+                            if (rc < 0)
+                                return rc;
+                        }
+            if (e->max_batch) {
+                /* Table 3 on a CPU: the largest batch the budget holds, decoding */
+                tb_e2e_test tg = {"tg16", 0, 16};
+                const tb_e2e_test *t = &tg;
+                for (int ti = 0; ti < ntests; ti++)
+                    if (tests[ti].n_gen > 0) {
+                        t = &tests[ti];
+                        break;
+                    }
+                int tmax = o->threads[o->nthreads - 1];
+                int64_t b = max_batch_for(sp, k, t, o, head, tmax);
+                /* batch 0 fits: the batch-1 case is stored as does_not_fit by its setup */
+                int rc = push_case(out, o, sp, k, t, b < 1 ? 1 : b, tmax, TB_CACHE_HOT, head, 1);
+                if (rc < 0)
+                    return rc;
+                tb_case *mc = &out->v[out->n - 1];
+                mc->group[0] = 0; /* alone: the batch differs per format */
+                mc->baseline = 0;
+                for (int j = from; j < out->n - 1; j++)
+                    if (!strcmp(out->v[j].key, mc->key)) { /* --batch asked for it already */
+                        TB_CASE_PARAMS(&out->v[j], tb_e2e_params)->max_batch = 1;
+                        out->n--;
+                        break;
+                    }
+            }
+            fp += fl;
+            if (!*fp++)
+                break;
+        }
+        mp += ml;
+        if (!*mp++)
+            break;
+    }
+    split_groups(out, from, budget);
+    return 0;
+}
