@@ -16,6 +16,7 @@ static void usage(FILE *f)
           "  info      machine fingerprint and every measurement source (live or why not)\n"
           "  list      suites, backends, samplers or models\n"
           "  run       run a suite and store the results in SQLite\n"
+          "  ppl       perplexity of a decoder (checkpoint or generated) over a token file\n"
           "  report    render stored results (not yet implemented)\n"
           "  compare   compare two runs (not yet implemented)\n"
           "  merge     merge databases from several machines (not yet implemented)\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"info", tb_cmd_info},       {"list", tb_cmd_list},       {"run", tb_cmd_run},
         {"report", tb_cmd_report},   {"compare", tb_cmd_compare}, {"merge", tb_cmd_merge},
+        {"ppl", tb_cmd_ppl},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name))
