@@ -1,6 +1,7 @@
 /* cli-list.c - `tritbench list [suites|backends|samplers|models]`. */
 #include "tb-bench.h"
 #include "tb-cli.h"
+#include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
 #include "matmul-shapes.h"
@@ -38,9 +39,12 @@ static void list_backends(void)
         puts("  (none registered)");
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
+        const char *why = tb_kernel_usable(k, isa) ? "usable"
+                          : k->gpu ? "not usable: no CUDA device (see tritbench info)"
+                          : tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap"
+                                                                 : "not usable on this CPU";
         printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s\n", k->name, k->format, k->isa,
-               k->bits_per_weight, tb_kernel_usable(k, isa) ? "usable" :
-               tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap" : "not usable on this CPU");
+               k->bits_per_weight, why);
     }
 }
 
