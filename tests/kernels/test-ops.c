@@ -299,7 +299,8 @@ static void check_ops_ref(void)
         fill(x, n, s == 0 ? 1.0f : s == 1 ? 10.0f : 1e3f);
         double m = -INFINITY, sum = 0;
         for (int64_t i = 0; i < n; i++)
-            m = x[i] > m ? x[i] : m;
+            if (x[i] > m)
+                m = x[i];
         for (int64_t i = 0; i < n; i++)
             sum += exp(x[i] - m);
         double e = m + log(sum), got = r->logsumexp(x, n);
@@ -323,7 +324,8 @@ static void check_ops_ref(void)
         attend_double(od, q, k, v, T, nh, nkv, hd, scale);
         double maxerr = 0;
         for (int64_t i = 0; i < nh * hd; i++)
-            maxerr = fmax(maxerr, fabs(o[i] - od[i]));
+            if (fabs(o[i] - od[i]) > maxerr)
+                maxerr = fabs(o[i] - od[i]);
         printf("attend_ref vs double (T=%lld, hd=%lld): max abs error %.3g (|v| <~ 4)\n", (long long)T,
                (long long)hd, maxerr);
         CHECK(maxerr <= 1e-5);
