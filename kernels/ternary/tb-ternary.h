@@ -236,7 +236,7 @@ static inline int64_t tb_tl_tab_elems(int64_t nwords) { return nwords * 3 * TB_T
 /* ---- kernel records ---- */
 extern const tb_kernel tb_k_tq2_ref, tb_k_tq2_avx2, tb_k_tq2_avx512vnni;
 extern const tb_kernel tb_k_tq1_ref, tb_k_tq1_avx2, tb_k_tq1_avx512vnni;
-extern const tb_kernel tb_k_tl_ref, tb_k_tl_avx512, tb_k_tl_avx512vnni;
+extern const tb_kernel tb_k_tl_ref, tb_k_tl_avx2, tb_k_tl_avx512, tb_k_tl_avx512vnni;
 
 static inline int64_t tb_tern_round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
