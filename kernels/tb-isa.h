@@ -28,7 +28,8 @@ void tb_isa_set_cap(uint32_t mask);
 uint32_t tb_isa_cap(void);
 /* What dispatch may use: tb_isa_detect() & the cap. */
 uint32_t tb_isa_allowed(void);
-/* Parse a level name ("scalar", "avx2", "avx512", "avx512vnni", "native")
+/* Parse a level name ("scalar", "avx2", "avxvnni", "avx512", "avx512vnni",
+ * "avx512bf16", "native")
  * into the mask of features it allows; returns -1 for an unknown name. */
 int tb_isa_parse(const char *name, uint32_t *mask);
 /* The bits code from a *-<suffix>.c file needs (cmake/isa-table.txt);
