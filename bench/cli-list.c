@@ -37,9 +37,12 @@ static void list_backends(void)
         puts("  (none registered)");
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
-        printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s\n", k->name, k->format, k->isa,
+        char lacks[128];
+        tb_isa_names(k->isa_mask & ~tb_isa_detect(), lacks, sizeof lacks);
+        printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s%s\n", k->name, k->format, k->isa,
                k->bits_per_weight, tb_kernel_usable(k, isa) ? "usable" :
-               tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap" : "not usable on this CPU");
+               tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap" : "not usable on this CPU: lacks ",
+               tb_kernel_usable(k, tb_isa_detect()) ? "" : lacks);
     }
 }
 
