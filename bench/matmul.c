@@ -618,11 +618,48 @@ static int mm_full(tb_caselist *out, const tb_suite_opts *o)
     return 0;
 }
 
+/* isa: the ISA ladder.  LLaMA-2 7B's gate/up (11008x4096) and down
+ * (4096x11008) GEMVs (same weights, rows split differently between threads)
+ * streamed from memory (cold by default), and one GEMM (4096x4096, n = 512,
+ * hot), at 1 and N threads: every usable variant of every format, one group
+ * per shape, n, threads and mode, so the ISA levels of a format are measured
+ * side by side (interleaved rounds).  Scalar references run the GEMVs only.
+ * Thread counts as for matmul: 1 and N. */
+static int mm_isa(tb_caselist *out, const tb_suite_opts *o)
+{
+    static const tb_mm_shape gate = {"llama2-7b", "gate", 11008, 4096};
+    static const tb_mm_shape down = {"llama2-7b", "down", 4096, 11008};
+    static const tb_mm_shape q = {"llama2-7b", "q", 4096, 4096};
+    const struct { const tb_mm_shape *sh; const char *also; int64_t n; } plan[] = {
+        {&gate, "llama2-7b:up", 1}, {&down, "", 1}, {&q, "llama2-7b:k,v,o", 512},
+    };
+    for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++)
+        for (int ti = 0; ti < o->nthreads; ti++) {
+            const int t = o->threads[ti];
+            unsigned modes = mm_modes(o, plan[p].n, TB_CACHE_COLD);
+            for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
+                if (!(modes & m))
+                    continue;
+                for (int i = 0; i < tb_kernel_count(); i++) {
+                    const tb_kernel *k = tb_kernel_at(i);
+                    if (!tb_kernel_usable(k, o->isa_allowed) || (plan[p].n > 1 && k->isa_mask == 0))
+                        continue;
+                    int rc = mm_push(out, k, plan[p].sh, plan[p].also, plan[p].n, t, (tb_cache_mode)m, o);
+                    if (rc < 0)
+                        return rc;
+                }
+            }
+        }
+    return 0;
+}
+
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
 {
     int from = out->n, rc = -EINVAL;
     if (!strcmp(which, "quick"))
         rc = mm_quick(out, o);
+    else if (!strcmp(which, "isa"))
+        rc = mm_isa(out, o);
     else if (!strcmp(which, "full"))
         rc = mm_full(out, o);
     if (rc == 0)

@@ -70,6 +70,8 @@ int tb_isa_parse(const char *name, uint32_t *mask)
     else if (!strcmp(name, "scalar"))
         *mask = TB_ISA_CUDA; /* the levels cap the CPU; the GPU stays */
     else if (!strcmp(name, "avx2"))
+        *mask = TB_ISA_CUDA | TB_ISA_AVX2;
+    else if (!strcmp(name, "avxvnni")) /* AVX2 + VEX AVX-VNNI, no AVX-512 (Alder Lake on) */
         *mask = TB_ISA_CUDA | TB_ISA_AVX2 | TB_ISA_AVXVNNI;
     else if (!strcmp(name, "avx512"))
         *mask = TB_ISA_CUDA | TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VBMI;

@@ -30,7 +30,8 @@ uint32_t tb_isa_cap(void);
 /* What dispatch may use: (tb_isa_detect() | tb_gpu_bits()) & the cap.
  * The CPU levels of tb_isa_parse keep TB_ISA_CUDA: --isa caps the CPU. */
 uint32_t tb_isa_allowed(void);
-/* Parse a level name ("scalar", "avx2", "avx512", "avx512vnni", "native")
+/* Parse a level name ("scalar", "avx2", "avxvnni", "avx512", "avx512vnni",
+ * "avx512bf16", "native")
  * into the mask of features it allows; returns -1 for an unknown name. */
 int tb_isa_parse(const char *name, uint32_t *mask);
 /* The bits code from a *-<suffix>.c file needs (cmake/isa-table.txt);
