@@ -1,6 +1,7 @@
 /* cli-list.c - `tritbench list [suites|backends|samplers|models]`. */
 #include "tb-bench.h"
 #include "tb-cli.h"
+#include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
 #include "matmul-shapes.h"
@@ -38,9 +39,18 @@ static void list_backends(void)
         puts("  (none registered)");
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
+        char lacks[128], why[200];
+        tb_isa_names(k->isa_mask & ~tb_isa_detect(), lacks, sizeof lacks);
+        if (tb_kernel_usable(k, isa))
+            snprintf(why, sizeof why, "usable");
+        else if (k->gpu)
+            snprintf(why, sizeof why, "not usable: no CUDA device (see tritbench info)");
+        else if (tb_kernel_usable(k, tb_isa_detect()))
+            snprintf(why, sizeof why, "not usable: above the TRITBENCH_ISA cap");
+        else
+            snprintf(why, sizeof why, "not usable on this CPU: lacks %s", lacks);
         printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s\n", k->name, k->format, k->isa,
-               k->bits_per_weight, tb_kernel_usable(k, isa) ? "usable" :
-               tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap" : "not usable on this CPU");
+               k->bits_per_weight, why);
     }
 }
 

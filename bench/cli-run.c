@@ -192,7 +192,7 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
     case O_EVENTS: a->events = v; return check_list(opt, v, "event name");
     case O_ISA:
         if (tb_isa_parse(v, &a->isa_cap) < 0) {
-            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avx512, avx512vnni, avx512bf16 or native",
+            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16 or native",
                    tb_clip(v));
             return -1;
         }

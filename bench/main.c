@@ -2,6 +2,8 @@
  * main() of the project, and the only place that exits. */
 #include "tb-build-info.h"
 #include "tb-cli.h"
+#include "tb-gpu.h"
+#include "tb-platform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
         return TB_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    tb_gpu_set_plugin_path(tb_env("TRITBENCH_CUDA_PLUGIN")); /* probed on first use */
     if (tb_is_help(cmd) || !strcmp(cmd, "help")) {
         usage(stdout);
         return TB_EXIT_OK;

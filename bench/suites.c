@@ -2,7 +2,23 @@
  *   quick    machine ceilings (best ISA) + a small matmul subset: minutes
  *   probes   every bandwidth and peak probe, every ISA
  *   matmul   the ceilings, then every projection shape of the paper's models
- *   e2e      the ceilings, then whole decoders (--model, --format, --test)
+/* The decoder with this run's own ceilings: bandwidth streamed from memory
+ * is what decode is judged against. */
+static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
+{
+    int rc = tb_probes_add_cases(out, o, "quick", "");
+    if (rc == 0)
+        rc = tb_e2e_add_cases(out, o, "e2e");
+    if (rc == 0)
+        rc = tb_probes_add_cases(out, o, "quick", "end");
+    return rc;
+}
+
+static int build_isa(tb_caselist *out, const tb_suite_opts *o)
+{
+    int rc = tb_probes_add_cases(out, o, "quick", "");
+    if (rc == 0)
+        rc = tb_matmul_add_cases(out, o, "isa");
  *   ci       what CI runs: the quick matmul subset without big probes */
 #include "tb-bench.h"
 
@@ -58,6 +74,7 @@ static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
     return rc;
 }
 
+<<<<<<< HEAD
 /* The decoder with this run's own ceilings: bandwidth streamed from memory
  * is what decode is judged against. */
 static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
@@ -65,6 +82,13 @@ static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
     int rc = tb_probes_add_cases(out, o, "quick", "");
     if (rc == 0)
         rc = tb_e2e_add_cases(out, o, "e2e");
+=======
+static int build_isa(tb_caselist *out, const tb_suite_opts *o)
+{
+    int rc = tb_probes_add_cases(out, o, "quick", "");
+    if (rc == 0)
+        rc = tb_matmul_add_cases(out, o, "isa");
+>>>>>>> main
     if (rc == 0)
         rc = tb_probes_add_cases(out, o, "quick", "end");
     return rc;
@@ -73,6 +97,7 @@ static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
 const tb_suite tb_suites[] = {
     {"quick", "ceilings (bandwidth, peak) and headline matmul cases; a few minutes", build_quick},
     {"probes", "every bandwidth and compute-peak probe at every ISA and thread count", build_probes},
+    {"isa", "ISA ladder: every variant of every format this CPU runs (scalar .. AVX-512 VNNI), side by side; n = 1 cold, n = 512 hot", build_isa},
     {"matmul", "every projection shape of the paper's models, n in {1,8,128,512}, all variants", build_matmul},
     {"e2e", "end-to-end decoder: --model, --format, --test (ppN, tgN), --batch, --max-batch; default 700M "
             "fp16,int8,tq2 tg32,pp64", build_e2e},

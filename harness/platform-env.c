@@ -26,6 +26,7 @@ static const tb_env_var registry[] = {
     {"TRITBENCH_SYSFS_ROOT", NULL, "directory read instead of /sys (fixture trees in tests)"},
     {"TRITBENCH_PROC_ROOT", NULL, "directory read instead of /proc (fixture trees in tests)"},
     {"TRITBENCH_DEV_ROOT", NULL, "directory read instead of /dev (recorded MSR files in tests)"},
+    {"TRITBENCH_CUDA_PLUGIN", NULL, "the CUDA plugin file (default: libtritbench-cuda.so beside the binary)"},
     {"OMP_NUM_THREADS", NULL, "not read (the pool is sized by --threads); recorded for provenance"},
 };
 #define TB_NENV ((int)(sizeof registry / sizeof registry[0]))

@@ -1,6 +1,7 @@
 /* isa.c - CPUID/XGETBV feature detection for kernel dispatch, and the one
  * process-wide cap on it (tb_isa_set_cap; reads no environment variable).
  * Compiled without ISA flags. */
+#include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-isa-req.h"
 
@@ -58,7 +59,7 @@ static const struct { const char *name; uint32_t bit; } bits[] = {
     {"avx2", TB_ISA_AVX2},           {"avx512", TB_ISA_AVX512},
     {"avx512vnni", TB_ISA_AVX512VNNI}, {"avx512bf16", TB_ISA_AVX512BF16},
     {"avxvnni", TB_ISA_AVXVNNI},     {"avx512vbmi", TB_ISA_AVX512VBMI},
-    {"avx512fp16", TB_ISA_AVX512FP16},
+    {"avx512fp16", TB_ISA_AVX512FP16}, {"cuda", TB_ISA_CUDA},
 };
 
 int tb_isa_parse(const char *name, uint32_t *mask)
@@ -67,13 +68,15 @@ int tb_isa_parse(const char *name, uint32_t *mask)
     if (!strcmp(name, "native") || !strcmp(name, "auto"))
         *mask = all;
     else if (!strcmp(name, "scalar"))
-        *mask = 0;
+        *mask = TB_ISA_CUDA; /* the levels cap the CPU; the GPU stays */
     else if (!strcmp(name, "avx2"))
-        *mask = TB_ISA_AVX2 | TB_ISA_AVXVNNI;
+        *mask = TB_ISA_CUDA | TB_ISA_AVX2;
+    else if (!strcmp(name, "avxvnni")) /* AVX2 + VEX AVX-VNNI, no AVX-512 (Alder Lake on) */
+        *mask = TB_ISA_CUDA | TB_ISA_AVX2 | TB_ISA_AVXVNNI;
     else if (!strcmp(name, "avx512"))
-        *mask = TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VBMI;
+        *mask = TB_ISA_CUDA | TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VBMI;
     else if (!strcmp(name, "avx512vnni"))
-        *mask = TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VBMI | TB_ISA_AVX512VNNI | TB_ISA_AVXVNNI;
+        *mask = TB_ISA_CUDA | TB_ISA_AVX2 | TB_ISA_AVX512 | TB_ISA_AVX512VBMI | TB_ISA_AVX512VNNI | TB_ISA_AVXVNNI;
     else if (!strcmp(name, "avx512bf16"))
         *mask = all;
     else
@@ -89,6 +92,10 @@ int tb_isa_suffix_req(const char *suffix, uint32_t *mask)
 {
     if (!strcmp(suffix, "scalar")) {
         *mask = 0;
+        return 0;
+    }
+    if (!strcmp(suffix, "cuda")) {
+        *mask = TB_ISA_CUDA;
         return 0;
     }
     for (size_t i = 0; i < sizeof req_rows / sizeof req_rows[0]; i++)
@@ -117,7 +124,7 @@ void tb_isa_set_cap(uint32_t mask) { atomic_store_explicit(&cap, mask, memory_or
 
 uint32_t tb_isa_cap(void) { return atomic_load_explicit(&cap, memory_order_relaxed); }
 
-uint32_t tb_isa_allowed(void) { return tb_isa_detect() & tb_isa_cap(); }
+uint32_t tb_isa_allowed(void) { return (tb_isa_detect() | tb_gpu_bits()) & tb_isa_cap(); }
 
 const char *tb_isa_names(uint32_t mask, char *buf, int len)
 {

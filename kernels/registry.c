@@ -8,11 +8,13 @@
 /* TB-FAMILY-DECLS (keep this marker: one extern line per family) */
 extern const tb_kernel *const tb_kernels_tq2[], *const tb_kernels_tq1[], *const tb_kernels_tl[];
 extern const tb_kernel *const tb_kernels_fp16[], *const tb_kernels_bf16[], *const tb_kernels_int8[];
+extern const tb_kernel *const tb_kernels_cuda[];
 
 static const tb_kernel *const *const families[] = {
     /* TB-FAMILY-LIST (keep this marker: one entry per family) */
     tb_kernels_tq2, tb_kernels_tq1, tb_kernels_tl,
     tb_kernels_fp16, tb_kernels_bf16, tb_kernels_int8,
+    tb_kernels_cuda,
     NULL,
 };
 
@@ -48,7 +50,7 @@ const tb_kernel *tb_kernel_best(const char *format, uint32_t allowed)
     int best_bits = -1;
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
-        if (strcmp(k->format, format) || !tb_kernel_usable(k, allowed))
+        if (strcmp(k->format, format) || !tb_kernel_usable(k, allowed) || k->gpu)
             continue;
         int bits = __builtin_popcount(k->isa_mask);
         if (bits > best_bits) {

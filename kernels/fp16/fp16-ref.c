@@ -262,6 +262,7 @@ const tb_kernel *const tb_kernels_fp16[] = {
 
 const tb_kernel *const tb_kernels_bf16[] = {
     &tb_k_bf16_ref,
+    &tb_k_bf16_avx2,
     &tb_k_bf16_avx512bf16,
     NULL,
 };

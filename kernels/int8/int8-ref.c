@@ -229,6 +229,7 @@ const tb_kernel tb_k_int8_ref = {
 const tb_kernel *const tb_kernels_int8[] = {
     &tb_k_int8_ref,
     &tb_k_int8_avx2,
+    &tb_k_int8_avxvnni,
     &tb_k_int8_avx512vnni,
     NULL,
 };

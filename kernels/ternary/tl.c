@@ -193,6 +193,7 @@ const tb_kernel tb_k_tl_ref = {
 
 const tb_kernel *const tb_kernels_tl[] = {
     &tb_k_tl_ref,
+    &tb_k_tl_avx2,
     &tb_k_tl_avx512,
     &tb_k_tl_avx512vnni,
     NULL,

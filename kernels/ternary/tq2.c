@@ -91,6 +91,7 @@ const tb_kernel tb_k_tq2_ref = {
 const tb_kernel *const tb_kernels_tq2[] = {
     &tb_k_tq2_ref,
     &tb_k_tq2_avx2,
+    &tb_k_tq2_avxvnni,
     &tb_k_tq2_avx512vnni,
     NULL,
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tb-isa-req.h"
+#include "tb-gpu.h"
 #include "tb-kernel.h"
 #include "tb-test.h"
 
@@ -46,7 +47,9 @@ int main(void)
         }
         char want[64];
         snprintf(want, sizeof want, "%s_%s", k->format, strcmp(k->isa, "scalar") ? k->isa : "ref");
-        if (strcmp(k->name, want)) {
+        /* device variants: two fp16 ones (fp16_cuda, fp16_cublas), so the
+         * format prefix is what is required there */
+        if (k->gpu ? strncmp(k->name, want, strlen(k->format) + 1) : strcmp(k->name, want)) {
             fprintf(stderr, "%s: expected the name %s (format_isa)\n", k->name, want);
             CHECK(0);
         }
@@ -54,17 +57,24 @@ int main(void)
 
     /* one cap, applied by tb_isa_allowed */
     const uint32_t have = tb_isa_detect();
-    CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == have);
-    const char *levels[] = {"scalar", "avx2", "avx512", "avx512vnni", "native"};
+    CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == (have | tb_gpu_bits()));
+    const char *levels[] = {"scalar", "avx2", "avxvnni", "avx512", "avx512vnni", "native"};
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         uint32_t cap;
         CHECK(tb_isa_parse(levels[l], &cap) == 0);
         tb_isa_set_cap(cap);
-        CHECK(tb_isa_allowed() == (have & cap));
-        const char *fmts[] = {"fp16", "int8", "tq2", "tq1", "tl"};
+        CHECK(tb_isa_allowed() == ((have | tb_gpu_bits()) & cap));
+        const char *fmts[] = {"fp16", "bf16", "int8", "tq2", "tq1", "tl"};
         for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
             const tb_kernel *k = tb_kernel_best(fmts[f], tb_isa_allowed());
-            CHECK(k != NULL && (k->isa_mask & ~(have & cap)) == 0);
+            CHECK(k != NULL && !k->gpu && (k->isa_mask & ~(have & cap)) == 0);
+            /* --isa avx2 means an AVX2-only CPU: no AVX-VNNI variant */
+            if (!strcmp(levels[l], "avx2") && (have & TB_ISA_AVX2))
+                CHECK(!strcmp(k->isa, "avx2"));
+            /* AVX-VNNI without AVX-512: int8 and tq2 take their VEX VNNI variant */
+            if (!strcmp(levels[l], "avxvnni") && (have & TB_ISA_AVXVNNI) &&
+                (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2")))
+                CHECK(!strcmp(k->isa, "avxvnni"));
         }
     }
     CHECK(tb_isa_detect() == have); /* the cap never changes what CPUID says */
