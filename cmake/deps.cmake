@@ -1,7 +1,29 @@
-# deps.cmake - SQLite is required; PAPI and likwid are optional and their
-# samplers are compiled in when found.  The configure log says which.
+# deps.cmake - SQLite and cJSON are required; PAPI and likwid are optional
+# and their samplers are compiled in when found.  The configure log says which.
 find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
+
+# cJSON (libcjson-dev): config.json and safetensors headers of real
+# checkpoints (bench/model/).  pkg-config first, a plain search otherwise.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(CJSON QUIET IMPORTED_TARGET libcjson)
+endif()
+if(CJSON_FOUND)
+  add_library(tb_cjson INTERFACE)
+  target_link_libraries(tb_cjson INTERFACE PkgConfig::CJSON)
+else()
+  find_path(CJSON_INCLUDE_DIR cJSON.h PATH_SUFFIXES cjson)
+  find_library(CJSON_LIBRARY cjson)
+  if(NOT CJSON_INCLUDE_DIR OR NOT CJSON_LIBRARY)
+    message(FATAL_ERROR "tritbench: cJSON not found (apt-get install libcjson-dev, or scripts/setup-deps.sh)")
+  endif()
+  add_library(tb_cjson INTERFACE)
+  target_include_directories(tb_cjson INTERFACE ${CJSON_INCLUDE_DIR})
+  target_link_libraries(tb_cjson INTERFACE ${CJSON_LIBRARY})
+  set(CJSON_VERSION "unknown")
+endif()
+message(STATUS "tritbench: cJSON ${CJSON_VERSION} found")
 
 find_path(PAPI_INCLUDE_DIR papi.h)
 find_library(PAPI_LIBRARY papi)

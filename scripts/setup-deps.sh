@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # setup-deps.sh - install what tritbench needs from Debian, only what is
-# missing (idempotent): compiler, CMake, SQLite (library + CLI), PAPI,
+# missing (idempotent): compiler, CMake, SQLite (library + CLI), cJSON, PAPI,
 # likwid, gnuplot, and clang with libFuzzer (libclang-rt-14-dev) for the
 # fuzzing pass of scripts/test.sh.  valgrind (scripts/test.sh's long mode,
 # TRITBENCH_TEST_LONG=1) is not installed here: CI does not run it.
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config git libsqlite3-dev sqlite3 libpapi-dev papi-tools likwid gnuplot-nox python3
+PKGS=(build-essential cmake pkg-config git libsqlite3-dev sqlite3 libcjson-dev libpapi-dev papi-tools likwid gnuplot-nox python3
       clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do
