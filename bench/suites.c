@@ -2,23 +2,8 @@
  *   quick    machine ceilings (best ISA) + a small matmul subset: minutes
  *   probes   every bandwidth and peak probe, every ISA
  *   matmul   the ceilings, then every projection shape of the paper's models
-/* The decoder with this run's own ceilings: bandwidth streamed from memory
- * is what decode is judged against. */
-static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
-{
-    int rc = tb_probes_add_cases(out, o, "quick", "");
-    if (rc == 0)
-        rc = tb_e2e_add_cases(out, o, "e2e");
-    if (rc == 0)
-        rc = tb_probes_add_cases(out, o, "quick", "end");
-    return rc;
-}
-
-static int build_isa(tb_caselist *out, const tb_suite_opts *o)
-{
-    int rc = tb_probes_add_cases(out, o, "quick", "");
-    if (rc == 0)
-        rc = tb_matmul_add_cases(out, o, "isa");
+ *   e2e      the ceilings, then whole decoders (--model, --format, --test)
+ *   isa      the ISA ladder: every format at every ISA level this CPU runs
  *   ci       what CI runs: the quick matmul subset without big probes */
 #include "tb-bench.h"
 
@@ -74,7 +59,6 @@ static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
     return rc;
 }
 
-<<<<<<< HEAD
 /* The decoder with this run's own ceilings: bandwidth streamed from memory
  * is what decode is judged against. */
 static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
@@ -82,13 +66,16 @@ static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
     int rc = tb_probes_add_cases(out, o, "quick", "");
     if (rc == 0)
         rc = tb_e2e_add_cases(out, o, "e2e");
-=======
+    if (rc == 0)
+        rc = tb_probes_add_cases(out, o, "quick", "end");
+    return rc;
+}
+
 static int build_isa(tb_caselist *out, const tb_suite_opts *o)
 {
     int rc = tb_probes_add_cases(out, o, "quick", "");
     if (rc == 0)
         rc = tb_matmul_add_cases(out, o, "isa");
->>>>>>> main
     if (rc == 0)
         rc = tb_probes_add_cases(out, o, "quick", "end");
     return rc;

@@ -221,7 +221,7 @@ static void name_from_path(const char *path, char *name, size_t len)
         snprintf(name, len, "%.*s", (int)(end - start), start);
 }
 
-int tb_model_config_parse(const char *text, size_t len, const char *path, tb_model_config *out, char *err,
+int tb_model_config_parse_json(const char *text, size_t len, const char *path, tb_model_config *out, char *err,
                           int errlen)
 {
     const char *end = NULL;
@@ -293,7 +293,7 @@ int tb_model_config_from_json(const char *path, tb_model_config *out, char *err,
         snprintf(err, (size_t)errlen, "%s: over %d MiB: not a model config", path, TB_CONFIG_MAX_BYTES >> 20);
         rc = -EINVAL;
     } else {
-        rc = tb_model_config_parse(buf, n, path, out, err, errlen);
+        rc = tb_model_config_parse_json(buf, n, path, out, err, errlen);
     }
     free(buf);
     fclose(f);

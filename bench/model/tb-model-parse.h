@@ -15,7 +15,7 @@
  * checked field by field (present, integer, positive); cross-field
  * consistency (heads % kv_heads, ...) is tb_model_config_check's job.
  * 0, or -EINVAL with "<path>: <field>: <problem>". */
-int tb_model_config_parse(const char *text, size_t len, const char *path, tb_model_config *out, char *err,
+int tb_model_config_parse_json(const char *text, size_t len, const char *path, tb_model_config *out, char *err,
                           int errlen);
 
 /* safetensors element types (the format's dtype strings). */

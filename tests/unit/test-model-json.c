@@ -168,7 +168,7 @@ int main(void)
     size_t n = strlen(b2b4t);
     char *copy = malloc(n);
     memcpy(copy, b2b4t, n);
-    CHECK(tb_model_config_parse(copy, n, "mem", &c, err, sizeof err) == 0);
+    CHECK(tb_model_config_parse_json(copy, n, "mem", &c, err, sizeof err) == 0);
     free(copy);
     CHECK(c.kv_heads == 5 && c.tied == 1);
     CHECK_STR(c.name, "config");
