@@ -67,9 +67,9 @@ static const tb_opt run_opts[] = {
      NULL},
     {O_QUIET, "quiet", 'q', NULL, NULL, "no summary table", NULL},
     {O_MODEL, "model", 'm', NULL, "LIST",
-     "decoder suites (e2e, paper): comma list of models: built-in names (`tritbench list models`), a config "
-     "spec hidden=H,ffn=F,layers=L,heads=N[,kv_heads=K,vocab=V,act=silu|relu2,subln=1], or a checkpoint "
-     "directory (config.json + safetensors)",
+     "decoder suites (e2e, paper): comma list of models: built-in names (`tritbench list models`) or "
+     "checkpoint directories (config.json + safetensors); or one config spec "
+     "hidden=H,ffn=F,layers=L,heads=N,vocab=V[,kv_heads=K,act=silu|relu2,subln=1,base=MODEL]",
      "the suite's"},
     {O_FORMAT, "format", 'f', NULL, "LIST", "decoder suites: projection weight formats, a comma list (fp16, bf16, "
      "int8, tq2, tq1, tl)", "fp16,int8,tq2"},

@@ -596,8 +596,10 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
     const double budget = e->mem_budget > 0 ? e->mem_budget : tb_bench_mem_available_bytes();
     const int from = out->n;
     (void)which;
+    /* a key=value spec has commas of its own: it is the only model then */
+    const int one_spec = strchr(models, '=') != NULL;
     for (const char *mp = models;;) {
-        size_t ml = strcspn(mp, ",");
+        size_t ml = one_spec ? strlen(mp) : strcspn(mp, ",");
         char item[512];
         snprintf(item, sizeof item, "%.*s", (int)(ml < sizeof item ? ml : sizeof item - 1), mp);
         tb_model_config cfg;
