@@ -159,7 +159,8 @@ static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][
             rows[0]++;
         }
         if (c->n == 1 && c->threads == 1 && !isnan(c->gbps) && c->bytes > 0) {
-            double lo = isnan(c->ci_hi) ? NAN : c->bytes / c->ci_hi, hi = isnan(c->ci_lo) ? NAN : c->bytes / c->ci_lo;
+            /* no CI (too few repetitions): a bar of zero length, never a made-up one */
+            double lo = isnan(c->ci_hi) ? c->gbps : c->bytes / c->ci_hi, hi = isnan(c->ci_lo) ? c->gbps : c->bytes / c->ci_lo;
             fprintf(f[1], "%s,%s,%.6g,%.6g,%.6g,%.6g\n", c->format, c->cache, c->bytes / 1048576.0, c->gbps, lo, hi);
             rows[1]++;
         }

@@ -67,6 +67,13 @@ grep -q 'no end-to-end decoder (e2e) cases' "$T/p.md" || fail "paper: no reason 
 grep -q '| Figure 3 left | one MAC, 7 nm | .* | 0.5 / 0.007 | 71.4x |' "$T/p.md" || fail "paper: Figure 3 left from the model"
 [ "$(sqlite3 "$DB" "SELECT count(DISTINCT tbl) FROM reference_figures")" = 9 ] || fail "reference_figures: not 9 tables"
 "$TB" report --db "$DB" --paper --format json | python3 -m json.tool >/dev/null || fail "paper json"
+# --paper with decoder rows (a fixture: three e2e cases of run 1 in a copy)
+cp "$DB" "$T/e.db" && sqlite3 "$T/e.db" < "$SRC/tests/fixtures/report/fake-e2e.sql" || fail "e2e fixture"
+"$TB" report --db "$T/e.db" --run 1 --paper >"$T/pe.md" || fail "report --paper with e2e rows"
+grep -q '| Table 1 | 3B | decode latency (ms/token) | LLaMA fp16: 5.07 / BitNet tq2: 1.87 | 2.71x | 250 / 40 | 6.25x | tq2 extrapolated |' "$T/pe.md" \
+    || fail "paper: Table 1 3B with ours: $(grep 'Table 1 | 3B' "$T/pe.md")"
+grep -q '| Figure 3 | 3B | .* | 2 / 0.04 | 50x |' "$T/pe.md" || fail "paper: Figure 3 energy for 512 tokens"
+grep -q 'fp16 does_not_fit: needs 140 GB' "$T/pe.md" || fail "paper: does_not_fit reason"
 
 # a database holding two machines: --by machine reports both
 sqlite3 "$DB" "INSERT INTO machines(fingerprint, cpu_brand, first_seen, raw_json) VALUES('feedfacefeedface', 'Other CPU', '2026-01-01', '{}');
