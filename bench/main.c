@@ -18,7 +18,7 @@ static void usage(FILE *f)
           "  info      machine fingerprint and every measurement source (live or why not)\n"
           "  list      suites, backends, samplers or models\n"
           "  run       run a suite and store the results in SQLite\n"
-          "  report    render stored results (not yet implemented)\n"
+          "  report    render stored results: md, csv, json, html and gnuplot figures\n"
           "  compare   compare two runs (not yet implemented)\n"
           "  merge     merge databases from several machines (not yet implemented)\n"
           "\n"
