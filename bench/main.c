@@ -19,7 +19,7 @@ static void usage(FILE *f)
           "  list      suites, backends, samplers or models\n"
           "  run       run a suite and store the results in SQLite\n"
           "  ppl       perplexity of a decoder (checkpoint or generated) over a token file\n"
-          "  report    render stored results (not yet implemented)\n"
+          "  report    render stored results: md, csv, json, html and gnuplot figures\n"
           "  compare   compare two runs (not yet implemented)\n"
           "  merge     merge databases from several machines (not yet implemented)\n"
           "\n"

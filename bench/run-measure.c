@@ -290,6 +290,9 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
         tb_store_run_begin(s->store, mid, bid, a->suite, a->cmdline, a->options_json, env,
                            host_state(hs, sizeof hs), &s->run_id) < 0)
         return tb_die(TB_EXIT_FAIL, "cannot record the run: %s", tb_store_errmsg(s->store));
+    int nref, rref = tb_store_reference_load(s->store, &nref);
+    if (rref < 0 && rref != -ENOENT)
+        fprintf(stderr, "tritbench: published reference figures not loaded: %s\n", tb_store_errmsg(s->store));
     int bad = 0;
     for (int i = 0, n = tb_sampler_set_status_count(s->samplers); i < n; i++) {
         const char *name;

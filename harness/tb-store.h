@@ -83,6 +83,12 @@ int tb_store_declare_workload(tb_store *s, const tb_workload *wl);
 int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t baseline_case_id,
                   int64_t *case_id);
 
+/* Load the published figures embedded from results/reference/<name>.csv into
+ * reference_figures (store-reference.c) when the table does not already
+ * hold exactly them; *loaded = rows written (0 when already there).
+ * -ENOENT when the database has no such table, else 0 or a negative errno. */
+int tb_store_reference_load(tb_store *s, int *loaded);
+
 /* ---- reading ---- */
 typedef struct tb_cursor tb_cursor;
 /* Prepare a read-only statement; NULL (reason in errmsg) when it fails or

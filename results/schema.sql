@@ -213,3 +213,17 @@ SELECT c.id AS case_id, r.id AS run_id, m.fingerprint, b.git_commit, r.suite, c.
 FROM cases c JOIN runs r ON r.id = c.run_id
 JOIN machines m ON m.id = r.machine_id JOIN builds b ON b.id = r.build_id
 LEFT JOIN stats s ON s.case_id = c.id AND s.metric = 'ns_per_iter';
+
+-- Published figures the paper reports compare against (results/reference/
+-- *.csv, embedded in the binary and loaded by the first writing command
+-- of a version that has them): one row per number, never a derived one.
+CREATE TABLE reference_figures(
+  source TEXT NOT NULL,                -- citation: paper, table or figure, status
+  tbl TEXT NOT NULL,                   -- the file's stem, e.g. b158_table1_ppl_memory_latency
+  row_label TEXT NOT NULL,             -- the row's text columns joined, e.g. "LLaMA LLM | 700M"
+  quantity TEXT NOT NULL,              -- the numeric column, e.g. latency_ms
+  value REAL NOT NULL,
+  unit TEXT NOT NULL,                  -- GB, ms, x, J, pJ, tokens/s, ...
+  note TEXT,                           -- the row's free-text columns (setup, source note)
+  PRIMARY KEY(tbl, row_label, quantity)
+);
