@@ -27,21 +27,6 @@ static const tb_cmd_spec report_spec = {
     .opts = report_opts,
 };
 
-static const tb_opt compare_opts[] = {
-    {O_DB, "db", 0, NULL, "PATH", "SQLite database to read", "results/tritbench.db"},
-    {O_THRESHOLD, "threshold", 0, NULL, "PCT", "slowdown in percent that counts as a regression (0..1000)",
-     NULL},
-    {0},
-};
-
-static const tb_cmd_spec compare_spec = {
-    .name = "compare",
-    .args = "BASE CANDIDATE",
-    .about = "Compare two runs case by case with paired statistics; exit 1 on a regression.\n"
-             "Not yet implemented.\n",
-    .opts = compare_opts,
-};
-
 static const tb_opt merge_opts[] = {{0}}; /* only -h/--help */
 
 static const tb_cmd_spec merge_spec = {
@@ -110,11 +95,6 @@ static int later(const tb_cmd_spec *spec, int argc, char **argv, int min_pos, in
 int tb_cmd_report(int argc, char **argv)
 {
     return later(&report_spec, argc, argv, 0, 0, "use the summary printed by `tritbench run` or query the database");
-}
-
-int tb_cmd_compare(int argc, char **argv)
-{
-    return later(&compare_spec, argc, argv, 2, 2, "regression comparison arrives with the regression issue");
 }
 
 int tb_cmd_merge(int argc, char **argv)
