@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_DB = 1, O_RUN, O_FORMAT, O_PLOTS, O_THRESHOLD };
+enum { O_DB = 1, O_RUN, O_FORMAT, O_PLOTS };
 
 static const tb_opt report_opts[] = {
     {O_DB, "db", 0, NULL, "PATH", "SQLite database to read", "results/tritbench.db"},
@@ -27,28 +27,6 @@ static const tb_cmd_spec report_spec = {
     .opts = report_opts,
 };
 
-static const tb_opt merge_opts[] = {{0}}; /* only -h/--help */
-
-static const tb_cmd_spec merge_spec = {
-    .name = "merge",
-    .args = "OUT.db IN.db...",
-    .about = "Merge databases from several machines, keyed by machine fingerprint and binary hash.\n"
-             "Not yet implemented.\n",
-    .opts = merge_opts,
-};
-
-static int parse_pct(const char *opt, const char *s)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !isfinite(v) || v < 0 || v > 1000) {
-        tb_die(TB_EXIT_USAGE, "%s %s: expected a percentage between 0 and 1000", opt, s);
-        return -1;
-    }
-    return 0;
-}
-
 static int check_value(int id, const char *opt, const char *v)
 {
     long run;
@@ -61,7 +39,6 @@ static int check_value(int id, const char *opt, const char *v)
             return -1;
         }
         return 0;
-    case O_THRESHOLD: return parse_pct(opt, v);
     }
     return 0;
 }
@@ -95,9 +72,4 @@ static int later(const tb_cmd_spec *spec, int argc, char **argv, int min_pos, in
 int tb_cmd_report(int argc, char **argv)
 {
     return later(&report_spec, argc, argv, 0, 0, "use the summary printed by `tritbench run` or query the database");
-}
-
-int tb_cmd_merge(int argc, char **argv)
-{
-    return later(&merge_spec, argc, argv, 2, -1, "multi-machine merge arrives with the compare issue");
 }

@@ -17,8 +17,9 @@ static void usage(FILE *f)
           "  list      suites, backends, samplers or models\n"
           "  run       run a suite and store the results in SQLite\n"
           "  report    render stored results (not yet implemented)\n"
-          "  compare   compare two runs (not yet implemented)\n"
-          "  merge     merge databases from several machines (not yet implemented)\n"
+          "  compare   compare two runs case by case; exit 1 on a regression\n"
+          "  merge     merge databases from several machines
+  history   one case's medians over runs and commits, change points marked\n"
           "\n"
           "`tritbench COMMAND --help` describes each command; `tritbench --version` prints the version.\n"
           "exit status: 0 ok, 1 failure, 2 usage error\n",
