@@ -46,7 +46,7 @@ static const tb_cmd_spec compare_spec = {
              "correction across the cases, and a verdict: slower/faster (significant and the CI beyond the\n"
              "threshold), same (the CI inside the band), unstable (neither, and a side was flagged unstable\n"
              "or too few repetitions), ambiguous (neither).  The threshold in force per case is the larger\n"
-             "of --threshold and the case's A/A noise floor (tritbench ab --aa).  Then the suite's\n"
+             "of --threshold and the case's A/A noise floor (table noise_floor).  Then the suite's\n"
              "geometric-mean ratio with its CI.  Verdicts are stored in table comparisons of CAND's database.\n",
     .opts = compare_opts,
     .footer = "Exit status: 0 no case confidently slower, 1 a case slower beyond the threshold (or a failure),\n"
@@ -216,8 +216,8 @@ int tb_cmd_compare(int argc, char **argv)
             double v = strtod(p.arg, &end);
             double hi = id == O_THRESHOLD ? 1000 : 0.5;
             if (end == p.arg || *end || errno || !isfinite(v) || v < 0 || v > hi || (id == O_ALPHA && v == 0))
-                return tb_die(TB_EXIT_USAGE, "%s %s: expected a number %s", p.opt, tb_clip(p.arg),
-                              id == O_THRESHOLD ? "between 0 and 1000 (percent)" : "above 0, at most 0.5");
+                return tb_die(TB_EXIT_USAGE, "%s %s: expected %s", p.opt, tb_clip(p.arg),
+                              id == O_THRESHOLD ? "a percentage between 0 and 1000" : "a number above 0, at most 0.5");
             if (id == O_THRESHOLD)
                 thr = v / 100;
             else
