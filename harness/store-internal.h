@@ -95,4 +95,10 @@ int tb_store_writer_json(char *buf, size_t len);
  * runs without a writer identity are left alone. */
 int tb_store_reap(tb_store *s);
 
+/* ---- store-compare.c ---- */
+/* 1 when table t exists in schema db ("main" or an attached name). */
+int tb_store_has_table(tb_store *s, const char *db, const char *t);
+/* Inside a transaction: create comparisons/noise_floor when absent. */
+int tb_store_ensure_compare_tables(tb_store *s);
+
 #endif

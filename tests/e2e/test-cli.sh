@@ -45,7 +45,7 @@ expect_rc 0 "--version" "$BIN" --version
     || bad "--version says '$(cat "$TMP/out")', CMakeLists.txt says '$want_version'"
 expect_rc 2 "unknown command" "$BIN" frobnicate
 grep -q "unknown command 'frobnicate'" "$TMP/err" && ok "error names the command" || bad "error text: $(cat "$TMP/err")"
-for c in info list run report compare merge; do expect_rc 0 "$c --help" "$BIN" $c --help; done
+for c in info list run report compare merge history; do expect_rc 0 "$c --help" "$BIN" $c --help; done
 expect_rc 2 "run without suite" "$BIN" run
 expect_rc 2 "unknown suite" "$BIN" run nosuch
 grep -q "run nosuch: unknown suite" "$TMP/err" && ok "error names the suite" || bad "suite error: $(cat "$TMP/err")"
@@ -64,10 +64,11 @@ declare -A opts=(
     [list]="-h --help"
     [run]="--db --threads --reps --min-time --warmup --filter --sampler --samplers --events --idle --isa --cache --no-pin -q --quiet -h --help"
     [report]="--db --run --format --out --by --paper --plots -h --help"
-    [compare]="--db --threshold -h --help"
+    [compare]="--db --db2 --threshold --alpha --filter --cross-machine --json --no-store -h --help"
     [merge]="-h --help"
+    [history]="--db --machine --threshold --json -h --help"
 )
-for c in info list run report compare merge; do
+for c in info list run report compare merge history; do
     "$BIN" $c --help > "$TMP/help" 2>&1
     for o in ${opts[$c]}; do
         grep -qE -- "(^|[ ,])$o([ ,]|\$)" "$TMP/help" && ok "$c --help lists $o" || bad "$c --help does not list $o"
@@ -124,13 +125,14 @@ usage_err "report positional" report extra :: extra
 usage_err "compare --threshold x" compare a b --threshold x :: --threshold x
 usage_err "compare --threshold 1001" compare a b --threshold 1001 :: --threshold 1001
 usage_err "compare --db ''" compare a b --db '' :: --db
-usage_err "compare one run" compare a :: compare BASE
+usage_err "compare one run" compare a :: "BASE CAND"
 usage_err "merge one database" merge out.db :: merge OUT.db
 expect_rc 1 "report without a database" "$BIN" report --db "$TMP/none.db"
 grep -q "no such database" "$TMP/err" && ok "report names the missing database" || bad "report text: $(cat "$TMP/err")"
 usage_err "report --by host" report --by host :: --by host
-expect_rc 1 "compare not yet" "$BIN" compare a b
-expect_rc 1 "merge not yet" "$BIN" merge a b
+expect_rc 2 "compare without a database" "$BIN" compare a b --db "$TMP/absent.db"
+expect_rc 2 "merge a missing input" "$BIN" merge "$TMP/m.db" "$TMP/absent.db"
+usage_err "history without a key" history :: KEY
 
 expect_rc 0 "info" "$BIN" info
 for s in clock perf papi likwid powercap perf-power msr nvml energy-model; do
