@@ -103,12 +103,78 @@ static int resolve_model(const char *item, tb_model_config *cfg, char *dir, size
     return -EINVAL;
 }
 
+/* ---- decoders shared by cases ----
+ * Cases that differ only in test, threads or ISA-independent options use
+ * one decoder: every case of a model asks for the same capacity (the
+ * largest context, prompt and batch among its cases), so a model is built
+ * once per format instead of once per case.  The plan counts each build's
+ * uses in the final case list (tb_e2e_count_uses); the last teardown frees
+ * it.  Only one thread drives a decoder at a time: a group's members have
+ * different formats, and groups run one after another. */
+
+typedef struct e2e_build {
+    char key[320];
+    tb_decoder *d;
+    double rss_grown;         /* VmRSS grown by its build, bytes (NAN unknown) */
+    int copies;
+    char flags[96], flags_reason[256]; /* cold_partial, when the build had it */
+    int uses;                 /* cases of the final list that use it, not yet torn down */
+} e2e_build;
+
+static e2e_build g_builds[64];
+static int g_nbuilds;
+
+static void build_key(const tb_case *c, char *out, size_t len)
+{
+    const tb_e2e_params *p = TB_CASE_CPARAMS(c, tb_e2e_params);
+    snprintf(out, len, "%p|%s|%s|%lld|%lld|%lld|%lld|%s", c->spec, c->backend, p->head, (long long)p->layers,
+             (long long)p->ctx, (long long)p->batch_cap, (long long)p->prefill_cap, tb_cache_mode_name(c->cache));
+}
+
+static e2e_build *build_find(const char *key, int create)
+{
+    for (int i = 0; i < g_nbuilds; i++)
+        if (!strcmp(g_builds[i].key, key))
+            return &g_builds[i];
+    if (!create || g_nbuilds == (int)(sizeof g_builds / sizeof g_builds[0]))
+        return NULL;
+    e2e_build *b = &g_builds[g_nbuilds++];
+    memset(b, 0, sizeof *b);
+    snprintf(b->key, sizeof b->key, "%s", key);
+    return b;
+}
+
+void tb_e2e_count_uses(const tb_caselist *cases)
+{
+    for (int i = 0; i < g_nbuilds; i++)
+        g_builds[i].uses = 0;
+    for (int i = 0; i < cases->n; i++) {
+        if (cases->v[i].wl != tb_e2e_workload())
+            continue;
+        char key[320];
+        build_key(&cases->v[i], key, sizeof key);
+        e2e_build *b = build_find(key, 1);
+        if (b)
+            b->uses++;
+    }
+}
+
+static void build_release(e2e_build *b)
+{
+    if (b && --b->uses <= 0) {
+        tb_decoder_free(b->d);
+        b->d = NULL;
+        b->uses = 0;
+    }
+}
+
 /* ---- the workload ---- */
 
 typedef struct e2e_ctx {
     const e2e_spec *sp;
     tb_e2e_params p;
-    tb_decoder *d;
+    tb_decoder *d;            /* the shared build's */
+    e2e_build *build;         /* NULL: d is this case's own (not in the plan's count) */
     tb_pool *pool;
     int threads;
     int32_t *prompt;          /* n_prompt (at least E2E_VERIFY_TOKENS) tokens */
@@ -167,7 +233,10 @@ static void e2e_teardown(void *ctx)
     e2e_ctx *x = ctx;
     if (!x)
         return;
-    tb_decoder_free(x->d);
+    if (x->build)
+        build_release(x->build);
+    else
+        tb_decoder_free(x->d);
     free(x->prompt);
     free(x->next);
     free(x->logits);
@@ -176,7 +245,7 @@ static void e2e_teardown(void *ctx)
     free(x);
 }
 
-static void opts_for(const tb_case *c, const tb_e2e_params *p, int copies, tb_decoder_opts *o)
+static void opts_for(const tb_case *c, const tb_e2e_params *p, int copies, int max_threads, tb_decoder_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->format = p->format;
@@ -185,10 +254,12 @@ static void opts_for(const tb_case *c, const tb_e2e_params *p, int copies, tb_de
     o->isa_allowed = tb_isa_allowed();
     o->layers = p->layers;
     o->ctx = p->ctx;
-    o->max_batch = p->batch;
-    o->max_prefill = p->n_prompt > E2E_VERIFY_TOKENS ? p->n_prompt : E2E_VERIFY_TOKENS;
+    o->max_batch = p->batch_cap > p->batch ? p->batch_cap : p->batch;
+    o->max_prefill = p->prefill_cap > p->n_prompt ? p->prefill_cap : p->n_prompt;
+    if (o->max_prefill < E2E_VERIFY_TOKENS)
+        o->max_prefill = E2E_VERIFY_TOKENS;
     o->copies = copies;
-    o->max_threads = c->threads;
+    o->max_threads = max_threads > c->threads ? max_threads : c->threads;
 }
 
 /* Copies of the layer stack for the cold mode, within the budget. */
@@ -230,13 +301,28 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
                  tb_pool_size(x->pool));
         goto fail;
     }
+    char key[320];
+    build_key(c, key, sizeof key);
+    x->build = build_find(key, 0);
+    if (x->build && x->build->uses <= 0)
+        x->build = NULL; /* not counted by the plan (a test calling setup directly): its own */
     tb_decoder_opts o;
     tb_decoder_plan one, plan;
-    opts_for(c, &x->p, 1, &o);
+    double rss0 = NAN, rss1 = NAN;
+    if (x->build && x->build->d) {
+        x->d = x->build->d;
+        rss1 = x->build->rss_grown;
+        rss0 = 0;
+        if (x->build->flags[0])
+            tb_setup_flag(info, x->build->flags, x->build->flags_reason);
+        opts_for(c, &x->p, x->build->copies, tb_pool_size(x->pool), &o); /* any thread count of the run */
+        goto built;
+    }
+    opts_for(c, &x->p, 1, tb_pool_size(x->pool), &o);
     if ((rc = tb_decoder_plan_bytes(&sp->cfg, &o, &one, info->why, sizeof info->why)) < 0)
         goto fail;
     int copies = cold_copies(c, &one, sp->budget, info);
-    opts_for(c, &x->p, copies, &o);
+    opts_for(c, &x->p, copies, tb_pool_size(x->pool), &o);
     if ((rc = tb_decoder_plan_bytes(&sp->cfg, &o, &plan, info->why, sizeof info->why)) < 0)
         goto fail;
     if (plan.peak_bytes > sp->budget) {
@@ -256,7 +342,7 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
     if ((rc = tb_bench_setup_check(c, plan.peak_bytes, "decoder weights, KV cache and scratch", info)) < 0)
         goto fail;
 
-    double rss0 = rss_now();
+    rss0 = rss_now();
     tb_wsrc src;
     if (sp->dir[0])
         rc = tb_wsrc_safetensors(sp->dir, &sp->cfg, &src, info->why, sizeof info->why);
@@ -272,7 +358,17 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
         src.close(src.ctx);
     if (rc < 0)
         goto fail;
-    double rss1 = rss_now();
+    rss1 = rss_now();
+    if (x->build) {
+        x->build->d = x->d;
+        x->build->copies = o.copies;
+        x->build->rss_grown = isnan(rss0) || isnan(rss1) ? NAN : rss1 - rss0;
+        rss0 = 0;
+        rss1 = x->build->rss_grown;
+        snprintf(x->build->flags, sizeof x->build->flags, "%s", info->flags);
+        snprintf(x->build->flags_reason, sizeof x->build->flags_reason, "%s", info->flags_reason);
+    }
+built:;
 
     const int64_t np = x->p.n_prompt > E2E_VERIFY_TOKENS ? x->p.n_prompt : E2E_VERIFY_TOKENS;
     x->prompt = malloc((size_t)np * sizeof *x->prompt);
@@ -304,7 +400,7 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
     set_fact(info, "step_bytes", step_full, "B", "weights one decode step reads at full depth (batch shares them)");
     set_fact(info, "step_bytes_built", bp->step_weight_bytes, "B", "weights one decode step reads as built");
     set_fact(info, "resident_bytes", isnan(rss0) || isnan(rss1) ? NAN : rss1 - rss0, "B",
-             isnan(rss0) ? "no /proc/self/status" : "VmRSS grown by this case's build (all copies)");
+             isnan(rss1) ? "no /proc/self/status" : "VmRSS grown by the build of this model and format (all copies)");
     set_fact(info, "copies", o.copies, "copies", "layer-stack copies cycled, one per forward call");
     set_fact(info, "planned_bytes", bp->total_bytes, "B", "every byte the decoder holds (plan)");
     set_fact(info, "vocab", (double)sp->cfg.vocab, "tokens", NULL);
@@ -313,7 +409,7 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
     *out = x;
     return 0;
 fail:
-    e2e_teardown(x);
+    e2e_teardown(x); /* counts this case's use of a shared build */
     return rc;
 }
 
@@ -438,6 +534,8 @@ static const tb_param_decl e2e_params[] = {
     E2E_P(extrapolated, TB_PARAM_INT, NULL),
     E2E_P(seed, TB_PARAM_INT, NULL),
     E2E_P(max_batch, TB_PARAM_INT, NULL),
+    E2E_P(batch_cap, TB_PARAM_INT, NULL),
+    E2E_P(prefill_cap, TB_PARAM_INT, NULL),
 };
 _Static_assert(sizeof(tb_e2e_params) <= TB_PARAM_BYTES, "decoder parameters fit the case record");
 
@@ -460,9 +558,14 @@ const tb_workload *tb_e2e_workload(void) { return &e2e_workload; }
 
 /* ---- case lists ---- */
 
+/* Capacity every case of a model is built for (so they share a build). */
+typedef struct e2e_caps {
+    int64_t ctx, batch, prefill;
+} e2e_caps;
+
 static int push_case(tb_caselist *out, const tb_suite_opts *o, const e2e_spec *sp, const tb_kernel *k,
                      const tb_e2e_test *t, int64_t batch, int threads, tb_cache_mode cache, const char *head,
-                     int max_batch)
+                     int max_batch, const e2e_caps *cap)
 {
     tb_case c = {.wl = &e2e_workload, .threads = threads, .cache = cache, .spec = sp};
     tb_e2e_params *p = TB_CASE_PARAMS(&c, tb_e2e_params);
@@ -474,9 +577,9 @@ static int push_case(tb_caselist *out, const tb_suite_opts *o, const e2e_spec *s
     p->n_prompt = t->n_prompt;
     p->n_gen = t->n_gen;
     p->batch = batch;
-    p->ctx = e->ctx > 0 ? e->ctx : t->n_prompt + t->n_gen + 1;
-    if (p->ctx < E2E_VERIFY_TOKENS)
-        p->ctx = E2E_VERIFY_TOKENS;
+    p->ctx = cap->ctx;
+    p->batch_cap = cap->batch > batch ? cap->batch : batch;
+    p->prefill_cap = cap->prefill;
     p->layers_total = sp->cfg.layers;
     p->layers = e->layers > 0 && e->layers < sp->cfg.layers ? e->layers : sp->cfg.layers;
     p->extrapolated = p->layers < p->layers_total;
@@ -510,7 +613,7 @@ static void split_groups(tb_caselist *out, int from, double budget)
             tb_decoder_plan pl;
             char err[256];
             const tb_e2e_params *p = TB_CASE_CPARAMS(m, tb_e2e_params);
-            opts_for(m, p, 1, &o);
+            opts_for(m, p, 1, m->threads, &o);
             if (tb_decoder_plan_bytes(&((const e2e_spec *)m->spec)->cfg, &o, &pl, err, sizeof err) == 0)
                 sum += pl.peak_bytes;
         }
@@ -545,7 +648,7 @@ static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2
         tb_decoder_plan pl;
         char err[256];
         p.batch = hi;
-        opts_for(&c, &p, 1, &d);
+        opts_for(&c, &p, 1, threads, &d);
         /* KV and activations grow with the batch; --layers K scales the KV to the full depth */
         if (tb_decoder_plan_bytes(&sp->cfg, &d, &pl, err, sizeof err) < 0)
             return lo;
@@ -563,7 +666,7 @@ static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2
         tb_decoder_plan pl;
         char err[256];
         p.batch = mid;
-        opts_for(&c, &p, 1, &d);
+        opts_for(&c, &p, 1, threads, &d);
         if (tb_decoder_plan_bytes(&sp->cfg, &d, &pl, err, sizeof err) < 0)
             break;
         double scale = p.layers > 0 ? (double)sp->cfg.layers / (double)p.layers : 1;
@@ -614,6 +717,17 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
         const e2e_spec *sp = spec_new(&cfg, dir, budget);
         if (!sp)
             return -ENOMEM;
+        /* the model's capacity: the largest context, prompt and batch of its cases */
+        e2e_caps cap = {E2E_VERIFY_TOKENS, 1, E2E_VERIFY_TOKENS};
+        for (int ti = 0; ti < ntests; ti++) {
+            int64_t need = e->ctx > 0 ? e->ctx : tests[ti].n_prompt + tests[ti].n_gen + 1;
+            cap.ctx = need > cap.ctx ? need : cap.ctx;
+            cap.prefill = tests[ti].n_prompt > cap.prefill ? tests[ti].n_prompt : cap.prefill;
+        }
+        for (int bi = 0; bi < nbatch; bi++)
+            cap.batch = batches[bi] > cap.batch ? batches[bi] : cap.batch;
+        const tb_kernel *ks[16];
+        int nk = 0;
         for (const char *fp = formats;;) {
             size_t fl = strcspn(fp, ",");
             char fmt[16];
@@ -624,45 +738,54 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
                          o->isa_name ? o->isa_name : "native");
                 return -EINVAL;
             }
-            for (int ti = 0; ti < ntests; ti++)
-                for (int bi = 0; bi < nbatch; bi++)
-                    for (int th = 0; th < o->nthreads; th++)
-                        for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
-                            if (!(modes & m))
-                                continue;
-                            int rc = push_case(out, o, sp, k, &tests[ti], batches[bi], o->threads[th],
-                                               (tb_cache_mode)m, head, 0);
-                            if (rc < 0)
-                                return rc;
-                        }
-            if (e->max_batch) {
-                /* Table 3 on a CPU: the largest batch the budget holds, decoding */
-                tb_e2e_test tg = {"tg16", 0, 16};
-                const tb_e2e_test *t = &tg;
-                for (int ti = 0; ti < ntests; ti++)
-                    if (tests[ti].n_gen > 0) {
-                        t = &tests[ti];
-                        break;
-                    }
-                int tmax = o->threads[o->nthreads - 1];
-                int64_t b = max_batch_for(sp, k, t, o, head, tmax);
-                /* batch 0 fits: the batch-1 case is stored as does_not_fit by its setup */
-                int rc = push_case(out, o, sp, k, t, b < 1 ? 1 : b, tmax, TB_CACHE_HOT, head, 1);
-                if (rc < 0)
-                    return rc;
-                tb_case *mc = &out->v[out->n - 1];
-                mc->group[0] = 0; /* alone: the batch differs per format */
-                mc->baseline = 0;
-                for (int j = from; j < out->n - 1; j++)
-                    if (!strcmp(out->v[j].key, mc->key)) { /* --batch asked for it already */
-                        TB_CASE_PARAMS(&out->v[j], tb_e2e_params)->max_batch = 1;
-                        out->n--;
-                        break;
-                    }
-            }
+            if (nk < 16)
+                ks[nk++] = k;
             fp += fl;
             if (!*fp++)
                 break;
+        }
+        /* formats innermost: one group per (test, batch, threads, cache mode) */
+        for (int ti = 0; ti < ntests; ti++)
+            for (int bi = 0; bi < nbatch; bi++)
+                for (int th = 0; th < o->nthreads; th++)
+                    for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
+                        if (!(modes & m))
+                            continue;
+                        for (int f = 0; f < nk; f++) {
+                            int rc = push_case(out, o, sp, ks[f], &tests[ti], batches[bi], o->threads[th],
+                                               (tb_cache_mode)m, head, 0, &cap);
+                            if (rc < 0)
+                                return rc;
+                        }
+                    }
+        for (int f = 0; f < nk && e->max_batch; f++) {
+            /* Table 3 on a CPU: the largest batch the budget holds, decoding */
+            const tb_kernel *k = ks[f];
+            tb_e2e_test tg = {"tg16", 0, 16};
+            const tb_e2e_test *t = &tg;
+            for (int ti = 0; ti < ntests; ti++)
+                if (tests[ti].n_gen > 0) {
+                    t = &tests[ti];
+                    break;
+                }
+            int tmax = o->threads[o->nthreads - 1];
+            int64_t b = max_batch_for(sp, k, t, o, head, tmax);
+            /* batch 0 fits: the batch-1 case is stored as does_not_fit by its setup */
+            e2e_caps mcap = {t->n_prompt + t->n_gen + 1, b < 1 ? 1 : b, t->n_prompt};
+            if (e->ctx > 0)
+                mcap.ctx = e->ctx;
+            int rc = push_case(out, o, sp, k, t, b < 1 ? 1 : b, tmax, TB_CACHE_HOT, head, 1, &mcap);
+            if (rc < 0)
+                return rc;
+            tb_case *mc = &out->v[out->n - 1];
+            mc->group[0] = 0; /* alone: the batch differs per format */
+            mc->baseline = 0;
+            for (int j = from; j < out->n - 1; j++)
+                if (!strcmp(out->v[j].key, mc->key)) { /* --batch asked for it already */
+                    TB_CASE_PARAMS(&out->v[j], tb_e2e_params)->max_batch = 1;
+                    out->n--;
+                    break;
+                }
         }
         mp += ml;
         if (!*mp++)

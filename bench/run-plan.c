@@ -83,6 +83,7 @@ int tb_run_plan(const tb_run_args *a, tb_caselist *out)
     tb_caselist_free(&all);
     if (rc < 0)
         return tb_die(TB_EXIT_FAIL, "run %s: cannot build the case list: %s", a->suite, strerror(-rc));
+    tb_e2e_count_uses(out);
     if (out->n == 0)
         return tb_die(TB_EXIT_USAGE, "--filter %s: matches no case of suite %s (try: tritbench run %s --filter "
                       "with a part of a case key)", tb_clip(a->filter ? a->filter : ""), a->suite, a->suite);

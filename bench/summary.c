@@ -186,13 +186,97 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
     return 0;
 }
 
+/* Decoder cases: llama-bench's figures (tokens/s with its CI, per-token
+ * latency p50/p99, time to first token), the decode roofline share, the
+ * model's weights and the paired speedup over fp16. */
+static int e2e_table(tb_store *s, int64_t run_id, int color)
+{
+    tb_cursor *c = tb_store_select(
+        s, "SELECT c.case_key, c.status, c.status_reason, coalesce(c.flags,''), p.n_gen, p.n_prompt,"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tokens_per_s'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tokens_per_s_ci_lo'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tokens_per_s_ci_hi'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='pp_tokens_per_s'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='pp_tokens_per_s_ci_lo'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='pp_tokens_per_s_ci_hi'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='ms_per_token'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tpot_p99_ms'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='ttft_ms'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='roofline_pct'),"
+           " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='model_bytes'),"
+           " q.median, q.ci_lo, q.ci_hi, coalesce(c.is_baseline, 0), p.extrapolated"
+           " FROM cases c JOIN v_params_e2e p ON p.case_id=c.id"
+           " LEFT JOIN ratios q ON q.case_id=c.id AND q.metric='speedup'"
+           " WHERE c.run_id=? AND c.workload='e2e' ORDER BY c.id");
+    if (!c)
+        return -1;
+    tb_cursor_bind_int(c, 1, run_id);
+    int rc, rows = 0, extrap = 0;
+    while ((rc = tb_cursor_next(c)) == 1) {
+        if (rows++ == 0)
+            printf("\n%-54s %-6s %22s %9s %9s %9s %6s %8s %-19s  %s\n", "decoder (e2e)", "status",
+                   "tokens/s [95% CI]", "ms/tok", "p99 ms", "TTFT ms", "%roof", "weights", "vs fp16 [95% CI]",
+                   "flags");
+        const char *status = tb_cursor_text(c, 1), *flags = tb_cursor_text(c, 3);
+        int dec = tb_cursor_int(c, 4) > 0;
+        double tps = tb_cursor_real(c, dec ? 6 : 9), lo = tb_cursor_real(c, dec ? 7 : 10),
+               hi = tb_cursor_real(c, dec ? 8 : 11);
+        char rate[48], m1[16], m2[16], m3[16], roof[16], gb[16], vs[48], tail[600];
+        if (isnan(tps))
+            snprintf(rate, sizeof rate, "-");
+        else if (isnan(lo))
+            snprintf(rate, sizeof rate, "%.2f%s", tps, dec ? "" : " pp");
+        else
+            snprintf(rate, sizeof rate, "%.2f%s [%.2f,%.2f]", tps, dec ? "" : " pp", lo, hi);
+        num(tb_cursor_real(c, 12), "%.2f", m1, sizeof m1);
+        num(tb_cursor_real(c, 13), "%.2f", m2, sizeof m2);
+        num(tb_cursor_real(c, 14), "%.1f", m3, sizeof m3);
+        if (strstr(flags, "ceiling_suspect"))
+            snprintf(roof, sizeof roof, "suspect");
+        else
+            num(tb_cursor_real(c, 15), "%.0f%%", roof, sizeof roof);
+        double wb = tb_cursor_real(c, 16);
+        if (isnan(wb))
+            snprintf(gb, sizeof gb, "-");
+        else
+            snprintf(gb, sizeof gb, "%.2f GB", wb / 1e9);
+        double q = tb_cursor_real(c, 17), qlo = tb_cursor_real(c, 18), qhi = tb_cursor_real(c, 19);
+        if (tb_cursor_int(c, 20))
+            snprintf(vs, sizeof vs, "baseline");
+        else if (isnan(q))
+            snprintf(vs, sizeof vs, "-");
+        else if (isnan(qlo))
+            snprintf(vs, sizeof vs, "%.2fx", q);
+        else
+            snprintf(vs, sizeof vs, "%.2fx [%.2f,%.2f]", q, qlo, qhi);
+        int x = tb_cursor_int(c, 21) == 1;
+        extrap += x;
+        char key[128];
+        snprintf(key, sizeof key, "%s%s", tb_cursor_text(c, 0), x ? " *" : "");
+        printf("%-54s %-6s %22s %9s %9s %9s %6s %8s %-19s  %s\n", key, status, rate, m1, m2, m3, roof, gb, vs,
+               status_tail(status, flags, tb_cursor_text(c, 2), color, tail, sizeof tail));
+    }
+    tb_cursor_close(c);
+    if (rc < 0)
+        return -1;
+    if (rows) {
+        printf("  tokens/s: decode (tg: batch x tokens / decode time) or prefill ('pp'), median over repetitions;\n"
+               "  ms/tok and p99: per-output-token latency (decode steps); TTFT: prefill of the prompt; %%roof: bytes\n"
+               "  one decode step reads / this run's DRAM read ceiling over the median step; weights: the whole model\n"
+               "  in its format; vs fp16: per interleaved round, fp16 time / this case's time\n");
+        if (extrap)
+            printf("  * EXTRAPOLATED: measured on --layers K of the model's layers and scaled to its depth\n");
+    }
+    return 0;
+}
+
 /* Cases of any other workload. */
 static int other_table(tb_store *s, int64_t run_id, int color)
 {
     tb_cursor *c = tb_store_select(s, "SELECT c.case_key, c.status, c.status_reason, s.median, s.ci_lo, s.ci_hi,"
                                       " coalesce(c.flags,'') FROM cases c LEFT JOIN stats s ON s.case_id=c.id"
                                       " AND s.metric='ns_per_iter' WHERE c.run_id=? AND c.workload NOT IN"
-                                      " ('bandwidth','peak','matmul') ORDER BY c.id");
+                                      " ('bandwidth','peak','matmul','e2e') ORDER BY c.id");
     if (!c)
         return -1;
     tb_cursor_bind_int(c, 1, run_id);
@@ -244,7 +328,8 @@ int tb_summary_print(tb_store *s, int64_t run_id, int color)
 {
     if (header(s, run_id) < 0 || probe_table(s, run_id, "bandwidth", "GB/s", "gbps", "gbps_best", color) < 0 ||
         probe_table(s, run_id, "peak", "GOP/s", "gops", "gops_best", color) < 0 ||
-        drift_lines(s, run_id) < 0 || matmul_table(s, run_id, color) < 0 || other_table(s, run_id, color) < 0) {
+        drift_lines(s, run_id) < 0 || matmul_table(s, run_id, color) < 0 || e2e_table(s, run_id, color) < 0 ||
+        other_table(s, run_id, color) < 0) {
         fprintf(stderr, "tritbench: summary: %s\n", tb_store_errmsg(s));
         return -1;
     }

@@ -117,5 +117,8 @@ int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
  * o->err for a model or format that cannot be used. */
 int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
 const tb_workload *tb_e2e_workload(void);
+/* After filtering, the plan tells the decoder workload which of its cases
+ * will run, so a decoder shared by several is freed after its last one. */
+void tb_e2e_count_uses(const tb_caselist *cases);
 
 #endif

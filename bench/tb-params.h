@@ -44,6 +44,8 @@ typedef struct tb_e2e_params {
     int64_t extrapolated;/* 1: figures scaled from `layers` to `layers_total` */
     int64_t seed;
     int64_t max_batch;   /* 1: the case found by --max-batch (largest batch in the budget) */
+    int64_t batch_cap;   /* sequences and prompt tokens the decoder is built for: the */
+    int64_t prefill_cap; /* largest among the model's cases, so they share one build */
 } tb_e2e_params;
 
 #endif
