@@ -150,10 +150,11 @@ static int parse_arch(const cJSON *root, int *subln, const char *path, char *err
                 return 0;
             }
     }
+    char nb[64];
     snprintf(err, (size_t)errlen,
-             "%s: architectures: unsupported architecture \"%.60s\" (LlamaForCausalLM, BitnetForCausalLM and "
+             "%s: architectures: unsupported architecture \"%s\" (LlamaForCausalLM, BitnetForCausalLM and "
              "BitNetForCausalLM are)",
-             path, first->valuestring);
+             path, tb_st_printable(first->valuestring, nb, sizeof nb));
     return -EINVAL;
 }
 
@@ -173,8 +174,9 @@ static int parse_act(const cJSON *root, tb_ffn_act *act, const char *path, char 
     else if (!strcmp(v->valuestring, "relu2"))
         *act = TB_FFN_RELU2;
     else {
-        snprintf(err, (size_t)errlen, "%s: hidden_act: unsupported activation \"%.40s\" (silu and relu2 are)", path,
-                 v->valuestring);
+        char nb[48];
+        snprintf(err, (size_t)errlen, "%s: hidden_act: unsupported activation \"%s\" (silu and relu2 are)", path,
+                 tb_st_printable(v->valuestring, nb, sizeof nb));
         return -EINVAL;
     }
     return 0;

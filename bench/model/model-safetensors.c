@@ -143,8 +143,10 @@ static int st_open_sharded(st_src *s, const char *ipath, char *err, int errlen)
     }
     cJSON_ArrayForEach(e, wm)
     {
+        char nb[200];
         if (!cJSON_IsString(e) || !shard_name_ok(e->valuestring)) {
-            snprintf(err, (size_t)errlen, "%s: %.200s: shard must be a file name in the folder", ipath, e->string);
+            snprintf(err, (size_t)errlen, "%s: %s: shard must be a file name in the folder", ipath,
+                     tb_st_printable(e->string, nb, sizeof nb));
             goto fail;
         }
         int seen = 0;
@@ -161,7 +163,9 @@ static int st_open_sharded(st_src *s, const char *ipath, char *err, int errlen)
         const tb_st_tensor *t = tb_st_index_find(&s->ix, e->string);
         const char *in = t ? strrchr(s->ix.files[t->file].path, '/') + 1 : NULL;
         if (!t || strcmp(in, e->valuestring)) {
-            snprintf(err, (size_t)errlen, "%s: %.200s: listed in %s but %s", ipath, e->string, e->valuestring,
+            char nb[200], sb[200];
+            snprintf(err, (size_t)errlen, "%s: %s: listed in %s but %s", ipath,
+                     tb_st_printable(e->string, nb, sizeof nb), tb_st_printable(e->valuestring, sb, sizeof sb),
                      t ? "found in another shard" : "not there");
             rc = -EINVAL;
             goto fail;

@@ -41,8 +41,7 @@ const char *tb_st_dtype_name(tb_st_dtype d)
     return (int)d >= 0 && (int)d < TB_ST_NDTYPES ? tb_st_dtypes[d].name : "?";
 }
 
-/* A tensor name fit for a one-line message: control bytes become '?', long names are cut. */
-static const char *printable(const char *s, char *buf, size_t len)
+const char *tb_st_printable(const char *s, char *buf, size_t len)
 {
     size_t i = 0;
     for (; s[i] && i + 1 < len; i++)
@@ -90,7 +89,7 @@ static int parse_entry(const cJSON *e, uint64_t data_bytes, tb_st_tensor *t, con
     if (d == TB_ST_NDTYPES) {
         char b[40];
         snprintf(err, (size_t)errlen, "%s: %s: unknown dtype \"%s\"", file, name,
-                 printable(dt->valuestring, b, sizeof b));
+                 tb_st_printable(dt->valuestring, b, sizeof b));
         return -EINVAL;
     }
     t->dtype = (tb_st_dtype)d;
@@ -170,8 +169,8 @@ static int check_overlap(const tb_st_index *ix, int first, const char *file, cha
         if (prev && by[i]->begin < prev->end) {
             char a[200], b[200];
             snprintf(err, (size_t)errlen, "%s: %s: data_offsets [%llu, %llu] overlap those of %s [%llu, %llu]", file,
-                     printable(by[i]->name, a, sizeof a), (unsigned long long)by[i]->begin,
-                     (unsigned long long)by[i]->end, printable(prev->name, b, sizeof b),
+                     tb_st_printable(by[i]->name, a, sizeof a), (unsigned long long)by[i]->begin,
+                     (unsigned long long)by[i]->end, tb_st_printable(prev->name, b, sizeof b),
                      (unsigned long long)prev->begin, (unsigned long long)prev->end);
             rc = -EINVAL;
         }
@@ -232,7 +231,7 @@ int tb_st_index_add(tb_st_index *ix, const uint8_t *bytes, size_t size, const ch
         if (!strcmp(e->string, "__metadata__"))
             continue;
         char nb[200];
-        const char *pname = printable(e->string, nb, sizeof nb);
+        const char *pname = tb_st_printable(e->string, nb, sizeof nb);
         tb_st_tensor *t = &ix->t[ix->nt];
         memset(t, 0, sizeof *t);
         if ((rc = parse_entry(e, data_bytes, t, file, pname, err, errlen)))
@@ -276,7 +275,7 @@ int tb_st_index_finish(tb_st_index *ix, const char *where, char *err, int errlen
         if (!strcmp(ix->t[i - 1].name, ix->t[i].name)) {
             char nb[200];
             snprintf(err, (size_t)errlen, "%s: %s: present twice (in %s and %s)", where,
-                     printable(ix->t[i].name, nb, sizeof nb), ix->files[ix->t[i - 1].file].path,
+                     tb_st_printable(ix->t[i].name, nb, sizeof nb), ix->files[ix->t[i - 1].file].path,
                      ix->files[ix->t[i].file].path);
             return -EINVAL;
         }
@@ -296,7 +295,7 @@ int tb_st_tensor_to_f32(const tb_st_index *ix, const tb_st_tensor *t, int64_t ro
 {
     const tb_st_file *f = &ix->files[t->file];
     char nb[200];
-    const char *name = printable(t->name, nb, sizeof nb);
+    const char *name = tb_st_printable(t->name, nb, sizeof nb);
     int ok = rows == 1 ? t->ndim == 1 && t->shape[0] == cols
                        : t->ndim == 2 && t->shape[0] == rows && t->shape[1] == cols;
     if (!ok) {

@@ -76,5 +76,7 @@ int tb_st_tensor_to_f32(const tb_st_index *ix, const tb_st_tensor *t, int64_t ro
 void tb_st_index_free(tb_st_index *ix);
 
 const char *tb_st_dtype_name(tb_st_dtype d);
+/* s fit for a one-line message: control bytes become '?', cut to len - 1 bytes; returns buf. */
+const char *tb_st_printable(const char *s, char *buf, size_t len);
 
 #endif

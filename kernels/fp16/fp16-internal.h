@@ -2,7 +2,8 @@
  * (kernels/fp16/): the packed layouts, portable scalar fp16/bf16 <-> fp32
  * conversion, and the prepare/free/ops functions every ISA variant of a
  * format shares (so all variants of a format read the very same bytes).
- * Included only by the files of kernels/fp16/ and by tests. */
+ * Included only by the files of kernels/fp16/, by tests, and for its scalar
+ * conversions by the checkpoint reader (bench/model/model-st-parse.c). */
 #ifndef TB_FP16_INTERNAL_H
 #define TB_FP16_INTERNAL_H
 

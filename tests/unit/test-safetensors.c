@@ -446,11 +446,56 @@ static void test_model(void)
     tbt_rmtree(dir);
 }
 
+/* RssFile of /proc/self/status in KiB; -1 when unknown. */
+static long rss_file_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "RssFile: %ld kB", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* fill() gives the mapped pages of a converted tensor back: converting a
+ * 32 MiB tensor must not leave 32 MiB of the file resident. */
+static void test_pages_released(void)
+{
+    if (rss_file_kib() < 0) {
+        fprintf(stderr, "test_pages_released: no RssFile in /proc/self/status, skipped\n");
+        return;
+    }
+    enum { ROWS = 2048, COLS = 4096 }; /* 32 MiB of F32 */
+    float *w = malloc((size_t)ROWS * COLS * sizeof *w), *o = malloc((size_t)ROWS * COLS * sizeof *o);
+    for (int64_t i = 0; i < (int64_t)ROWS * COLS; i++)
+        w[i] = (float)(i % 977) * 0.5f;
+    char *dir = tbt_tmpdir("st");
+    tbt_tensor t[1] = {{"big", "F32", 2, {ROWS, COLS}, w}};
+    CHECK(tbt_st_write(at(dir, "model.safetensors"), t, 1) == 0);
+    tb_wsrc src;
+    char err[512] = "";
+    CHECK(tb_wsrc_safetensors(dir, NULL, &src, err, sizeof err) == 0);
+    memset(o, 0, (size_t)ROWS * COLS * sizeof *o); /* anonymous pages: not RssFile */
+    long before = rss_file_kib();
+    CHECK(src.fill(src.ctx, "big", ROWS, COLS, o, err, sizeof err) == 0);
+    long after = rss_file_kib();
+    CHECK(memcmp(o, w, (size_t)ROWS * COLS * sizeof *o) == 0);
+    CHECK(after - before < 4096); /* KiB: well under the tensor's 32768 */
+    src.close(src.ctx);
+    tbt_rmtree(dir);
+    free(w);
+    free(o);
+}
+
 int main(void)
 {
     test_round_trip();
     test_sharded();
     test_malformed();
     test_model();
+    test_pages_released();
     TEST_DONE();
 }
