@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tb_model_config c;
     char err[512] = "";
-    int rc = tb_model_config_parse((const char *)data, size, "config.json", &c, err, sizeof err);
+    int rc = tb_model_config_parse_json((const char *)data, size, "config.json", &c, err, sizeof err);
     if (rc == 0) {
         if (c.hidden <= 0 || c.ffn <= 0 || c.layers <= 0 || c.heads <= 0 || c.kv_heads <= 0 || c.head_dim <= 0 ||
             c.vocab <= 0 || c.max_ctx <= 0 || !(c.norm_eps > 0) || !(c.rope_theta > 0) ||
