@@ -19,8 +19,9 @@
  * depth (stored as extrapolated).
  * Verification: the scalar reference decoder (decoder-ref.c) feeds the same
  * prompt token by token; the logits of the prompt's last token must equal
- * the measured decoder's (int8 and ternary bit-exact, float formats within
- * E2E_FLOAT_NMSE). */
+ * the measured decoder's: bit-exact when projections and head are integer
+ * or ternary formats, else within E2E_FP16_NMSE (E2E_BF16_NMSE with bf16:
+ * the kernels' own bounds compound over layers). */
 #include "tb-bench.h"
 #include "tb-decoder.h"
 #include "tb-isa.h"
@@ -40,7 +41,8 @@
 
 #define E2E_COLD_LLC_FACTOR 4.0
 #define E2E_MAX_COPIES 64
-#define E2E_FLOAT_NMSE 1e-4   /* fp16/bf16 logits vs the reference decoder */
+#define E2E_FP16_NMSE 1e-8   /* logits vs the reference decoder with fp16 in the path (projections or head) */
+#define E2E_BF16_NMSE 1e-4   /* with bf16: activations rounded to 8 bits flip roundings downstream */
 #define E2E_VERIFY_TOKENS 3   /* prompt the reference checks */
 
 /* ---- models: a case's spec, resolved once at plan time ---- */
@@ -207,8 +209,10 @@ static void human(double b, char *buf, size_t len)
 {
     if (b >= 1073741824.0)
         snprintf(buf, len, "%.2f GiB", b / 1073741824.0);
-    else
+    else if (b >= 1048576.0)
         snprintf(buf, len, "%.0f MiB", b / 1048576.0);
+    else
+        snprintf(buf, len, "%.0f KiB", b / 1024.0);
 }
 
 /* Resident set size of the process now (VmRSS), bytes; NAN if unreadable. */
@@ -329,12 +333,14 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
         char need[32], have[32];
         human(plan.peak_bytes, need, sizeof need);
         human(sp->budget, have, sizeof have);
+        char w[32], kv[32], sc[32];
+        human(plan.proj_all_bytes + plan.embed_bytes + plan.head_bytes + plan.norm_bytes, w, sizeof w);
+        human(plan.kv_bytes, kv, sizeof kv);
+        human(plan.scratch_bytes + plan.build_temp_bytes, sc, sizeof sc);
         snprintf(info->why, sizeof info->why,
-                 "needs %s (weights %.0f MiB, KV cache %.0f MiB, scratch and build buffer %.0f MiB), more than the "
-                 "%s budget (%s)",
-                 need, (plan.proj_all_bytes + plan.embed_bytes + plan.head_bytes + plan.norm_bytes) / 1048576,
-                 plan.kv_bytes / 1048576, (plan.scratch_bytes + plan.build_temp_bytes) / 1048576, have,
-                 sp->budget == tb_bench_mem_available_bytes() ? "MemAvailable" : "--mem-budget");
+                 "needs %s (weights %s, KV cache %s, scratch and build buffer %s), more than the %s budget of %s",
+                 need, w, kv, sc, sp->budget == tb_bench_mem_available_bytes() ? "MemAvailable" : "--mem-budget",
+                 have);
         rc = -E2BIG;
         goto fail;
     }
@@ -504,16 +510,17 @@ static int e2e_verify(void *ctx, tb_verdict *v)
     }
     v->max_abs_err = maxe;
     v->nmse = den > 0 ? num / den : num;
-    v->bound = exact ? 0 : E2E_FLOAT_NMSE;
+    const double bound = !strcmp(k->format, "bf16") || !strcmp(hk->format, "bf16") ? E2E_BF16_NMSE : E2E_FP16_NMSE;
+    v->bound = exact ? 0 : bound;
     v->checksum = tb_fnv1a(x->logits, (size_t)V * sizeof *x->logits, TB_FNV_INIT);
     if (exact) {
         v->verified = memcmp(x->logits, ref, (size_t)V * sizeof *ref) == 0;
         snprintf(v->reason, sizeof v->reason, "logits after %lld prompt tokens vs the scalar reference decoder (%s, "
                  "ops_ref): %s", (long long)n, k->ref, v->verified ? "bit-exact" : "differ");
     } else {
-        v->verified = v->nmse <= E2E_FLOAT_NMSE;
-        snprintf(v->reason, sizeof v->reason, "logits after %lld prompt tokens vs the scalar reference decoder: "
-                 "NMSE %.2g (bound %.0e)", (long long)n, v->nmse, E2E_FLOAT_NMSE);
+        v->verified = v->nmse <= bound;
+        snprintf(v->reason, sizeof v->reason, "logits after %lld prompt tokens vs the scalar reference decoder "
+                 "(%s, head %s): NMSE %.2g (bound %.0e)", (long long)n, k->ref, hk->ref, v->nmse, bound);
     }
     free(ref);
     return 0;

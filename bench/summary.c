@@ -192,7 +192,9 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
 static int e2e_table(tb_store *s, int64_t run_id, int color)
 {
     tb_cursor *c = tb_store_select(
-        s, "SELECT c.case_key, c.status, c.status_reason, coalesce(c.flags,''), p.n_gen, p.n_prompt,"
+        s, "SELECT c.case_key, c.status, c.status_reason, coalesce(c.flags,''),"
+           " (SELECT value FROM case_params p WHERE p.case_id=c.id AND p.name='n_gen'),"
+           " (SELECT value FROM case_params p WHERE p.case_id=c.id AND p.name='n_prompt'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tokens_per_s'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tokens_per_s_ci_lo'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='tokens_per_s_ci_hi'),"
@@ -204,8 +206,9 @@ static int e2e_table(tb_store *s, int64_t run_id, int color)
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='ttft_ms'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='roofline_pct'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='model_bytes'),"
-           " q.median, q.ci_lo, q.ci_hi, coalesce(c.is_baseline, 0), p.extrapolated"
-           " FROM cases c JOIN v_params_e2e p ON p.case_id=c.id"
+           " q.median, q.ci_lo, q.ci_hi, coalesce(c.is_baseline, 0),"
+           " (SELECT value FROM case_params p WHERE p.case_id=c.id AND p.name='extrapolated')"
+           " FROM cases c"
            " LEFT JOIN ratios q ON q.case_id=c.id AND q.metric='speedup'"
            " WHERE c.run_id=? AND c.workload='e2e' ORDER BY c.id");
     if (!c)
