@@ -18,7 +18,7 @@
 enum {
     O_DB = 1, O_THREADS, O_REPS, O_MIN_TIME, O_WARMUP, O_FILTER, O_SAMPLER, O_EVENTS,
     O_IDLE, O_ISA, O_CACHE, O_NO_PIN, O_OVERSUB, O_QUIET,
-    O_MODEL, O_FORMAT, O_TEST, O_HEAD, O_LAYERS, O_BATCH, O_MAX_BATCH, O_CTX, O_SEED, O_MEM_BUDGET,
+    O_MODEL, O_FORMAT, O_TEST, O_HEAD, O_LAYERS, O_BATCH, O_MAX_BATCH, O_CTX, O_SEED, O_MEM_BUDGET, O_MATMULS,
 };
 
 static const tb_opt run_opts[] = {
@@ -88,6 +88,10 @@ static const tb_opt run_opts[] = {
      "decoder suites: also raise the batch until the memory budget is reached; report max batch and tokens/s",
      NULL},
     {O_CTX, "ctx", 0, NULL, "N", "decoder suites: KV cache capacity per sequence", "the test's length"},
+    {O_MATMULS, "matmuls", 0, NULL, NULL,
+     "decoder suites: also time each decode test's matmuls alone (test tgN-matmuls: every projection and the "
+     "head, same weights and copies), so the summary shows what the decoder adds around them",
+     NULL},
     {O_SEED, "seed", 0, NULL, "N", "decoder suites: seed of the generated weights and prompt", "1"},
     {O_MEM_BUDGET, "mem-budget", 0, NULL, "BYTES",
      "decoder suites: memory a case may use (e.g. 8GiB); a model above it is stored as does_not_fit",
@@ -217,6 +221,7 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
     }
     case O_BATCH: return tb_e2e_parse_batch(opt, v, &a->e2e);
     case O_MAX_BATCH: a->e2e.max_batch = 1; return 0;
+    case O_MATMULS: a->e2e.matmuls = 1; return 0;
     case O_CTX: {
         long n;
         if (tb_parse_int(opt, v, 1, 1 << 20, &n) < 0)
@@ -270,6 +275,7 @@ static int options_json(tb_run_args *a, int oversubscribe)
         tb_json_kv_str(&j, "batch", t);
     }
     tb_json_kv_bool(&j, "max_batch", a->e2e.max_batch);
+    tb_json_kv_bool(&j, "matmuls", a->e2e.matmuls);
     tb_json_kv_int(&j, "layers", a->e2e.layers);
     tb_json_kv_int(&j, "ctx", a->e2e.ctx);
     tb_json_kv_int(&j, "seed", (long long)a->e2e.seed);

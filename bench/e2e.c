@@ -391,6 +391,14 @@ built:;
     uint64_t s = mix64((uint64_t)x->p.seed ^ 0x70c3e5ull);
     for (int64_t i = 0; i < np; i++)
         x->prompt[i] = (int32_t)((s = mix64(s)) % (uint64_t)sp->cfg.vocab);
+    if (x->p.matmuls_only) {
+        /* real activations in the decoder's scratch: one decode step */
+        for (int64_t b = 0; b < x->p.batch; b++)
+            x->next[b] = x->prompt[b % np];
+        tb_decoder_reset(x->d);
+        tb_decoder_decode(x->d, x->next, x->p.batch, x->logits, x->pool, x->threads);
+        tb_decoder_reset(x->d);
+    }
 
     /* what the case holds and what one full-depth token reads */
     const tb_decoder_plan *bp = tb_decoder_get_plan(x->d);
@@ -432,6 +440,16 @@ static void one_iteration(e2e_ctx *x)
                                   .phase = TB_STEP_PREFILL};
     }
     uint64_t s = mix64((uint64_t)x->p.seed ^ 0xdec0deull);
+    if (x->p.matmuls_only) {
+        for (int64_t i = 0; i < x->p.n_gen; i++) {
+            uint64_t t0 = tb_plat_now_ns();
+            tb_decoder_matmuls_only(x->d, B, x->logits, x->pool, x->threads);
+            x->steps[k++] = (tb_step){.ns = (int64_t)(tb_plat_now_ns() - t0), .n_tokens = (int32_t)B,
+                                      .phase = TB_STEP_DECODE};
+        }
+        x->nsteps = k;
+        return;
+    }
     for (int64_t i = 0; i < x->p.n_gen; i++) {
         for (int64_t b = 0; b < B; b++)
             x->next[b] = (int32_t)((s = mix64(s)) % (uint64_t)V);
@@ -481,6 +499,13 @@ static void e2e_counts(void *ctx, tb_counts *out)
 static int e2e_verify(void *ctx, tb_verdict *v)
 {
     e2e_ctx *x = ctx;
+    if (x->p.matmuls_only) {
+        v->verified = -1;
+        v->max_abs_err = v->nmse = NAN;
+        snprintf(v->reason, sizeof v->reason, "matmuls only (no decoder output): the same build's decode case "
+                 "is verified against the reference decoder");
+        return 0;
+    }
     const int64_t V = x->sp->cfg.vocab, n = E2E_VERIFY_TOKENS;
     const tb_kernel *k = tb_decoder_kernel(x->d), *hk = tb_decoder_head_kernel(x->d);
     const int exact = k->max_nmse == 0 && hk->max_nmse == 0;
@@ -543,6 +568,7 @@ static const tb_param_decl e2e_params[] = {
     E2E_P(max_batch, TB_PARAM_INT, NULL),
     E2E_P(batch_cap, TB_PARAM_INT, NULL),
     E2E_P(prefill_cap, TB_PARAM_INT, NULL),
+    E2E_P(matmuls_only, TB_PARAM_INT, NULL),
 };
 _Static_assert(sizeof(tb_e2e_params) <= TB_PARAM_BYTES, "decoder parameters fit the case record");
 
@@ -763,6 +789,19 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
                                                (tb_cache_mode)m, head, 0, &cap);
                             if (rc < 0)
                                 return rc;
+                        }
+                        if (!e->matmuls || tests[ti].n_gen == 0)
+                            continue;
+                        /* the same steps' matmuls alone: what the decoder adds around them */
+                        tb_e2e_test mt = tests[ti];
+                        mt.n_prompt = 0;
+                        snprintf(mt.name, sizeof mt.name, "tg%lld-matmuls", (long long)mt.n_gen);
+                        for (int f = 0; f < nk; f++) {
+                            int rc = push_case(out, o, sp, ks[f], &mt, batches[bi], o->threads[th],
+                                               (tb_cache_mode)m, head, 0, &cap);
+                            if (rc < 0)
+                                return rc;
+                            TB_CASE_PARAMS(&out->v[out->n - 1], tb_e2e_params)->matmuls_only = 1;
                         }
                     }
         for (int f = 0; f < nk && e->max_batch; f++) {

@@ -186,6 +186,34 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
     return 0;
 }
 
+/* Decode steps against the same steps' matmuls alone (--matmuls): what
+ * the decoder adds around its GEMVs (norms, RoPE, attention, GLU, copies
+ * of activations), per model, format, batch and threads. */
+static int overhead_lines(tb_store *s, int64_t run_id)
+{
+    tb_cursor *c = tb_store_select(
+        s, "SELECT a.case_key, xa.value, xb.value FROM cases a JOIN cases b ON b.run_id=a.run_id"
+           " AND b.workload='e2e' AND b.status='ok'"
+           " AND b.case_key=replace(a.case_key, '/' || (SELECT value FROM case_params p WHERE p.case_id=a.id"
+           " AND p.name='test') || '/', '/' || (SELECT value FROM case_params p WHERE p.case_id=a.id"
+           " AND p.name='test') || '-matmuls/')"
+           " JOIN metrics xa ON xa.case_id=a.id AND xa.name='ms_per_token'"
+           " JOIN metrics xb ON xb.case_id=b.id AND xb.name='ms_per_token'"
+           " WHERE a.run_id=? AND a.workload='e2e' AND a.status='ok' ORDER BY a.id");
+    if (!c)
+        return -1;
+    tb_cursor_bind_int(c, 1, run_id);
+    int rc, n = 0;
+    while ((rc = tb_cursor_next(c)) == 1) {
+        if (n++ == 0)
+            printf("\ndecode step vs its matmuls alone (median ms per step; same weights, copies and threads):\n");
+        double a = tb_cursor_real(c, 1), b = tb_cursor_real(c, 2);
+        printf("  %-54s %9.3f vs %9.3f ms  (%+.1f%%)\n", tb_cursor_text(c, 0), a, b, 100 * (a / b - 1));
+    }
+    tb_cursor_close(c);
+    return rc < 0 ? -1 : 0;
+}
+
 /* Decoder cases: llama-bench's figures (tokens/s with its CI, per-token
  * latency p50/p99, time to first token), the decode roofline share, the
  * model's weights and the paired speedup over fp16. */
@@ -270,7 +298,7 @@ static int e2e_table(tb_store *s, int64_t run_id, int color)
         if (extrap)
             printf("  * EXTRAPOLATED: measured on --layers K of the model's layers and scaled to its depth\n");
     }
-    return 0;
+    return overhead_lines(s, run_id);
 }
 
 /* Cases of any other workload. */

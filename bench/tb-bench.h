@@ -25,6 +25,7 @@ typedef struct tb_e2e_opts {
     int64_t batch[TB_E2E_MAX_LIST];
     int nbatch;           /* 0 = batch 1 */
     int max_batch;        /* --max-batch: raise B until the memory budget */
+    int matmuls;          /* --matmuls: also time each decode test's matmuls alone */
     int64_t layers;       /* --layers K: measure K layers, extrapolate (0 = all) */
     int64_t ctx;          /* --ctx: KV capacity (0 = what the test needs) */
     uint64_t seed;        /* weights' seed */

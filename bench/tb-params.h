@@ -46,6 +46,7 @@ typedef struct tb_e2e_params {
     int64_t max_batch;   /* 1: the case found by --max-batch (largest batch in the budget) */
     int64_t batch_cap;   /* sequences and prompt tokens the decoder is built for: the */
     int64_t prefill_cap; /* largest among the model's cases, so they share one build */
+    int64_t matmuls_only;/* 1: time only the decode step's matmuls (test "tgN-matmuls") */
 } tb_e2e_params;
 
 #endif

@@ -180,6 +180,32 @@ static void forward(tb_decoder *d, const int32_t *tokens, int64_t n, float *logi
     dec_mm(d, d->kh, d->head, d->h + r0 * H, nlogits, logits, pool, nt);
 }
 
+/* The matmuls of one decode step alone: every projection of every layer
+ * and the head, on B rows of the scratch activations, with the same copy
+ * cycling as forward(); no norm, RoPE, attention, GLU or residual. */
+int tb_decoder_matmuls_only(tb_decoder *d, int64_t B, float *logits, tb_pool *pool, int nthreads)
+{
+    if (B < 1 || B > d->max_batch || nthreads < 1 || nthreads > d->max_threads ||
+        (pool && nthreads > tb_pool_size(pool)) || (!pool && nthreads != 1))
+        return -EINVAL;
+    const tb_kernel *k = d->k;
+    int64_t L = d->cfg.layers;
+    tb_kmat *const *W = d->w + (size_t)d->cur * (size_t)(L * TB_DW__N);
+    d->cur = (d->cur + 1) % d->ncopies;
+    for (int64_t l = 0; l < L; l++, W += TB_DW__N) {
+        dec_mm(d, k, W[TB_DW_Q], d->h, B, d->q, pool, nthreads);
+        dec_mm(d, k, W[TB_DW_K], d->h, B, d->kk, pool, nthreads);
+        dec_mm(d, k, W[TB_DW_V], d->h, B, d->vv, pool, nthreads);
+        dec_mm(d, k, W[TB_DW_O], d->att, B, d->x, pool, nthreads);
+        dec_mm(d, k, W[TB_DW_GATE], d->h, B, d->g, pool, nthreads);
+        dec_mm(d, k, W[TB_DW_UP], d->h, B, d->u, pool, nthreads);
+        dec_mm(d, k, W[TB_DW_DOWN], d->g, B, d->x, pool, nthreads);
+    }
+    if (logits)
+        dec_mm(d, d->kh, d->head, d->h, B, logits, pool, nthreads);
+    return 0;
+}
+
 static int dec_check(const tb_decoder *d, const int32_t *tokens, int64_t n, tb_pool *pool, int nt)
 {
     if (nt < 1 || nt > d->max_threads || (pool && nt > tb_pool_size(pool)) || (!pool && nt != 1))

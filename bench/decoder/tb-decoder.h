@@ -105,6 +105,12 @@ int tb_decoder_prefill(tb_decoder *d, int64_t seq, const int32_t *tokens, int64_
 int tb_decoder_decode(tb_decoder *d, const int32_t *tokens, int64_t B, float *logits, tb_pool *pool,
                       int nthreads);
 
+/* Only the matmuls of one decode step of B rows (every projection of every
+ * layer and the head into logits when not NULL), on whatever the scratch
+ * activations hold, cycling copies as decode does: the "sum of the
+ * model's GEMVs" a decode step is compared with.  0 or -EINVAL. */
+int tb_decoder_matmuls_only(tb_decoder *d, int64_t B, float *logits, tb_pool *pool, int nthreads);
+
 /* Analytic counts (tb-counts.h) of one decode step of B sequences each at
  * position pos (attending to pos + 1 positions), head included; and of a
  * prefill of n tokens starting at position pos0 with nlogits head rows.
