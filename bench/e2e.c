@@ -420,6 +420,16 @@ built:;
     set_fact(info, "vocab", (double)sp->cfg.vocab, "tokens", NULL);
     set_fact(info, "head_weights", (double)sp->cfg.vocab * (double)sp->cfg.hidden, "weights", NULL);
     set_fact(info, "bits_per_weight", tb_decoder_kernel(x->d)->bits_per_weight, "bit", tb_decoder_kernel(x->d)->name);
+    {
+        /* the projections' multiply-accumulates per token at full depth:
+         * the paper's energy accounting counts these (Figure 3) */
+        double w = 0;
+        const tb_model_config *cf = &sp->cfg;
+        double qd = (double)(cf->heads * cf->head_dim), kvd = (double)(cf->kv_heads * cf->head_dim);
+        w = (double)cf->hidden * (qd + 2 * kvd) + qd * (double)cf->hidden + 3.0 * (double)cf->hidden * (double)cf->ffn;
+        set_fact(info, "proj_macs_per_token", w * (double)cf->layers, "MAC",
+                 "q, k, v, o, gate, up, down of every layer (the head excluded, as in the paper's Figure 3)");
+    }
     *out = x;
     return 0;
 fail:
