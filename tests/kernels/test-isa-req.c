@@ -2,8 +2,9 @@
  * code it is compiled from can: its isa names a row of cmake/isa-table.txt
  * (or "scalar"), its isa_mask covers that row's bits, and its name is
  * "<format>_<isa>" ("<format>_ref" for scalar).  Also checks the table
- * itself: every row needs AVX2 (all rows build with -mavx2) and the
- * suffix lookup refuses unknown names.  The cap: tb_isa_allowed() is
+ * itself (the rows of the target architecture, TB_ISA_ARCH): every x86 row
+ * needs AVX2 (all build with -mavx2), every arm row needs NEON and sets
+ * -march, and the suffix lookup refuses unknown names.  The cap: tb_isa_allowed() is
  * detect & tb_isa_set_cap's mask, and dispatch under it never picks a
  * variant needing more. */
 #include <stdio.h>
@@ -17,12 +18,18 @@ static const struct { const char *suffix; uint32_t bits; const char *flags; } ro
 
 int main(void)
 {
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    const int x86 = !strcmp(TB_ISA_ARCH, "x86"), arm = !strcmp(TB_ISA_ARCH, "arm");
+    CHECK(x86 || arm || TB_ISA_REQ_NROWS == 0);
+    for (size_t i = 0; i < TB_ISA_REQ_NROWS; i++) {
         uint32_t m = 0;
         CHECK(tb_isa_suffix_req(rows[i].suffix, &m) == 0 && m == rows[i].bits);
-        CHECK(rows[i].bits & TB_ISA_AVX2);
-        CHECK(strstr(rows[i].flags, "-mavx2") != NULL);
+        CHECK(rows[i].bits & (x86 ? TB_ISA_AVX2 : TB_ISA_NEON));
+        CHECK(strstr(rows[i].flags, x86 ? "-mavx2" : "-march=armv8") != NULL);
+        /* no bit of the other architecture */
+        CHECK((rows[i].bits & (x86 ? 0xffff0000u : 0x0000ffffu)) == 0);
     }
+    if (arm) /* every AArch64 CPU has Advanced SIMD */
+        CHECK(tb_isa_detect() & TB_ISA_NEON);
     uint32_t m = 1;
     CHECK(tb_isa_suffix_req("scalar", &m) == 0 && m == 0);
     CHECK(tb_isa_suffix_req("avx1024", &m) == -1);
@@ -55,7 +62,7 @@ int main(void)
     /* one cap, applied by tb_isa_allowed */
     const uint32_t have = tb_isa_detect();
     CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == have);
-    const char *levels[] = {"scalar", "avx2", "avx512", "avx512vnni", "native"};
+    const char *levels[] = {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot", "neoni8mm", "native"};
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         uint32_t cap;
         CHECK(tb_isa_parse(levels[l], &cap) == 0);
