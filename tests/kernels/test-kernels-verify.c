@@ -6,7 +6,9 @@
  * else NMSE <= max_nmse.  Each reference is in turn checked against the
  * exact fp64 product within a per-format quantization bound, so a broken
  * reference cannot pass.  Also checks that run() writes every output and
- * nothing past y.
+ * nothing past y.  An optional argument restricts the run to the variants
+ * whose name contains it (scripts/test-arm64.sh: "neon" under a second qemu
+ * CPU model); with none, every variant runs.
  *
  * Error measure: sum (y - yref)^2 / sum_{r,j,c} (W[r][c] x[j][c])^2, i.e.
  * NMSE normalised by the products' energy (equal to E[sum y^2] for
@@ -205,8 +207,9 @@ done:
     free(exact);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *only = argc > 1 ? argv[1] : NULL;
     static const int64_t dims[] = {1, 3, 7, 15, 17, 31, 33, 63, 65, 127, 129, 255, 256, 257};
     static const int64_t ns[] = {1, 2, 5, 17, 64};
     /* shapes that cross every K block size in use (256..1024 columns), and
@@ -225,6 +228,8 @@ int main(void)
     int tested = 0, skipped = 0, shapes = 0;
     for (int ki = 0; ki < tb_kernel_count(); ki++) {
         const tb_kernel *k = tb_kernel_at(ki);
+        if (only && !strstr(k->name, only))
+            continue;
         if (!tb_kernel_usable(k, isa)) {
             printf("skip %-20s (needs ISA this CPU lacks)\n", k->name);
             skipped++;
