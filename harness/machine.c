@@ -120,7 +120,7 @@ static void hypervisor_of(tb_machine *m, const char *sys, int real)
         return;
     if (!strcmp(m->hypervisor, "none")) {
         if (!tb_plat_cpuinfo_tells_guest()) /* AArch64: no flag, so not "none" */
-            snprintf(m->hypervisor, sizeof m->hypervisor, "unknown");
+            snprintf(m->hypervisor, sizeof m->hypervisor, "undetectable");
         return;
     }
     {

@@ -247,7 +247,7 @@ void tb_plat_freq_policy(const struct tb_machine *m, tb_freq_policy *out)
         if (!strcmp(hv, "unknown"))
             snprintf(out->reason, sizeof out->reason,
                      "no cpufreq in sysfs (VM guest): the host controls the frequency");
-        else if (hv[0] && strcmp(hv, "none"))
+        else if (hv[0] && strcmp(hv, "none") && strcmp(hv, "undetectable"))
             snprintf(out->reason, sizeof out->reason,
                      "no cpufreq in sysfs (%s guest): the host controls the frequency", hv);
         else
