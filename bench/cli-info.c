@@ -1,6 +1,7 @@
 /* cli-info.c - `tritbench info`: the machine fingerprint and, for every
  * measurement source, whether it is live here and why not. */
 #include "tb-cli.h"
+#include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-json.h"
 #include "tb-machine.h"
@@ -105,6 +106,8 @@ int tb_cmd_info(int argc, char **argv)
         tb_json_kv_str(&j, "dispatch_isa", isabuf);
         tb_json_kv_str(&j, "frequency_policy", tb_freq_state_name(fp.state));
         tb_json_kv_str(&j, "frequency_policy_reason", fp.reason);
+        tb_json_kv_bool(&j, "cuda_live", tb_gpu_status_get()->state == TB_GPU_LIVE);
+        tb_json_kv_str(&j, "cuda", tb_gpu_status_get()->line);
         tb_json_arr_begin(&j, "sources");
         for (int i = 0; i < nrows; i++) {
             tb_json_obj_begin(&j);
@@ -138,6 +141,7 @@ int tb_cmd_info(int argc, char **argv)
     printf("  memory       %s\n", mem);
     printf("  isa flags    %s\n", or_unknown(m.isa_flags));
     printf("  dispatch     %s%s\n", isabuf, tb_isa_cap() != 0xffffffffu ? " (capped by TRITBENCH_ISA)" : "");
+    printf("  cuda         %s\n", tb_gpu_status_get()->line);
     printf("  kernel       %s   os %s\n", or_unknown(m.kernel), or_unknown(m.os));
     printf("  hypervisor   %s\n", or_unknown(m.hypervisor));
     char freq[64] = "unknown";

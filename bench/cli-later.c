@@ -9,23 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_DB = 1, O_RUN, O_FORMAT, O_PLOTS, O_THRESHOLD };
-
-static const tb_opt report_opts[] = {
-    {O_DB, "db", 0, NULL, "PATH", "SQLite database to read", "results/tritbench.db"},
-    {O_RUN, "run", 0, NULL, "ID", "the run to render", "the latest run"},
-    {O_FORMAT, "format", 0, NULL, "FORMAT", "text, markdown or csv", "text"},
-    {O_PLOTS, "plots", 0, NULL, "DIR", "also write gnuplot figures into DIR", NULL},
-    {0},
-};
-
-static const tb_cmd_spec report_spec = {
-    .name = "report",
-    .about = "Render stored results as tables and gnuplot figures (latency, memory, energy, roofline).\n"
-             "Not yet implemented: `tritbench run` prints a summary table, and the data is in SQLite\n"
-             "(see README: Outputs).\n",
-    .opts = report_opts,
-};
+enum { O_DB = 1, O_THRESHOLD };
 
 static const tb_opt compare_opts[] = {
     {O_DB, "db", 0, NULL, "PATH", "SQLite database to read", "results/tritbench.db"},
@@ -66,16 +50,8 @@ static int parse_pct(const char *opt, const char *s)
 
 static int check_value(int id, const char *opt, const char *v)
 {
-    long run;
     switch (id) {
     case O_DB: return tb_check_db_path(opt, v);
-    case O_RUN: return tb_parse_int(opt, v, 1, 0x7fffffffL, &run);
-    case O_FORMAT:
-        if (strcmp(v, "text") && strcmp(v, "markdown") && strcmp(v, "csv")) {
-            tb_die(TB_EXIT_USAGE, "%s %s: expected text, markdown or csv", opt, v);
-            return -1;
-        }
-        return 0;
     case O_THRESHOLD: return parse_pct(opt, v);
     }
     return 0;
@@ -105,11 +81,6 @@ static int later(const tb_cmd_spec *spec, int argc, char **argv, int min_pos, in
         return tb_die(TB_EXIT_USAGE, "%s: expected %s (try: tritbench %s --help)", spec->name, spec->args,
                       spec->name);
     return tb_die(TB_EXIT_FAIL, "%s: not yet implemented in this version (%s)", spec->name, what);
-}
-
-int tb_cmd_report(int argc, char **argv)
-{
-    return later(&report_spec, argc, argv, 0, 0, "use the summary printed by `tritbench run` or query the database");
 }
 
 int tb_cmd_compare(int argc, char **argv)

@@ -1,9 +1,11 @@
 /* cli-list.c - `tritbench list [suites|backends|samplers|models]`. */
 #include "tb-bench.h"
 #include "tb-cli.h"
+#include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
 #include "matmul-shapes.h"
+#include "tb-model.h"
 #include "tb-sampler.h"
 
 #include <stdio.h>
@@ -17,7 +19,7 @@ static const tb_cmd_spec list_spec = {
     .about = "  suites     the suites `tritbench run` accepts\n"
              "  backends   every matmul kernel variant compiled in, and whether this CPU can run it\n"
              "  samplers   every measurement source compiled in, and whether it is live here\n"
-             "  models     the paper's model configurations and their projection shapes\n"
+             "  models     the decoder configurations (paper, LLaMA-2, 2B4T, bitnet.cpp) and matmul shapes\n"
              "Without an argument, lists all four.  TRITBENCH_ISA caps the backends shown usable, as for run.\n",
     .opts = list_opts,
 };
@@ -37,9 +39,18 @@ static void list_backends(void)
         puts("  (none registered)");
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
+        char lacks[128], why[200];
+        tb_isa_names(k->isa_mask & ~tb_isa_detect(), lacks, sizeof lacks);
+        if (tb_kernel_usable(k, isa))
+            snprintf(why, sizeof why, "usable");
+        else if (k->gpu)
+            snprintf(why, sizeof why, "not usable: no CUDA device (see tritbench info)");
+        else if (tb_kernel_usable(k, tb_isa_detect()))
+            snprintf(why, sizeof why, "not usable: above the TRITBENCH_ISA cap");
+        else
+            snprintf(why, sizeof why, "not usable on this CPU: lacks %s", lacks);
         printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s\n", k->name, k->format, k->isa,
-               k->bits_per_weight, tb_kernel_usable(k, isa) ? "usable" :
-               tb_kernel_usable(k, tb_isa_detect()) ? "not usable: above the TRITBENCH_ISA cap" : "not usable on this CPU");
+               k->bits_per_weight, why);
     }
 }
 
@@ -59,12 +70,26 @@ static void list_samplers(void)
     }
 }
 
-/* The model shapes compiled into the binary (bench/matmul-shapes.c, from
- * results/reference/model_configs.csv), so the list is the same wherever
- * the binary is copied. */
+/* The decoder configs compiled into the binary (bench/model/model-configs.c,
+ * from results/reference/model_configs.csv), with the weights each holds,
+ * then the projection shapes the matmul suite measures. */
 static void list_models(void)
 {
-    puts("models (projection shapes rows x cols, as measured by the matmul suite):");
+    puts("models (decoder configs for `run e2e --model NAME`; also key=value specs and checkpoint directories):");
+    printf("  %-16s %6s %6s %6s %5s %4s %5s %7s %6s %7s  %s\n", "name", "hidden", "ffn", "layers", "heads", "kv",
+           "hdim", "vocab", "act", "params", "source");
+    for (int i = 0; i < tb_model_config_count(); i++) {
+        const tb_model_config *c = tb_model_config_at(i);
+        double attn = (double)c->hidden * (double)c->head_dim * (double)(2 * c->heads + 2 * c->kv_heads);
+        double ffn = 3.0 * (double)c->hidden * (double)c->ffn;
+        double emb = (double)c->vocab * (double)c->hidden * (c->tied ? 1 : 2);
+        double params = (double)c->layers * (attn + ffn) + emb;
+        printf("  %-16s %6lld %6lld %6lld %5lld %4lld %5lld %7lld %6s %6.2fB  %s\n", c->name, (long long)c->hidden,
+               (long long)c->ffn, (long long)c->layers, (long long)c->heads, (long long)c->kv_heads,
+               (long long)c->head_dim, (long long)c->vocab, c->act == TB_FFN_RELU2 ? "relu2" : "swiglu",
+               params / 1e9, c->source);
+    }
+    puts("matmul shapes (rows x cols per projection, as the matmul suite measures them):");
     for (int i = 0; i < tb_mm_nshapes;) {
         const char *model = tb_mm_shapes[i].model;
         printf("  %-14s", model);

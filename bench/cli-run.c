@@ -18,6 +18,7 @@
 enum {
     O_DB = 1, O_THREADS, O_REPS, O_MIN_TIME, O_WARMUP, O_FILTER, O_SAMPLER, O_EVENTS,
     O_IDLE, O_ISA, O_CACHE, O_NO_PIN, O_OVERSUB, O_QUIET,
+    O_MODEL, O_FORMAT, O_TEST, O_HEAD, O_LAYERS, O_BATCH, O_MAX_BATCH, O_CTX, O_SEED, O_MEM_BUDGET,
 };
 
 static const tb_opt run_opts[] = {
@@ -50,7 +51,7 @@ static const tb_opt run_opts[] = {
      "show net joules",
      "2s"},
     {O_ISA, "isa", 0, NULL, "LEVEL",
-     "cap kernel dispatch: scalar, avx2, avx512, avx512vnni, avx512bf16; neon, neondot, neoni8mm (AArch64); native (also TRITBENCH_ISA)", "native"},
+     "cap kernel dispatch: scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16; neon, neondot, neoni8mm (AArch64); native (also TRITBENCH_ISA)", "native"},
     {O_CACHE, "cache", 0, NULL, "MODE",
      "where GEMV weights live while timed: cold (identical copies spanning 4x the LLC, one per iteration: "
      "streamed from memory, as decode reads them), hot (one copy, reused: cache-resident when it fits) or "
@@ -65,6 +66,32 @@ static const tb_opt run_opts[] = {
      "'oversubscribed'",
      NULL},
     {O_QUIET, "quiet", 'q', NULL, NULL, "no summary table", NULL},
+    {O_MODEL, "model", 'm', NULL, "LIST",
+     "decoder suites (e2e, paper): comma list of models: built-in names (`tritbench list models`), a config "
+     "spec hidden=H,ffn=F,layers=L,heads=N[,kv_heads=K,vocab=V,act=silu|relu2,subln=1], or a checkpoint "
+     "directory (config.json + safetensors)",
+     "the suite's"},
+    {O_FORMAT, "format", 'f', NULL, "LIST", "decoder suites: projection weight formats, a comma list (fp16, bf16, "
+     "int8, tq2, tq1, tl)", "fp16,int8,tq2"},
+    {O_TEST, "test", 't', NULL, "LIST",
+     "decoder suites: tests as llama-bench names them: ppN (prefill an N-token prompt), tgN (generate N tokens, "
+     "one decode step each), ppN+tgM",
+     "the suite's"},
+    {O_HEAD, "head", 0, NULL, "FORMAT", "decoder suites: format of the embedding and output head", "fp16"},
+    {O_LAYERS, "layers", 0, NULL, "K",
+     "decoder suites: build and measure K layers and extrapolate to the model's depth (rows marked "
+     "extrapolated)",
+     "all"},
+    {O_BATCH, "batch", 'b', NULL, "LIST", "decoder suites: decode batch sizes (sequences per step, the GEMM path)",
+     "1"},
+    {O_MAX_BATCH, "max-batch", 0, NULL, NULL,
+     "decoder suites: also raise the batch until the memory budget is reached; report max batch and tokens/s",
+     NULL},
+    {O_CTX, "ctx", 0, NULL, "N", "decoder suites: KV cache capacity per sequence", "the test's length"},
+    {O_SEED, "seed", 0, NULL, "N", "decoder suites: seed of the generated weights and prompt", "1"},
+    {O_MEM_BUDGET, "mem-budget", 0, NULL, "BYTES",
+     "decoder suites: memory a case may use (e.g. 8GiB); a model above it is stored as does_not_fit",
+     "available memory"},
     {0},
 };
 
@@ -165,7 +192,7 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
     case O_EVENTS: a->events = v; return check_list(opt, v, "event name");
     case O_ISA:
         if (tb_isa_parse(v, &a->isa_cap) < 0) {
-            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avx512, avx512vnni, avx512bf16, neon, neondot, neoni8mm or native",
+            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16, neon, neondot, neoni8mm or native",
                    tb_clip(v));
             return -1;
         }
@@ -176,6 +203,35 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
         return parse_cache(v, &a->cache_modes);
     case O_NO_PIN: a->pin = 0; return 0;
     case O_QUIET: a->quiet = 1; return 0;
+    case O_MODEL: a->e2e.models = v; return check_list(opt, v, "model");
+    case O_FORMAT: a->e2e.formats = v; return check_list(opt, v, "format") < 0 ? -1 : tb_check_formats(opt, v);
+    case O_TEST: return tb_e2e_parse_tests(opt, v, &a->e2e);
+    case O_HEAD: a->e2e.head = v; return strchr(v, ',') ? (tb_die(TB_EXIT_USAGE, "%s %s: one format", opt, tb_clip(v)), -1)
+                                                         : tb_check_formats(opt, v);
+    case O_LAYERS: {
+        long k;
+        if (tb_parse_int(opt, v, 1, 1000, &k) < 0)
+            return -1;
+        a->e2e.layers = k;
+        return 0;
+    }
+    case O_BATCH: return tb_e2e_parse_batch(opt, v, &a->e2e);
+    case O_MAX_BATCH: a->e2e.max_batch = 1; return 0;
+    case O_CTX: {
+        long n;
+        if (tb_parse_int(opt, v, 1, 1 << 20, &n) < 0)
+            return -1;
+        a->e2e.ctx = n;
+        return 0;
+    }
+    case O_SEED: {
+        long n;
+        if (tb_parse_int(opt, v, 0, 2147483647L, &n) < 0)
+            return -1;
+        a->e2e.seed = (uint64_t)n;
+        return 0;
+    }
+    case O_MEM_BUDGET: return tb_parse_bytes(opt, v, &a->e2e.mem_budget);
     }
     return 0;
 }
@@ -198,6 +254,26 @@ static int options_json(tb_run_args *a, int oversubscribe)
     tb_json_kv_str(&j, "events", a->events);
     tb_json_kv_bool(&j, "pin", a->pin);
     tb_json_kv_bool(&j, "oversubscribe", oversubscribe);
+    tb_json_kv_str(&j, "model", a->e2e.models);
+    tb_json_kv_str(&j, "format", a->e2e.formats);
+    tb_json_kv_str(&j, "head", a->e2e.head);
+    if (a->e2e.ntests) {
+        char t[256] = "";
+        for (int i = 0; i < a->e2e.ntests; i++)
+            snprintf(t + strlen(t), sizeof t - strlen(t), "%s%s", i ? "," : "", a->e2e.tests[i].name);
+        tb_json_kv_str(&j, "test", t);
+    }
+    if (a->e2e.nbatch) {
+        char t[128] = "";
+        for (int i = 0; i < a->e2e.nbatch; i++)
+            snprintf(t + strlen(t), sizeof t - strlen(t), "%s%lld", i ? "," : "", (long long)a->e2e.batch[i]);
+        tb_json_kv_str(&j, "batch", t);
+    }
+    tb_json_kv_bool(&j, "max_batch", a->e2e.max_batch);
+    tb_json_kv_int(&j, "layers", a->e2e.layers);
+    tb_json_kv_int(&j, "ctx", a->e2e.ctx);
+    tb_json_kv_int(&j, "seed", (long long)a->e2e.seed);
+    tb_json_kv_num(&j, "mem_budget", a->e2e.mem_budget);
     tb_json_obj_end(&j);
     return tb_json_ok(&j) ? 0 : -1;
 }
@@ -215,6 +291,7 @@ int tb_run_parse(int argc, char **argv, tb_run_args *a)
     a->warmup_s = 0.2;
     a->idle_s = 2.0;
     a->pin = 1;
+    a->e2e.seed = 1;
     const char *env_isa;
     uint32_t env_cap;
     if (tb_env_isa(&env_cap, &env_isa) < 0)

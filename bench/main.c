@@ -2,6 +2,8 @@
  * main() of the project, and the only place that exits. */
 #include "tb-build-info.h"
 #include "tb-cli.h"
+#include "tb-gpu.h"
+#include "tb-platform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +18,7 @@ static void usage(FILE *f)
           "  info      machine fingerprint and every measurement source (live or why not)\n"
           "  list      suites, backends, samplers or models\n"
           "  run       run a suite and store the results in SQLite\n"
-          "  report    render stored results (not yet implemented)\n"
+          "  report    render stored results: md, csv, json, html and gnuplot figures\n"
           "  compare   compare two runs (not yet implemented)\n"
           "  merge     merge databases from several machines (not yet implemented)\n"
           "\n"
@@ -32,6 +34,7 @@ int main(int argc, char **argv)
         return TB_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    tb_gpu_set_plugin_path(tb_env("TRITBENCH_CUDA_PLUGIN")); /* probed on first use */
     if (tb_is_help(cmd) || !strcmp(cmd, "help")) {
         usage(stdout);
         return TB_EXIT_OK;

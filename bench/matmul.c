@@ -47,6 +47,7 @@ typedef struct mm_ctx {
     float *x, *y;
     void *scratch;
     tb_pool *pool;
+    tb_gpu_acts *acts;   /* device variants: x staged on the device (k->gpu) */
 } mm_ctx;
 
 /* ---- seeded data ---- */
@@ -86,6 +87,8 @@ static void mm_teardown(void *vctx)
     mm_ctx *x = vctx;
     if (!x)
         return;
+    if (x->acts)
+        x->k->gpu->unstage(x->acts);
     for (int i = 1; i < x->ncopies; i++)
         x->k->free(x->copies[i]);
     free(x->copies);
@@ -259,6 +262,13 @@ static int mm_setup(const tb_case *c, void **out, tb_setup_info *info)
     }
     mm_fill(x->x, xl, x->xseed, 1.0f);
     memset(x->y, 0, yl * sizeof(float));
+    /* device variants: x lives on the device from here on, as a previous
+     * layer's output would; the weights went there in prepare() */
+    if (x->k->gpu && (rc = x->k->gpu->stage(x->m, x->x, x->n, &x->acts)) < 0) {
+        snprintf(why, len, "%s: cannot stage %lld activation rows on the device: %s", x->k->name, (long long)x->n,
+                 strerror(-rc));
+        goto fail;
+    }
     *out = x;
     return 0;
 fail:
@@ -269,6 +279,18 @@ fail:
 static void mm_run(void *vctx, uint64_t iters)
 {
     mm_ctx *x = vctx;
+    if (x->acts) { /* device: every launch ends with one synchronisation */
+        double ev;
+        if (x->ncopies > 1) {
+            for (uint64_t i = 0; i < iters; i++) {
+                x->k->gpu->launch(x->copies[x->cur], x->acts, 1, &ev);
+                x->cur = x->cur + 1 == x->ncopies ? 0 : x->cur + 1;
+            }
+        } else {
+            x->k->gpu->launch(x->m, x->acts, iters, &ev);
+        }
+        return;
+    }
     if (x->ncopies > 1) {
         for (uint64_t i = 0; i < iters; i++) {
             x->k->run(x->copies[x->cur], x->x, x->n, x->y, x->scratch, x->pool, x->threads);
@@ -464,7 +486,12 @@ static int mm_push(tb_caselist *out, const tb_kernel *k, const tb_mm_shape *sh, 
     snprintf(c.isa, sizeof c.isa, "%s", k->isa);
     snprintf(c.group, sizeof c.group, "matmul/%s/n%lld/t%d/%s", p->shape, (long long)n, threads,
              tb_cache_mode_name(cache));
-    c.baseline = k == tb_kernel_best("fp16", o->isa_allowed);
+    /* device variants form their own groups, over the cuBLAS fp16 baseline */
+    c.baseline = k->gpu ? !strcmp(k->name, "fp16_cublas") : k == tb_kernel_best("fp16", o->isa_allowed);
+    if (k->gpu) {
+        size_t gl = strlen(c.group);
+        snprintf(c.group + gl, sizeof c.group - gl, "/gpu");
+    }
     int rc = tb_case_finish(&c);
     return rc < 0 ? rc : tb_caselist_push(out, &c);
 }
@@ -591,11 +618,48 @@ static int mm_full(tb_caselist *out, const tb_suite_opts *o)
     return 0;
 }
 
+/* isa: the ISA ladder.  LLaMA-2 7B's gate/up (11008x4096) and down
+ * (4096x11008) GEMVs (same weights, rows split differently between threads)
+ * streamed from memory (cold by default), and one GEMM (4096x4096, n = 512,
+ * hot), at 1 and N threads: every usable variant of every format, one group
+ * per shape, n, threads and mode, so the ISA levels of a format are measured
+ * side by side (interleaved rounds).  Scalar references run the GEMVs only.
+ * Thread counts as for matmul: 1 and N. */
+static int mm_isa(tb_caselist *out, const tb_suite_opts *o)
+{
+    static const tb_mm_shape gate = {"llama2-7b", "gate", 11008, 4096};
+    static const tb_mm_shape down = {"llama2-7b", "down", 4096, 11008};
+    static const tb_mm_shape q = {"llama2-7b", "q", 4096, 4096};
+    const struct { const tb_mm_shape *sh; const char *also; int64_t n; } plan[] = {
+        {&gate, "llama2-7b:up", 1}, {&down, "", 1}, {&q, "llama2-7b:k,v,o", 512},
+    };
+    for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++)
+        for (int ti = 0; ti < o->nthreads; ti++) {
+            const int t = o->threads[ti];
+            unsigned modes = mm_modes(o, plan[p].n, TB_CACHE_COLD);
+            for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1) {
+                if (!(modes & m))
+                    continue;
+                for (int i = 0; i < tb_kernel_count(); i++) {
+                    const tb_kernel *k = tb_kernel_at(i);
+                    if (!tb_kernel_usable(k, o->isa_allowed) || (plan[p].n > 1 && k->isa_mask == 0))
+                        continue;
+                    int rc = mm_push(out, k, plan[p].sh, plan[p].also, plan[p].n, t, (tb_cache_mode)m, o);
+                    if (rc < 0)
+                        return rc;
+                }
+            }
+        }
+    return 0;
+}
+
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
 {
     int from = out->n, rc = -EINVAL;
     if (!strcmp(which, "quick"))
         rc = mm_quick(out, o);
+    else if (!strcmp(which, "isa"))
+        rc = mm_isa(out, o);
     else if (!strcmp(which, "full"))
         rc = mm_full(out, o);
     if (rc == 0)

@@ -263,9 +263,14 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
         s->store = NULL;
         return tb_die(TB_EXIT_FAIL, "%s", err);
     }
-    if (backup[0])
-        fprintf(stderr, "tritbench: %s: upgraded from schema 1 to %d; the old file is kept as %s\n", a->db,
+    if (backup[0]) {
+        int old = 0; /* the backup is named "<db>.v<old>-backup-<stamp>" */
+        const char *dot = strrchr(backup, '.');
+        if (!dot || sscanf(dot, ".v%d-backup", &old) != 1)
+            old = 0;
+        fprintf(stderr, "tritbench: %s: upgraded from schema %d to %d; the old file is kept as %s\n", a->db, old,
                 TB_SCHEMA_VERSION, backup);
+    }
     if (tb_store_reaped(s->store))
         fprintf(stderr, "tritbench: %s: %d earlier run(s) marked interrupted: their process was killed or the "
                 "machine restarted (run fact 'abandoned')\n", a->db, tb_store_reaped(s->store));
@@ -285,6 +290,9 @@ int tb_run_measure(const tb_run_args *a, const tb_caselist *cases, tb_run_sessio
         tb_store_run_begin(s->store, mid, bid, a->suite, a->cmdline, a->options_json, env,
                            host_state(hs, sizeof hs), &s->run_id) < 0)
         return tb_die(TB_EXIT_FAIL, "cannot record the run: %s", tb_store_errmsg(s->store));
+    int nref, rref = tb_store_reference_load(s->store, &nref);
+    if (rref < 0 && rref != -ENOENT)
+        fprintf(stderr, "tritbench: published reference figures not loaded: %s\n", tb_store_errmsg(s->store));
     int bad = 0;
     for (int i = 0, n = tb_sampler_set_status_count(s->samplers); i < n; i++) {
         const char *name;

@@ -46,6 +46,7 @@ int tb_run_plan(const tb_run_args *a, tb_caselist *out)
         .isa_name = a->isa_name,
         .isa_allowed = tb_isa_allowed(),
         .cache_modes = a->cache_modes,
+        .e2e = a->e2e,
     };
     so.threads[so.nthreads++] = 1;
     if (a->threads > 1)

@@ -2,6 +2,7 @@
  *   quick    machine ceilings (best ISA) + a small matmul subset: minutes
  *   probes   every bandwidth and peak probe, every ISA
  *   matmul   the ceilings, then every projection shape of the paper's models
+ *   isa      the ISA ladder: every format at every ISA level this CPU runs
  *   ci       what CI runs: the quick matmul subset without big probes */
 #include "tb-bench.h"
 
@@ -57,9 +58,20 @@ static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
     return rc;
 }
 
+static int build_isa(tb_caselist *out, const tb_suite_opts *o)
+{
+    int rc = tb_probes_add_cases(out, o, "quick", "");
+    if (rc == 0)
+        rc = tb_matmul_add_cases(out, o, "isa");
+    if (rc == 0)
+        rc = tb_probes_add_cases(out, o, "quick", "end");
+    return rc;
+}
+
 const tb_suite tb_suites[] = {
     {"quick", "ceilings (bandwidth, peak) and headline matmul cases; a few minutes", build_quick},
     {"probes", "every bandwidth and compute-peak probe at every ISA and thread count", build_probes},
+    {"isa", "ISA ladder: every variant of every format this CPU runs (scalar .. AVX-512 VNNI; scalar .. NEON dotprod on AArch64), side by side; n = 1 cold, n = 512 hot", build_isa},
     {"matmul", "every projection shape of the paper's models, n in {1,8,128,512}, all variants", build_matmul},
     {NULL, NULL, NULL},
 };

@@ -9,6 +9,36 @@
 #include "tb-runner.h"
 #include "tb-workload.h"
 
+/* The decoder's options (`run e2e --model ... --test ...`, e2e-opts.c). */
+#define TB_E2E_MAX_LIST 8
+typedef struct tb_e2e_test {
+    char name[24];        /* "tg128", "pp512", "pp512+tg128" (llama-bench's names) */
+    int64_t n_prompt;     /* prompt tokens processed in one prefill (0: none) */
+    int64_t n_gen;        /* tokens generated one decode step at a time (0: none) */
+} tb_e2e_test;
+typedef struct tb_e2e_opts {
+    const char *models;   /* comma list as given (names, key=value specs, checkpoint dirs); NULL = default */
+    const char *formats;  /* comma list of projection formats; NULL = default */
+    const char *head;     /* embedding/head format; NULL = fp16 */
+    tb_e2e_test tests[TB_E2E_MAX_LIST];
+    int ntests;           /* 0 = the suite's default */
+    int64_t batch[TB_E2E_MAX_LIST];
+    int nbatch;           /* 0 = batch 1 */
+    int max_batch;        /* --max-batch: raise B until the memory budget */
+    int64_t layers;       /* --layers K: measure K layers, extrapolate (0 = all) */
+    int64_t ctx;          /* --ctx: KV capacity (0 = what the test needs) */
+    uint64_t seed;        /* weights' seed */
+    double mem_budget;    /* --mem-budget bytes (0 = this machine's available memory) */
+} tb_e2e_opts;
+
+/* Parse --test / --batch / --mem-budget values; 0, or -1 with a one-line
+ * usage error printed naming OPT. */
+int tb_e2e_parse_tests(const char *opt, const char *v, tb_e2e_opts *o);
+int tb_e2e_parse_batch(const char *opt, const char *v, tb_e2e_opts *o);
+int tb_parse_bytes(const char *opt, const char *v, double *out); /* "512M", "8GiB", "1e9" */
+/* Every item of a --format list is a registered format; -1 with the error printed. */
+int tb_check_formats(const char *opt, const char *v);
+
 typedef struct tb_suite_opts {
     int max_threads;      /* --threads N: cases run at 1..N (N = all cores by default) */
     int threads[8];       /* the thread counts to run, ascending */
@@ -16,6 +46,7 @@ typedef struct tb_suite_opts {
     uint32_t isa_allowed; /* CPUID features, capped by --isa */
     const char *isa_name; /* --isa as given, "native" by default */
     unsigned cache_modes; /* --cache: TB_CACHE_HOT|TB_CACHE_COLD bits; 0 = the suite's default */
+    tb_e2e_opts e2e;      /* decoder options (ignored by other workloads) */
 } tb_suite_opts;
 
 typedef struct tb_caselist {

@@ -32,6 +32,7 @@ typedef struct tb_run_args {
     long reps, threads;
     double min_time_s, warmup_s, idle_s;
     int quiet, pin;
+    tb_e2e_opts e2e;          /* decoder suites' options */
     char *cmdline;            /* "tritbench run ..." as typed (malloc'd) */
     char options_json[4096];  /* the options above, for the runs table */
 } tb_run_args;

@@ -17,7 +17,7 @@
 /* Grow by adding a row; tests/unit/test-platform.c checks that every
  * tb_env("...") in harness/ and bench/ names a row. */
 static const tb_env_var registry[] = {
-    {"TRITBENCH_ISA", "TB_ISA", "cap kernel dispatch: scalar, avx2, avx512, avx512vnni, avx512bf16 (as --isa)"},
+    {"TRITBENCH_ISA", "TB_ISA", "cap kernel dispatch: scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16; neon, neondot, neoni8mm (as --isa)"},
     {"TRITBENCH_MATMUL_VARIANTS", "TB_MATMUL_VARIANTS",
      "matmul full case list: best (best variant per format), default, or all"},
     {"TRITBENCH_BW_MIB", NULL, "bandwidth probe array size in MiB (default 4 x LLC, 64 MiB to 1 GiB)"},
@@ -26,6 +26,7 @@ static const tb_env_var registry[] = {
     {"TRITBENCH_SYSFS_ROOT", NULL, "directory read instead of /sys (fixture trees in tests)"},
     {"TRITBENCH_PROC_ROOT", NULL, "directory read instead of /proc (fixture trees in tests)"},
     {"TRITBENCH_DEV_ROOT", NULL, "directory read instead of /dev (recorded MSR files in tests)"},
+    {"TRITBENCH_CUDA_PLUGIN", NULL, "the CUDA plugin file (default: libtritbench-cuda.so beside the binary)"},
     {"OMP_NUM_THREADS", NULL, "not read (the pool is sized by --threads); recorded for provenance"},
 };
 #define TB_NENV ((int)(sizeof registry / sizeof registry[0]))

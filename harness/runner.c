@@ -190,6 +190,35 @@ static void prepare_case(const tb_case *c, tb_case_result *r)
     r->status = TB_STATUS_OK;
 }
 
+/* Keep the steps the workload timed in the repetition just measured (its
+ * last iteration); outside the timed region. */
+static int push_steps(const tb_case *c, tb_case_result *r, int rep)
+{
+    const tb_step *st = NULL;
+    int64_t n = c->wl->steps ? c->wl->steps(r->ctx, &st) : 0;
+    if (n <= 0 || !st)
+        return 0;
+    if (r->nsteps + n > r->capsteps) {
+        int64_t cap = r->capsteps ? r->capsteps : 256;
+        while (cap < r->nsteps + n)
+            cap *= 2;
+        tb_step *ns = realloc(r->steps, (size_t)cap * sizeof *ns);
+        if (!ns)
+            return -ENOMEM;
+        r->steps = ns;
+        int *nr = realloc(r->step_rep, (size_t)cap * sizeof *nr);
+        if (!nr)
+            return -ENOMEM;
+        r->step_rep = nr;
+        r->capsteps = cap;
+    }
+    memcpy(r->steps + r->nsteps, st, (size_t)n * sizeof *st);
+    for (int64_t i = 0; i < n; i++)
+        r->step_rep[r->nsteps + i] = rep;
+    r->nsteps += n;
+    return 0;
+}
+
 static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o, tb_sampler_set *ss, int round,
                        int shared)
 {
@@ -235,7 +264,7 @@ static int measure_rep(const tb_case *c, tb_case_result *r, const tb_run_opts *o
     p->steal_frac = tb_plat_steal_frac(&s0, &s1); /* NAN when unreadable */
     p->round = round;
     r->nreps++;
-    return 0;
+    return push_steps(c, r, r->nreps);
 }
 
 static void finish_stats(tb_case_result *r)
@@ -433,6 +462,11 @@ void tb_case_result_free(tb_case_result *r)
     free(r->readings);
     free(r->reading_rep);
     free(r->reading_idle_w);
+    free(r->steps);
+    free(r->step_rep);
+    r->steps = NULL;
+    r->step_rep = NULL;
+    r->nsteps = r->capsteps = 0;
     r->reading_idle_w = NULL;
     r->reps = NULL;
     r->readings = NULL;

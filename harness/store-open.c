@@ -3,8 +3,8 @@
  * integrity); only a fresh file or one of ours is ever written.  A
  * refusal says what is wrong (store-errors.c: not SQLite, read-only
  * directory or file, disk full, ...), and a new file the open created is
- * removed again with its -wal/-shm.  Schema creation and the version-1
- * upgrade happen under BEGIN IMMEDIATE with the state re-checked inside
+ * removed again with its -wal/-shm.  Schema creation and the upgrade of an
+ * older version (results/migrate-<v>-to-<v+1>.sql, chained) happen under BEGIN IMMEDIATE with the state re-checked inside
  * the lock, so two processes opening a new database together both
  * succeed.  The upgrade writes a backup copy (VACUUM INTO) beside the
  * database first.  A writing open then marks runs whose writer is gone
@@ -21,8 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TB_XSTR(x) #x
+#define TB_STR(x) TB_XSTR(x)
+
 extern const char tb_schema_sql[];
 extern const char tb_migrate_1_2_sql[];
+extern const char tb_migrate_2_3_sql[];
+
+/* The upgrade chain: step i takes version i+1 to i+2. */
+static const char *const migrations[] = {tb_migrate_1_2_sql, tb_migrate_2_3_sql};
+_Static_assert(sizeof migrations / sizeof migrations[0] == TB_SCHEMA_VERSION - 1,
+               "one migration per schema version step");
 
 static void db_error(sqlite3 *db, int rc, const char *path, const char *what, char *err, int errlen);
 
@@ -90,7 +99,7 @@ static int inspect(sqlite3 *db, const char *path, char *err, int errlen)
                  (long long)uv, TB_SCHEMA_VERSION);
         return -EPROTO;
     }
-    if (uv == 1)
+    if (uv >= 1 && uv < TB_SCHEMA_VERSION)
         return 2;
     if (uv != TB_SCHEMA_VERSION) {
         snprintf(err, (size_t)errlen, "%s: schema version %lld is unknown; refusing to touch it", path,
@@ -125,36 +134,42 @@ static int create_schema(sqlite3 *db, const char *path, char *err, int errlen)
     snprintf(pv, sizeof pv, "PRAGMA user_version=%d", TB_SCHEMA_VERSION);
     if (exec_db(db, tb_schema_sql) < 0 ||
         exec_db(db, "INSERT INTO meta VALUES('application','" TB_STORE_APP "')") < 0 ||
-        exec_db(db, "INSERT INTO meta VALUES('created_schema_version','2')") < 0 || exec_db(db, pv) < 0) {
+        exec_db(db, "INSERT INTO meta VALUES('created_schema_version','" TB_STR(TB_SCHEMA_VERSION) "')") < 0 ||
+        exec_db(db, pv) < 0) {
         snprintf(err, (size_t)errlen, "%s: cannot create schema: %s", path, sqlite3_errmsg(db));
         return -EIO;
     }
     return 0;
 }
 
-/* Backup path: "<path>.v1-backup-<UTC stamp>". */
-static int backup_v1(sqlite3 *db, const char *path, char *bpath, size_t blen, char *err, int errlen)
+/* Backup path: "<path>.v<old>-backup-<UTC stamp>". */
+static int backup_old(sqlite3 *db, const char *path, char *bpath, size_t blen, char *err, int errlen)
 {
+    int64_t uv = 0;
+    if (query_int(db, "PRAGMA user_version", &uv) < 0)
+        uv = 0;
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(bpath, blen, "%s.v1-backup-%s", path, stamp);
+    snprintf(bpath, blen, "%s.v%lld-backup-%s", path, (long long)uv, stamp);
     char *sql = sqlite3_mprintf("VACUUM INTO %Q", bpath);
     int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
     sqlite3_free(sql);
     if (rc != SQLITE_OK) {
         snprintf(err, (size_t)errlen,
-                 "%s: schema version 1 needs an upgrade, but the backup copy %s could not be written (%s); "
+                 "%s: schema version %lld needs an upgrade, but the backup copy %s could not be written (%s); "
                  "free space or run `sqlite3 %s .dump > backup.sql`, then retry",
-                 path, bpath, sqlite3_errmsg(db), path);
+                 path, (long long)uv, bpath, sqlite3_errmsg(db), path);
         return -EIO;
     }
     return 0;
 }
 
-static int migrate_v1(sqlite3 *db, const char *path, char *err, int errlen)
+/* Run the upgrade chain from the stored version to TB_SCHEMA_VERSION in one
+ * transaction: all steps commit or none does. */
+static int migrate_old(sqlite3 *db, const char *path, char *err, int errlen)
 {
     /* SQLite's table-rebuild procedure: foreign keys off outside the
      * transaction, rebuild, check, commit, foreign keys back on. */
@@ -169,22 +184,24 @@ static int migrate_v1(sqlite3 *db, const char *path, char *err, int errlen)
         return 0;
     }
     int64_t bad = 0;
-    char pv[64];
+    char pv[64], up[96];
     snprintf(pv, sizeof pv, "PRAGMA user_version=%d", TB_SCHEMA_VERSION);
-    if (exec_db(db, tb_migrate_1_2_sql) < 0) {
-        snprintf(err, (size_t)errlen, "%s: upgrade from schema 1 failed: %s; database left at version 1", path,
-                 sqlite3_errmsg(db));
-        goto fail;
+    snprintf(up, sizeof up, "INSERT OR REPLACE INTO meta VALUES('upgraded_from','%lld')", (long long)uv);
+    for (int64_t v = uv; v < TB_SCHEMA_VERSION; v++) {
+        if (v < 1 || exec_db(db, migrations[v - 1]) < 0) {
+            snprintf(err, (size_t)errlen, "%s: upgrade from schema %lld to %lld failed: %s; database left at version %lld",
+                     path, (long long)v, (long long)v + 1, sqlite3_errmsg(db), (long long)uv);
+            goto fail;
+        }
     }
     if (query_int(db, "SELECT count(*) FROM pragma_foreign_key_check", &bad) < 0 || bad != 0) {
-        snprintf(err, (size_t)errlen, "%s: upgrade from schema 1 broke %lld foreign key(s); database left at version 1",
-                 path, (long long)bad);
+        snprintf(err, (size_t)errlen, "%s: upgrade from schema %lld broke %lld foreign key(s); database left at version %lld",
+                 path, (long long)uv, (long long)bad, (long long)uv);
         goto fail;
     }
-    if (exec_db(db, "INSERT OR REPLACE INTO meta VALUES('upgraded_from','1')") < 0 || exec_db(db, pv) < 0 ||
-        exec_db(db, "COMMIT") < 0) {
-        snprintf(err, (size_t)errlen, "%s: upgrade from schema 1 could not commit: %s; database left at version 1",
-                 path, sqlite3_errmsg(db));
+    if (exec_db(db, up) < 0 || exec_db(db, pv) < 0 || exec_db(db, "COMMIT") < 0) {
+        snprintf(err, (size_t)errlen, "%s: upgrade from schema %lld could not commit: %s; database left at version %lld",
+                 path, (long long)uv, sqlite3_errmsg(db), (long long)uv);
         goto fail;
     }
     exec_db(db, "PRAGMA foreign_keys=ON");
@@ -382,11 +399,14 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
     if (st < 0 || (readonly && st == 1) || (readonly && st == 2)) {
         if (st == 1)
             snprintf(err, (size_t)errlen, "%s: empty database (no tritbench results yet)", path);
-        if (st == 2)
+        if (st == 2) {
+            int64_t old = 0;
+            query_int(db, "PRAGMA user_version", &old);
             snprintf(err, (size_t)errlen,
-                     "%s: schema version 1 is older than this tritbench (%d); any writing command upgrades it "
+                     "%s: schema version %lld is older than this tritbench (%d); any writing command upgrades it "
                      "after a backup copy, e.g. `tritbench run quick --db %s --filter peak`",
-                     path, TB_SCHEMA_VERSION, path);
+                     path, (long long)old, TB_SCHEMA_VERSION, path);
+        }
         refuse_close(db, path, created, &before);
         free(s);
         return st < 0 ? st : st == 2 ? -EPROTO : -ENOENT;
@@ -417,7 +437,7 @@ static int open_common(const char *path, int readonly, tb_store **out, char *err
         }
         if (st == 2) {
             char bpath[1100];
-            if (backup_v1(db, path, bpath, sizeof bpath, err, errlen) < 0 || migrate_v1(db, path, err, errlen) < 0)
+            if (backup_old(db, path, bpath, sizeof bpath, err, errlen) < 0 || migrate_old(db, path, err, errlen) < 0)
                 goto refuse_eio;
             if (backup && backup_len > 0)
                 snprintf(backup, (size_t)backup_len, "%s", bpath);

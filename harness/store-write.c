@@ -397,6 +397,31 @@ static int insert_samples(tb_store *s, int64_t cid, const tb_case_result *r)
     return 0;
 }
 
+/* Per-step decoder timings: step numbers restart at 0 in each repetition. */
+static int insert_tokens(tb_store *s, int64_t cid, const tb_case_result *r)
+{
+    int rep = 0;
+    int64_t step = 0;
+    for (int64_t i = 0; i < r->nsteps; i++) {
+        if (r->step_rep[i] != rep) {
+            rep = r->step_rep[i];
+            step = 0;
+        }
+        const tb_step *t = &r->steps[i];
+        tb_row w;
+        tb_row_init(&w, "tokens");
+        tb_row_int(&w, "case_id", cid);
+        tb_row_int(&w, "rep", rep);
+        tb_row_int(&w, "step", step++);
+        tb_row_text(&w, "phase", t->phase == TB_STEP_PREFILL ? "prefill" : "decode");
+        tb_row_int(&w, "n_tokens", t->n_tokens);
+        tb_row_int(&w, "ns", t->ns);
+        if (tb_row_insert(s, &w, 0, NULL) < 0)
+            return -EIO;
+    }
+    return 0;
+}
+
 static int insert_stats(tb_store *s, int64_t cid, const tb_case_result *r)
 {
     if (!r->have_stats)
@@ -536,7 +561,8 @@ int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t 
     if (rc < 0)
         return rc; /* -EBUSY: nothing written, the caller keeps the case */
     if (insert_case_row(s, run_id, r, &cid) < 0 || insert_params(s, cid, r->c) < 0 || insert_counts(s, cid, r) < 0 ||
-        insert_samples(s, cid, r) < 0 || insert_stats(s, cid, r) < 0 || insert_metrics(s, cid, r) < 0 ||
+        insert_samples(s, cid, r) < 0 || insert_tokens(s, cid, r) < 0 || insert_stats(s, cid, r) < 0 ||
+        insert_metrics(s, cid, r) < 0 ||
         insert_readings(s, cid, r) < 0 || insert_model_energy(s, cid, r) < 0 ||
         insert_ratio(s, cid, r, baseline_case_id) < 0)
         goto fail;

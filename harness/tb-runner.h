@@ -70,6 +70,9 @@ typedef struct tb_case_result {
     double *reading_idle_w;   /* idle watts matched to each energy reading, NAN if none */
     int nreadings, capreadings;
     tb_ratio ratio;
+    tb_step *steps;           /* per-step timings (decoder workloads), all repetitions */
+    int *step_rep;            /* 1-based repetition of steps[i] */
+    int64_t nsteps, capsteps;
     tb_metric metrics[TB_MAX_METRICS];
     int nmetrics;
     char started_at[32], ended_at[32];

@@ -18,7 +18,7 @@
 #include "tb-runner.h"
 #include "tb-sampler.h"
 
-#define TB_SCHEMA_VERSION 2
+#define TB_SCHEMA_VERSION 3
 #define TB_STORE_APP "tritbench"
 /* How long a write waits for another process's lock before it fails with
  * -EBUSY, and after how long the user is told about the wait. */
@@ -82,6 +82,12 @@ int tb_store_declare_workload(tb_store *s, const tb_workload *wl);
  * energy and (when baseline_case_id > 0) its paired ratio. */
 int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t baseline_case_id,
                   int64_t *case_id);
+
+/* Load the published figures embedded from results/reference/<name>.csv into
+ * reference_figures (store-reference.c) when the table does not already
+ * hold exactly them; *loaded = rows written (0 when already there).
+ * -ENOENT when the database has no such table, else 0 or a negative errno. */
+int tb_store_reference_load(tb_store *s, int *loaded);
 
 /* ---- reading ---- */
 typedef struct tb_cursor tb_cursor;

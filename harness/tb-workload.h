@@ -79,6 +79,15 @@ typedef struct tb_setup_info {
     int nfacts;
 } tb_setup_info;
 
+/* One timed step of a decoder iteration (a prefill of the prompt, or one
+ * decode step producing a token per sequence of the batch). */
+typedef enum tb_step_phase { TB_STEP_PREFILL = 0, TB_STEP_DECODE = 1 } tb_step_phase;
+typedef struct tb_step {
+    int64_t ns;        /* wall time of the step (tb_plat_now_ns difference) */
+    int32_t n_tokens;  /* tokens consumed (prefill) or produced (decode: batch) */
+    int32_t phase;     /* tb_step_phase */
+} tb_step;
+
 typedef struct tb_workload {
     const char *name;     /* "bandwidth", "peak", "matmul" */
     const char *version;  /* bumped when the measured work changes */
@@ -102,6 +111,12 @@ typedef struct tb_workload {
     /* Analytic counts of one iteration (tb-counts.h). */
     void (*counts)(void *ctx, tb_counts *out);
     void (*teardown)(void *ctx);
+    /* (optional) the steps of the last iteration run() timed, in order;
+     * the runner stores them after every repetition as `tokens` rows.
+     * Returns their count; *out stays valid until the next run().  The
+     * workload records them into memory allocated in setup (no malloc
+     * and no I/O inside run()). */
+    int64_t (*steps)(void *ctx, const tb_step **out);
 } tb_workload;
 
 /* Parameter records: the workload's struct lives in c->params. */

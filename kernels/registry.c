@@ -2,7 +2,8 @@
  * exports a NULL-terminated array; add yours to `families` below.  The
  * family lists hold the references and the x86 variants; an AArch64 build
  * adds kernels/arm/'s one list (the other architecture's files are not
- * built, cmake/isa-flags.cmake). */
+ * built, cmake/isa-flags.cmake); the device variants are kernels/cuda/'s
+ * list on every architecture (usable only once the plugin has loaded). */
 #include "tb-kernel.h"
 
 #include <string.h>
@@ -11,6 +12,7 @@
 /* TB-FAMILY-DECLS (keep this marker: one extern line per family) */
 extern const tb_kernel *const tb_kernels_tq2[], *const tb_kernels_tq1[], *const tb_kernels_tl[];
 extern const tb_kernel *const tb_kernels_fp16[], *const tb_kernels_bf16[], *const tb_kernels_int8[];
+extern const tb_kernel *const tb_kernels_cuda[];
 #ifdef TB_ISA_REQ_NEON /* AArch64 build: every format's NEON variants (kernels/arm/) */
 extern const tb_kernel *const tb_kernels_arm[];
 #endif
@@ -22,6 +24,7 @@ static const tb_kernel *const *const families[] = {
 #ifdef TB_ISA_REQ_NEON
     tb_kernels_arm,
 #endif
+    tb_kernels_cuda,
     NULL,
 };
 
@@ -57,7 +60,7 @@ const tb_kernel *tb_kernel_best(const char *format, uint32_t allowed)
     int best_bits = -1;
     for (int i = 0, n = tb_kernel_count(); i < n; i++) {
         const tb_kernel *k = tb_kernel_at(i);
-        if (strcmp(k->format, format) || !tb_kernel_usable(k, allowed))
+        if (strcmp(k->format, format) || !tb_kernel_usable(k, allowed) || k->gpu)
             continue;
         int bits = __builtin_popcount(k->isa_mask);
         if (bits > best_bits) {

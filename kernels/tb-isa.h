@@ -18,6 +18,7 @@ enum {
     TB_ISA_AVXVNNI    = 1u << 4, /* VEX-coded AVX-VNNI */
     TB_ISA_AVX512VBMI = 1u << 5, /* AVX-512 VBMI (vpermb) */
     TB_ISA_AVX512FP16 = 1u << 6, /* AVX-512 FP16 */
+    TB_ISA_CUDA       = 1u << 7, /* a CUDA device through the plugin (tb-gpu.h), not a CPU feature */
     /* AArch64 (bits 16.., so x86 can grow): HWCAP names in parentheses */
     TB_ISA_NEON       = 1u << 16, /* Advanced SIMD (asimd): every AArch64 CPU */
     TB_ISA_NEONDOT    = 1u << 17, /* dot product sdot/udot (asimddp) */
@@ -32,15 +33,16 @@ uint32_t tb_isa_detect(void);
  * any dispatch, from one thread. */
 void tb_isa_set_cap(uint32_t mask);
 uint32_t tb_isa_cap(void);
-/* What dispatch may use: tb_isa_detect() & the cap. */
+/* What dispatch may use: (tb_isa_detect() | tb_gpu_bits()) & the cap.
+ * The CPU levels of tb_isa_parse keep TB_ISA_CUDA: --isa caps the CPU. */
 uint32_t tb_isa_allowed(void);
-/* Parse a level name ("scalar", "avx2", "avx512", "avx512vnni",
+/* Parse a level name ("scalar", "avx2", "avxvnni", "avx512", "avx512vnni",
  * "avx512bf16"; "neon", "neondot", "neoni8mm"; "native") into the mask of
  * features it allows; returns -1 for an unknown name.  Levels of the other
  * architecture parse too (they allow only scalar code there). */
 int tb_isa_parse(const char *name, uint32_t *mask);
 /* The bits code from a *-<suffix>.c file needs (cmake/isa-table.txt);
- * "scalar" (plain files) gives 0.  -1 for a suffix not in the table. */
+ * "scalar" (plain files) gives 0, "cuda" (the plugin's records) TB_ISA_CUDA.  -1 for a suffix not in the table. */
 int tb_isa_suffix_req(const char *suffix, uint32_t *mask);
 /* Space-separated names of the bits in mask, e.g. "avx2 avx512 avx512vnni". */
 const char *tb_isa_names(uint32_t mask, char *buf, int len);

@@ -42,6 +42,22 @@ typedef enum tb_act_type {
 /* Opaque prepared (quantized, packed) weight matrix. */
 typedef struct tb_kmat tb_kmat;
 
+/* Device variants (isa "cuda", kernels/cuda/): weights live on the GPU
+ * from prepare() on (the upload is not timed; bytes() is device memory).
+ * Their run() keeps the host contract for verification: it copies x to
+ * the device, runs the very kernels the timing runs, and copies y back,
+ * synchronously (it allocates, so it is never what is timed).  Timing
+ * uses these instead: stage() copies x to the device once (not timed);
+ * launch() runs `iters` times, all on the device, the activation
+ * quantization (or conversion) and the product, with CUDA events around
+ * the batch (*event_ns) and one synchronisation at its end. */
+typedef struct tb_gpu_acts tb_gpu_acts;
+typedef struct tb_kernel_gpu {
+    int (*stage)(const tb_kmat *m, const float *x, int64_t n, tb_gpu_acts **out);
+    void (*unstage)(tb_gpu_acts *a);
+    int (*launch)(const tb_kmat *m, tb_gpu_acts *a, uint64_t iters, double *event_ns);
+} tb_kernel_gpu;
+
 typedef struct tb_kernel {
     const char *name;        /* unique, "<format>_<isa>", e.g. "tq2_avx512vnni" */
     const char *format;      /* "fp16", "bf16", "int8", "tq2", "tq1", "tl" */
@@ -72,13 +88,16 @@ typedef struct tb_kernel {
                 void *scratch, tb_pool *pool, int nthreads);
     /* Analytic counts (tb-counts.h) of one run() with these dimensions. */
     void (*ops)(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
+    /* Device variants only (NULL for CPU variants): see tb_kernel_gpu. */
+    const tb_kernel_gpu *gpu;
 } tb_kernel;
 
 /* Registry (kernels/registry.c). */
 int tb_kernel_count(void);
 const tb_kernel *tb_kernel_at(int i);
 const tb_kernel *tb_kernel_find(const char *name);
-/* Best usable variant of a format under `allowed` ISA bits (NULL if none). */
+/* Best usable CPU variant of a format under `allowed` ISA bits (NULL if
+ * none); device variants are never "best" (they are chosen by name). */
 const tb_kernel *tb_kernel_best(const char *format, uint32_t allowed);
 /* 1 when every bit the variant needs is in `allowed`. */
 static inline int tb_kernel_usable(const tb_kernel *k, uint32_t allowed)

@@ -1,7 +1,7 @@
 -- results/schema.sql - the tritbench result store (SQLite, WAL, foreign keys).
--- Schema version = PRAGMA user_version (2).  The binary embeds this file;
--- a version-1 database is upgraded by results/migrate-1-to-2.sql (after a
--- backup copy); a database with a newer version, or one without our meta
+-- Schema version = PRAGMA user_version (3).  The binary embeds this file;
+-- an older database is upgraded by results/migrate-<v>-to-<v+1>.sql,
+-- chained, in one transaction (after a backup copy); a database with a newer version, or one without our meta
 -- row, is refused untouched.  Rule: a figure the machine cannot give is
 -- NULL with a reason (sampler_status.reason, cases.status_reason,
 -- energy.note, metrics.note), never 0.  Only the store (harness/store.c)
@@ -189,6 +189,19 @@ CREATE TABLE idle_baseline(
   PRIMARY KEY(run_id, source, channel)
 );
 
+-- Per-token latency of decoder (e2e) cases: one row per step of each
+-- repetition (a prefill step: the whole prompt; a decode step: one token
+-- per sequence of the batch).  (Version 3.)
+CREATE TABLE tokens(
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  rep INTEGER NOT NULL,
+  step INTEGER NOT NULL,               -- 0-based step within the repetition
+  phase TEXT NOT NULL CHECK(phase IN ('prefill','decode')),
+  n_tokens INTEGER NOT NULL,           -- tokens the step produced or consumed (prompt length, batch)
+  ns INTEGER NOT NULL,                 -- wall time of the step, CLOCK_MONOTONIC_RAW
+  PRIMARY KEY(case_id, rep, step)
+);
+
 CREATE VIEW v_case_summary AS
 SELECT c.id AS case_id, r.id AS run_id, m.fingerprint, b.git_commit, r.suite, c.case_key,
        c.workload, c.backend, c.isa, c.threads, c.cache_mode, c.status,
@@ -200,3 +213,17 @@ SELECT c.id AS case_id, r.id AS run_id, m.fingerprint, b.git_commit, r.suite, c.
 FROM cases c JOIN runs r ON r.id = c.run_id
 JOIN machines m ON m.id = r.machine_id JOIN builds b ON b.id = r.build_id
 LEFT JOIN stats s ON s.case_id = c.id AND s.metric = 'ns_per_iter';
+
+-- Published figures the paper reports compare against (results/reference/
+-- *.csv, embedded in the binary and loaded by the first writing command
+-- of a version that has them): one row per number, never a derived one.
+CREATE TABLE reference_figures(
+  source TEXT NOT NULL,                -- citation: paper, table or figure, status
+  tbl TEXT NOT NULL,                   -- the file's stem, e.g. b158_table1_ppl_memory_latency
+  row_label TEXT NOT NULL,             -- the row's text columns joined, e.g. "LLaMA LLM | 700M"
+  quantity TEXT NOT NULL,              -- the numeric column, e.g. latency_ms
+  value REAL NOT NULL,
+  unit TEXT NOT NULL,                  -- GB, ms, x, J, pJ, tokens/s, ...
+  note TEXT,                           -- the row's free-text columns (setup, source note)
+  PRIMARY KEY(tbl, row_label, quantity)
+);

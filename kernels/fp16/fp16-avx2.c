@@ -7,7 +7,9 @@
  * threads; then per K block each thread widens one panel (16 rows x KC) to
  * fp32 once and runs a 16 x NJ register-blocked FMA micro-kernel (12 ymm
  * accumulators) over every activation tile, adding into y, prefetching the
- * next block's halves meanwhile. */
+ * next block's halves meanwhile.  bf16_avx2 (bf16-avx2.c) runs its GEMM through
+ * the same driver (tb_f16_gemm_avx2): its activations are rounded to bf16 while
+ * packed and its panel pairs are widened by shifts instead of vcvtph2ps. */
 #include <immintrin.h>
 
 #include "fp16-internal.h"
@@ -24,6 +26,8 @@ typedef struct job {
     int64_t n;
     float *y;
     float *xp;
+    int bf16;  /* bf16 layout (pairs), activations rounded to bf16 */
+    int64_t k; /* K extent: cols (fp16), 2 * pairs (bf16, zero-padded) */
 } job;
 
 /* lane masks for the last, partial panel: lanes [0, left) of each half */
@@ -90,16 +94,18 @@ static void gemv_worker(void *arg, int tid, int nthreads)
 static void pack_worker(void *arg, int tid, int nthreads)
 {
     const job *jb = arg;
-    const int64_t cols = jb->m->cols, ntiles = (jb->n + NJ - 1) / NJ;
+    const int64_t cols = jb->m->cols, k = jb->k, ntiles = (jb->n + NJ - 1) / NJ;
     long t0, t1;
     tb_pool_split((long)ntiles, 1, tid, nthreads, &t0, &t1);
     for (int64_t t = t0; t < t1; t++) {
-        float *dst = jb->xp + t * cols * NJ;
+        float *dst = jb->xp + t * k * NJ;
         for (int jj = 0; jj < NJ; jj++) {
             int64_t j = t * NJ + jj;
             const float *src = j < jb->n ? jb->x + j * cols : NULL;
-            for (int64_t c = 0; c < cols; c++)
-                dst[c * NJ + jj] = src ? src[c] : 0.0f;
+            for (int64_t c = 0; c < k; c++) {
+                float v = src && c < cols ? src[c] : 0.0f;
+                dst[c * NJ + jj] = jb->bf16 ? tb_bf16_to_f32(tb_bf16_from_f32(v)) : v;
+            }
         }
     }
 }
@@ -171,11 +177,23 @@ static void gemm_block(const job *jb, float *buf, int64_t p, int64_t k0, int64_t
                        const char *pf)
 {
     const tb_f16mat *m = jb->m;
-    const int64_t cols = m->cols, rows = m->rows, n = jb->n;
+    const int64_t cols = jb->k, rows = m->rows, n = jb->n;
     const uint16_t *src = m->w + (p * cols + k0) * TB_F16_PANEL;
-    for (int64_t c = 0; c < kn; c++) {
-        _mm256_store_ps(buf + c * 16, cvt8(src + c * 16));
-        _mm256_store_ps(buf + c * 16 + 8, cvt8(src + c * 16 + 8));
+    if (jb->bf16) { /* a pair step: rows' (even, odd) bf16 in one u32 */
+        const __m256i hi16 = _mm256_set1_epi32((int)0xffff0000u);
+        for (int64_t c = 0; c < kn; c += 2)
+            for (int h = 0; h < 2; h++) {
+                const __m256i v =
+                    _mm256_load_si256((const __m256i *)(const void *)(src + c * 16 + 16 * h));
+                _mm256_store_ps(buf + c * 16 + 8 * h, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
+                _mm256_store_ps(buf + c * 16 + 16 + 8 * h,
+                                _mm256_castsi256_ps(_mm256_and_si256(v, hi16)));
+            }
+    } else {
+        for (int64_t c = 0; c < kn; c++) {
+            _mm256_store_ps(buf + c * 16, cvt8(src + c * 16));
+            _mm256_store_ps(buf + c * 16 + 8, cvt8(src + c * 16 + 8));
+        }
     }
     __m256i ml, mh;
     row_masks(rows, p, &ml, &mh);
@@ -196,7 +214,7 @@ static void gemm_worker(void *arg, int tid, int nthreads)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
-    const int64_t cols = m->cols;
+    const int64_t cols = jb->k;
     const int64_t xbytes = (jb->n + NJ - 1) / NJ * NJ * cols * (int64_t)sizeof(float);
     float buf[KC * 16] __attribute__((aligned(64)));
     long p0, p1;
@@ -218,16 +236,24 @@ static void gemm_worker(void *arg, int tid, int nthreads)
 #undef PANEL_AT
 }
 
+void tb_f16_gemm_avx2(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
+                      tb_pool *pool, int nthreads, int bf16)
+{
+    const tb_f16mat *m = tb_f16mat_of(km);
+    job jb = {m, x, n, y, scratch, bf16, bf16 ? 2 * m->kstep : m->cols};
+    tb_pool_run(pool, nthreads, pack_worker, &jb);
+    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+}
+
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
                 tb_pool *pool, int nthreads)
 {
-    job jb = {tb_f16mat_of(km), x, n, y, scratch};
+    job jb = {tb_f16mat_of(km), x, n, y, scratch, 0, km ? tb_f16mat_of(km)->cols : 0};
     if (n == 1) {
         tb_pool_run(pool, nthreads, gemv_worker, &jb);
         return;
     }
-    tb_pool_run(pool, nthreads, pack_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_f16_gemm_avx2(km, x, n, y, scratch, pool, nthreads, 0);
 }
 
 const tb_kernel tb_k_fp16_avx2 = {

@@ -132,8 +132,14 @@ void tb_bf16_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
 /* Activation tile width of the SIMD GEMM paths; scratch is sized for it. */
 #define TB_F16_NJ_MAX 12
 
+/* The AVX2 GEMM driver (fp16-avx2.c) shared by fp16_avx2 and bf16_avx2:
+ * n > 1 tokens; bf16 != 0 reads the bf16 pair layout and rounds the
+ * activations to bf16 (RNE) while packing them.  Scratch: tb_f16_scratch_avx2. */
+void tb_f16_gemm_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
+                      tb_pool *pool, int nthreads, int bf16);
+
 /* Variant descriptors. */
 extern const tb_kernel tb_k_fp16_ref, tb_k_fp16_avx2, tb_k_fp16_avx512;
-extern const tb_kernel tb_k_bf16_ref, tb_k_bf16_avx512bf16;
+extern const tb_kernel tb_k_bf16_ref, tb_k_bf16_avx2, tb_k_bf16_avx512bf16;
 
 #endif

@@ -81,6 +81,6 @@ int tb_i8_clone(const tb_kmat *m, tb_kmat **out);
 size_t tb_i8_bytes(const tb_kmat *m, const void **base, size_t *base_len);
 void tb_i8_ops(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
 
-extern const tb_kernel tb_k_int8_ref, tb_k_int8_avx2, tb_k_int8_avx512vnni;
+extern const tb_kernel tb_k_int8_ref, tb_k_int8_avx2, tb_k_int8_avxvnni, tb_k_int8_avx512vnni;
 
 #endif

@@ -63,7 +63,7 @@ declare -A opts=(
     [info]="--json -h --help"
     [list]="-h --help"
     [run]="--db --threads --reps --min-time --warmup --filter --sampler --samplers --events --idle --isa --cache --no-pin -q --quiet -h --help"
-    [report]="--db --run --format --plots -h --help"
+    [report]="--db --run --format --out --by --paper --plots -h --help"
     [compare]="--db --threshold -h --help"
     [merge]="-h --help"
 )
@@ -126,8 +126,9 @@ usage_err "compare --threshold 1001" compare a b --threshold 1001 :: --threshold
 usage_err "compare --db ''" compare a b --db '' :: --db
 usage_err "compare one run" compare a :: compare BASE
 usage_err "merge one database" merge out.db :: merge OUT.db
-expect_rc 1 "report not yet" "$BIN" report
-grep -q "not yet implemented" "$TMP/err" && ok "report says not yet" || bad "report text: $(cat "$TMP/err")"
+expect_rc 1 "report without a database" "$BIN" report --db "$TMP/none.db"
+grep -q "no such database" "$TMP/err" && ok "report names the missing database" || bad "report text: $(cat "$TMP/err")"
+usage_err "report --by host" report --by host :: --by host
 expect_rc 1 "compare not yet" "$BIN" compare a b
 expect_rc 1 "merge not yet" "$BIN" merge a b
 

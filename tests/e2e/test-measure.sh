@@ -76,7 +76,7 @@ if "$BIN" run quick --db "$DB" --filter 'peak/fp32' --threads 1 --reps 3 --min-t
     >"$TMP/out" 2>"$TMP/err"; then ok "v1 database: run ok"; else bad "v1 run: $(cat "$TMP/err")"; fi
 grep -q "upgraded from schema 1" "$TMP/err" && ok "upgrade announced" || bad "no upgrade note: $(cat "$TMP/err")"
 ls "$TMP"/v1.db.v1-backup-* >/dev/null 2>&1 && ok "backup kept" || bad "no backup"
-[ "$(sql "PRAGMA user_version")" = 2 ] && [ "$(sql "SELECT count(*) FROM runs")" = 2 ] && ok "upgraded, old run kept" || bad "upgrade"
+[ "$(sql "PRAGMA user_version")" = 3 ] && [ "$(sql "SELECT count(*) FROM runs")" = 2 ] && ok "upgraded, old run kept" || bad "upgrade"
 
 if [ $fail = 0 ]; then echo "e2e measure: all passed"; else echo "e2e measure: FAILED"; fi
 exit $fail

@@ -4,13 +4,18 @@
  * "<format>_<isa>" ("<format>_ref" for scalar).  Also checks the table
  * itself (the rows of the target architecture, TB_ISA_ARCH): every x86 row
  * needs AVX2 (all build with -mavx2), every arm row needs NEON and sets
- * -march, and the suffix lookup refuses unknown names.  The cap: tb_isa_allowed() is
- * detect & tb_isa_set_cap's mask, and dispatch under it never picks a
- * variant needing more. */
+ * -march, and the suffix lookup refuses unknown names.  The bits: the
+ * device bit (TB_ISA_CUDA) and the Arm bits do not collide, each bit has one
+ * name.  The cap: tb_isa_allowed() is (detect | device) & tb_isa_set_cap's
+ * mask; every level (x86 and Arm) keeps the device bit, a level of the other
+ * architecture allows scalar CPU code only, and dispatch under a cap never
+ * picks a variant needing more (avx2 -> avx2, avxvnni -> avxvnni for int8
+ * and tq2, neon -> neon, neondot -> neondot where the CPU has them). */
 #include <stdio.h>
 #include <string.h>
 
 #include "tb-isa-req.h"
+#include "tb-gpu.h"
 #include "tb-kernel.h"
 #include "tb-test.h"
 
@@ -53,7 +58,9 @@ int main(void)
         }
         char want[64];
         snprintf(want, sizeof want, "%s_%s", k->format, strcmp(k->isa, "scalar") ? k->isa : "ref");
-        if (strcmp(k->name, want)) {
+        /* device variants: two fp16 ones (fp16_cuda, fp16_cublas), so the
+         * format prefix is what is required there */
+        if (k->gpu ? strncmp(k->name, want, strlen(k->format) + 1) : strcmp(k->name, want)) {
             fprintf(stderr, "%s: expected the name %s (format_isa)\n", k->name, want);
             CHECK(0);
         }
@@ -61,17 +68,50 @@ int main(void)
 
     /* one cap, applied by tb_isa_allowed */
     const uint32_t have = tb_isa_detect();
-    CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == have);
-    const char *levels[] = {"scalar", "avx2", "avx512", "avx512vnni", "neon", "neondot", "neoni8mm", "native"};
+    CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == (have | tb_gpu_bits()));
+    /* the device bit is its own: no CPU level bit of either architecture,
+     * and every bit has at most one name */
+    const uint32_t arm_bits = TB_ISA_NEON | TB_ISA_NEONDOT | TB_ISA_NEONI8MM | TB_ISA_NEONFP16;
+    CHECK((TB_ISA_CUDA & arm_bits) == 0 && (arm_bits & 0x0000ffffu) == 0);
+    for (int b = 0; b < 32; b++) {
+        char nb[64];
+        CHECK(strchr(tb_isa_names(1u << b, nb, sizeof nb), ' ') == NULL);
+    }
+    CHECK(!(have & TB_ISA_CUDA)); /* the CPU probe never reports the device */
+    const char *levels[] = {"scalar", "avx2",    "avxvnni",  "avx512", "avx512vnni",
+                            "neon",   "neondot", "neoni8mm", "native"};
     for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
         uint32_t cap;
         CHECK(tb_isa_parse(levels[l], &cap) == 0);
+        CHECK(cap & TB_ISA_CUDA); /* the levels cap the CPU, never the device */
+        const int arm_level = !strncmp(levels[l], "neon", 4);
+        const int x86_level = strcmp(levels[l], "scalar") && strcmp(levels[l], "native") && !arm_level;
+        CHECK(!arm_level || (cap & ~(arm_bits | TB_ISA_CUDA)) == 0);
+        CHECK(!x86_level || (cap & arm_bits) == 0);
         tb_isa_set_cap(cap);
-        CHECK(tb_isa_allowed() == (have & cap));
-        const char *fmts[] = {"fp16", "int8", "tq2", "tq1", "tl"};
+        CHECK(tb_isa_allowed() == ((have | tb_gpu_bits()) & cap));
+        const char *fmts[] = {"fp16", "bf16", "int8", "tq2", "tq1", "tl"};
         for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
             const tb_kernel *k = tb_kernel_best(fmts[f], tb_isa_allowed());
-            CHECK(k != NULL && (k->isa_mask & ~(have & cap)) == 0);
+            CHECK(k != NULL && !k->gpu && (k->isa_mask & ~(have & cap)) == 0);
+            /* a level of the other architecture allows scalar code only */
+            if ((arm_level && x86) || (x86_level && arm))
+                CHECK(!strcmp(k->isa, "scalar"));
+            /* --isa avx2 means an AVX2-only CPU: no AVX-VNNI variant */
+            if (!strcmp(levels[l], "avx2") && (have & TB_ISA_AVX2))
+                CHECK(!strcmp(k->isa, "avx2"));
+            /* AVX-VNNI without AVX-512: int8 and tq2 take their VEX VNNI variant */
+            if (!strcmp(levels[l], "avxvnni") && (have & TB_ISA_AVXVNNI) &&
+                (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2")))
+                CHECK(!strcmp(k->isa, "avxvnni"));
+            /* --isa neon: plain Armv8.0 code; int8, tq2 and fp16 have it */
+            const int has_neon = !strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "fp16");
+            if (!strcmp(levels[l], "neon") && arm && has_neon)
+                CHECK(!strcmp(k->isa, "neon"));
+            /* with dotprod, int8 and tq2 take their sdot variant */
+            if (!strcmp(levels[l], "neondot") && (have & TB_ISA_NEONDOT) &&
+                (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2")))
+                CHECK(!strcmp(k->isa, "neondot"));
         }
     }
     CHECK(tb_isa_detect() == have); /* the cap never changes what CPUID says */

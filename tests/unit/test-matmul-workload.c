@@ -86,8 +86,9 @@ int main(void)
     CHECK(tb_bench_pool_init(2, 1) == 0);
     tb_suite_opts o = {.max_threads = 2, .threads = {1, 2}, .nthreads = 2,
                        .isa_allowed = tb_isa_allowed(), .isa_name = "native"};
-    tb_caselist quick = {0}, full = {0};
+    tb_caselist quick = {0}, full = {0}, isa = {0};
     CHECK(tb_matmul_add_cases(&quick, &o, "quick") == 0);
+    CHECK(tb_matmul_add_cases(&isa, &o, "isa") == 0);
     CHECK(tb_matmul_add_cases(&full, &o, "full") == 0);
     CHECK(tb_matmul_add_cases(&full, &o, "nonsense") == -EINVAL);
 
@@ -103,9 +104,32 @@ int main(void)
             fprintf(stderr, "format %s missing from the quick matmul cases\n", k->format);
         CHECK(found);
     }
+    /* the ISA ladder: every usable variant at n = 1 (1 and 2 threads), every
+     * usable SIMD variant at n = 512; one fp16 baseline per group */
+    for (int i = 0; i < tb_kernel_count(); i++) {
+        const tb_kernel *k = tb_kernel_at(i);
+        int gemv = 0, gemm = 0;
+        for (int j = 0; j < isa.n; j++)
+            if (!strcmp(isa.v[j].backend, k->name)) {
+                const int64_t n = TB_CASE_CPARAMS(&isa.v[j], tb_mm_params)->n;
+                gemv += n == 1;
+                gemm += n == 512;
+            }
+        const int usable = tb_kernel_usable(k, o.isa_allowed);
+        if (gemv != (usable ? 4 : 0) || gemm != (usable && k->isa_mask ? 2 : 0))
+            fprintf(stderr, "isa suite: %s has %d GEMV and %d GEMM cases\n", k->name, gemv, gemm);
+        CHECK(gemv == (usable ? 4 : 0) && gemm == (usable && k->isa_mask ? 2 : 0));
+    }
+    for (int i = 0; i < isa.n; i++) {
+        int base = 0;
+        for (int j = 0; j < isa.n; j++)
+            if (!strcmp(isa.v[j].group, isa.v[i].group))
+                base += isa.v[j].baseline;
+        CHECK(base == 1);
+    }
     /* keys unique; variants usable; fields filled */
-    tb_caselist *lists[2] = {&quick, &full};
-    for (int l = 0; l < 2; l++)
+    tb_caselist *lists[3] = {&quick, &full, &isa};
+    for (int l = 0; l < 3; l++)
         for (int i = 0; i < lists[l]->n; i++) {
             const tb_case *c = &lists[l]->v[i];
             const tb_kernel *k = tb_kernel_find(c->backend);
@@ -179,6 +203,7 @@ int main(void)
         CHECK(c.wl->setup(&c, &ctx, &info) < 0 && info.why[0]);
     }
     tb_caselist_free(&quick);
+    tb_caselist_free(&isa);
     tb_caselist_free(&full);
     tb_bench_pool_free();
     TEST_DONE();

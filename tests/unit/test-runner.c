@@ -130,6 +130,21 @@ static const tb_workload fake_wl = {
     .setup = f_setup, .verify = f_verify, .run = f_run, .counts = f_counts, .teardown = f_teardown,
 };
 
+/* steps(): the last iteration's two steps, stamped with the run count */
+static tb_step g_steps[2];
+static int64_t f_steps(void *ctx, const tb_step **out)
+{
+    fake_ctx *x = ctx;
+    g_steps[0] = (tb_step){.ns = (int64_t)x->runs, .n_tokens = 8, .phase = TB_STEP_PREFILL};
+    g_steps[1] = (tb_step){.ns = (int64_t)x->runs, .n_tokens = 1, .phase = TB_STEP_DECODE};
+    *out = g_steps;
+    return 2;
+}
+static const tb_workload fake_steps_wl = {
+    .name = "fake", .version = "1", .key_name = "fake", .setup = f_setup, .verify = f_verify,
+    .run = f_run, .counts = f_counts, .teardown = f_teardown, .steps = f_steps,
+};
+
 static tb_case mk(const fake_spec *sp, const char *key)
 {
     tb_case c = {.wl = &fake_wl, .spec = sp, .threads = 1};
@@ -194,6 +209,20 @@ int main(void)
     CHECK(r.st.median >= 10000 && r.best_ns <= r.st.median);
     CHECK(!strstr(r.flags, "freq")); /* run facts are not case flags */
     tb_case_result_free(&r);
+
+    /* per-step timings are kept after every timed repetition, in order */
+    c = mk(&ok, "fake/steps");
+    c.wl = &fake_steps_wl;
+    CHECK(tb_runner_case(&c, &o, NULL, &r) == 0);
+    CHECK(r.status == TB_STATUS_OK && r.nreps == 6 && r.nsteps == 12);
+    for (int64_t i = 0; i < r.nsteps; i++) {
+        CHECK(r.step_rep[i] == (int)(i / 2) + 1);
+        CHECK(r.steps[i].phase == (i % 2 ? TB_STEP_DECODE : TB_STEP_PREFILL));
+        if (i >= 2)
+            CHECK(r.steps[i].ns > r.steps[i - 2].ns); /* each repetition's own run */
+    }
+    tb_case_result_free(&r);
+    CHECK(r.steps == NULL && r.nsteps == 0);
 
     /* wrong: never timed */
     fake_spec wrong = {.verified = 0, .ns_per_iter = 1000};

@@ -104,7 +104,17 @@ int main(void)
     r.readings = rd;
     r.reading_rep = rr;
     r.nreadings = 2;
+    tb_step steps[5] = {{.ns = 5000, .n_tokens = 16, .phase = TB_STEP_PREFILL}, {.ns = 700, .n_tokens = 1, .phase = 1},
+                        {.ns = 710, .n_tokens = 1, .phase = 1}, {.ns = 4900, .n_tokens = 16, .phase = 0},
+                        {.ns = 690, .n_tokens = 1, .phase = 1}};
+    int step_rep[5] = {1, 1, 1, 2, 2};
+    r.steps = steps;
+    r.step_rep = step_rep;
+    r.nsteps = 5;
     CHECK(tb_store_case(s, rid, &r, 0, &cid) == 0);
+    r.steps = NULL;
+    r.step_rep = NULL;
+    r.nsteps = 0;
     /* a second case of the group with a paired ratio over the first */
     tb_case c2 = c;
     snprintf(c2.backend, sizeof c2.backend, "tq2_x");
@@ -118,6 +128,10 @@ int main(void)
     CHECK(tb_store_run_end(s, 9999, "ok", "{}") < 0 && strstr(tb_store_errmsg(s), "no such run"));
 
     CHECK(q(db, "SELECT count(*) FROM samples WHERE case_id=1") == 3);
+    CHECK(q(db, "SELECT count(*) FROM tokens WHERE case_id=1") == 5);
+    CHECK(q(db, "SELECT count(*) FROM tokens WHERE case_id=2") == 0);
+    CHECK(q(db, "SELECT ns FROM tokens WHERE case_id=1 AND rep=2 AND step=1 AND phase='decode'") == 690);
+    CHECK(q(db, "SELECT n_tokens FROM tokens WHERE case_id=1 AND rep=2 AND step=0 AND phase='prefill'") == 16);
     CHECK(q(db, "SELECT steal_ticks FROM samples WHERE rep=1") == -999); /* unreadable -> NULL */
     CHECK(q(db, "SELECT cpu_end FROM samples WHERE rep=1") == 1);
     CHECK(q(db, "SELECT median FROM stats") == 105);

@@ -1,0 +1,293 @@
+/* int8-avx2-impl.h - the ymm int8 kernels of int8_avx2 (int8-avx2.c) and
+ * int8_avxvnni (int8-avxvnni.c); include only from those two files.  Layout
+ * and quantization rule: int8-internal.h; a panel group-step (16 rows x 4
+ * columns) is two ymm.  The two differ only in dot4 (below): AVX2 needs
+ * vpsignb + vpmaddubsw + vpmaddwd + vpaddd, AVX-VNNI (built with -mavxvnni,
+ * __AVXVNNI__) vpsignb + one VEX vpdpbusd on the very same operands.
+ *
+ * vpmaddubsw multiplies unsigned by signed bytes with int16 saturation, so
+ * the activations are kept twice in the scratch: area A = xq (signed, used
+ * only for its sign via vpsignb) and area B = |xq| (the unsigned operand).
+ * |xq| * (wq * sign(xq)) <= 127 * 127, and a pair sums to <= 32258 < 32767:
+ * never saturates, so the int32 sums (vpmaddwd with ones) are exact.
+ *
+ * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per K
+ * block of KCQ groups (16 rows x KCQ x 4 B = 8 KiB) a 16 x NJ micro-kernel
+ * runs over every activation tile; partial int32 sums live in y's memory
+ * between K blocks, the float epilogue follows the last block. */
+#ifndef TB_INT8_AVX2_IMPL_H
+#define TB_INT8_AVX2_IMPL_H
+
+#include <immintrin.h>
+
+#include "int8-internal.h"
+
+#define NJ 4    /* tokens per activation tile in GEMM (8 ymm accumulators) */
+#define KCQ 128 /* K block in 4-column groups (512 columns) */
+static_assert(NJ <= TB_I8_NJ_MAX, "scratch is sized for TB_I8_NJ_MAX");
+
+#define INLINE static inline __attribute__((always_inline))
+
+typedef struct job {
+    const tb_i8mat *m;
+    const float *x;
+    int64_t n;
+    float *y;
+    float *sx;
+    uint32_t *xs; /* area A: signed xq groups */
+    uint32_t *xb; /* area B: |xq| groups */
+    int64_t tw;
+} job;
+
+INLINE __m256i lane_mask(int64_t left)
+{
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const int l = left > 8 ? 8 : left < 0 ? 0 : (int)left;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(l), idx);
+}
+
+INLINE __m256 load8(const float *x, int64_t c, int64_t cols)
+{
+    if (cols - c >= 8)
+        return _mm256_loadu_ps(x + c);
+    if (cols - c <= 0)
+        return _mm256_setzero_ps();
+    return _mm256_maskload_ps(x + c, lane_mask(cols - c));
+}
+
+static void quant_token(const job *jb, int64_t j)
+{
+    const int64_t cols = jb->m->cols, kq = jb->m->kq, tw = jb->tw;
+    const float *x = jb->x + j * cols;
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 amax = _mm256_setzero_ps();
+    for (int64_t c = 0; c < cols; c += 8)
+        amax = _mm256_max_ps(amax, _mm256_and_ps(load8(x, c, cols), absmask));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float a = _mm_cvtss_f32(m4);
+    const float inv = a > 0.0f ? 127.0f / a : 0.0f;
+    jb->sx[j] = a > 0.0f ? a / 127.0f : 0.0f;
+    const __m256 vinv = _mm256_set1_ps(inv);
+    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
+    const int64_t base = ((j / tw) * kq) * tw + j % tw;
+    uint32_t ts[4], ta[4];
+    for (int64_t c = 0; c < kq * TB_I8_KG; c += 16) {
+        /* vcvtps2dq rounds by MXCSR: nearest even by default, as rintf */
+        __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(load8(x, c, cols), vinv));
+        __m256i q1 = _mm256_cvtps_epi32(_mm256_mul_ps(load8(x, c + 8, cols), vinv));
+        q0 = _mm256_min_epi32(_mm256_max_epi32(q0, lo), hi);
+        q1 = _mm256_min_epi32(_mm256_max_epi32(q1, lo), hi);
+        const __m256i p16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xd8);
+        const __m128i b =
+            _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
+        _mm_storeu_si128((__m128i *)ts, b);
+        _mm_storeu_si128((__m128i *)ta, _mm_abs_epi8(b));
+        const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
+        for (int64_t g = 0; g < ng; g++) {
+            jb->xs[base + (g0 + g) * tw] = ts[g];
+            jb->xb[base + (g0 + g) * tw] = ta[g];
+        }
+    }
+}
+
+static void quant_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    long j0, j1;
+    tb_pool_split((long)jb->n, jb->tw, tid, nthreads, &j0, &j1);
+    for (int64_t j = j0; j < j1; j++)
+        quant_token(jb, j);
+}
+
+/* int32 lanes += sum of 4 products x.w of each group (exact, see top;
+ * vpdpbusd sums the 4 u8 x s8 products without intermediate saturation). */
+INLINE __m256i dot4(__m256i acc, __m256i xabs, __m256i xsgn, __m256i w)
+{
+#if defined(__AVXVNNI__)
+    return _mm256_dpbusd_avx_epi32(acc, xabs, _mm256_sign_epi8(w, xsgn));
+#else
+    const __m256i p16 = _mm256_maddubs_epi16(xabs, _mm256_sign_epi8(w, xsgn));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+#endif
+}
+
+INLINE __m256 epilogue(__m256i acc, const float *scale, float sx)
+{
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(acc),
+                         _mm256_mul_ps(_mm256_set1_ps(sx), _mm256_load_ps(scale)));
+}
+
+/* ---- GEMV ---- */
+
+static void gemv_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const tb_i8mat *m = jb->m;
+    const int64_t kq = m->kq;
+    long p0, p1;
+    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
+    for (int64_t p = p0; p < p1; p++) {
+        const int8_t *w = m->w + p * kq * 64;
+        __m256i l0 = _mm256_setzero_si256(), h0 = _mm256_setzero_si256();
+        __m256i l1 = _mm256_setzero_si256(), h1 = _mm256_setzero_si256();
+        int64_t q = 0;
+        for (; q + 2 <= kq; q += 2) {
+            const int8_t *wq = w + q * 64;
+            _mm_prefetch((const char *)(wq + 2048), _MM_HINT_T0);
+            _mm_prefetch((const char *)(wq + 2048 + 64), _MM_HINT_T0);
+            const __m256i s0 = _mm256_set1_epi32((int)jb->xs[q]);
+            const __m256i a0 = _mm256_set1_epi32((int)jb->xb[q]);
+            const __m256i s1 = _mm256_set1_epi32((int)jb->xs[q + 1]);
+            const __m256i a1 = _mm256_set1_epi32((int)jb->xb[q + 1]);
+            l0 = dot4(l0, a0, s0, _mm256_load_si256((const __m256i *)wq));
+            h0 = dot4(h0, a0, s0, _mm256_load_si256((const __m256i *)(wq + 32)));
+            l1 = dot4(l1, a1, s1, _mm256_load_si256((const __m256i *)(wq + 64)));
+            h1 = dot4(h1, a1, s1, _mm256_load_si256((const __m256i *)(wq + 96)));
+        }
+        for (; q < kq; q++) {
+            const int8_t *wq = w + q * 64;
+            const __m256i s0 = _mm256_set1_epi32((int)jb->xs[q]);
+            const __m256i a0 = _mm256_set1_epi32((int)jb->xb[q]);
+            l0 = dot4(l0, a0, s0, _mm256_load_si256((const __m256i *)wq));
+            h0 = dot4(h0, a0, s0, _mm256_load_si256((const __m256i *)(wq + 32)));
+        }
+        const int64_t r0 = p * TB_I8_PANEL;
+        const __m256 ylo = epilogue(_mm256_add_epi32(l0, l1), m->scale + r0, jb->sx[0]);
+        const __m256 yhi = epilogue(_mm256_add_epi32(h0, h1), m->scale + r0 + 8, jb->sx[0]);
+        float *y = jb->y + r0;
+        const int64_t left = m->rows - r0;
+        if (left >= 16) {
+            _mm256_storeu_ps(y, ylo);
+            _mm256_storeu_ps(y + 8, yhi);
+        } else {
+            _mm256_maskstore_ps(y, lane_mask(left), ylo);
+            _mm256_maskstore_ps(y + 8, lane_mask(left - 8), yhi);
+        }
+    }
+}
+
+/* ---- GEMM ---- */
+
+INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
+                  const uint32_t *ta, float *y, int64_t ldy, int first, int last, int64_t left,
+                  const tb_i8mat *m, int64_t r0, const float *sx, const char *pf)
+{
+    const int full = left >= 16;
+    const __m256i ml = lane_mask(left), mh = lane_mask(left - 8);
+    __m256i lo[NJ], hi[NJ];
+#pragma GCC unroll 4
+    for (int j = 0; j < NJ; j++) {
+        if (j < nj) {
+            if (first) {
+                lo[j] = _mm256_setzero_si256();
+                hi[j] = _mm256_setzero_si256();
+            } else if (full) {
+                lo[j] = _mm256_loadu_si256((const __m256i *)(y + j * ldy));
+                hi[j] = _mm256_loadu_si256((const __m256i *)(y + j * ldy + 8));
+            } else {
+                lo[j] = _mm256_maskload_epi32((const int *)(y + j * ldy), ml);
+                hi[j] = _mm256_maskload_epi32((const int *)(y + j * ldy + 8), mh);
+            }
+        }
+    }
+    for (int64_t q = 0; q < kn; q++) {
+        const __m256i wl = _mm256_load_si256((const __m256i *)(b + q * 64));
+        const __m256i wh = _mm256_load_si256((const __m256i *)(b + q * 64 + 32));
+        _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
+#pragma GCC unroll 4
+        for (int j = 0; j < NJ; j++) {
+            if (j < nj) {
+                const __m256i s = _mm256_set1_epi32((int)ts[q * NJ + j]);
+                const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
+                lo[j] = dot4(lo[j], a, s, wl);
+                hi[j] = dot4(hi[j], a, s, wh);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < NJ; j++) {
+        if (j < nj) {
+            float *yj = y + j * ldy;
+            if (last) {
+                const __m256 fl = epilogue(lo[j], m->scale + r0, sx[j]);
+                const __m256 fh = epilogue(hi[j], m->scale + r0 + 8, sx[j]);
+                if (full) {
+                    _mm256_storeu_ps(yj, fl);
+                    _mm256_storeu_ps(yj + 8, fh);
+                } else {
+                    _mm256_maskstore_ps(yj, ml, fl);
+                    _mm256_maskstore_ps(yj + 8, mh, fh);
+                }
+            } else if (full) {
+                _mm256_storeu_si256((__m256i *)yj, lo[j]);
+                _mm256_storeu_si256((__m256i *)(yj + 8), hi[j]);
+            } else {
+                _mm256_maskstore_epi32((int *)yj, ml, lo[j]);
+                _mm256_maskstore_epi32((int *)(yj + 8), mh, hi[j]);
+            }
+        }
+    }
+}
+
+typedef void (*micro_fn)(const int8_t *, int64_t, const uint32_t *, const uint32_t *, float *,
+                         int64_t, int, int, int64_t, const tb_i8mat *, int64_t, const float *,
+                         const char *);
+
+#define MICRO(NJV)                                                                            \
+    static void micro_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                   \
+                            const uint32_t *ta, float *y, int64_t ldy, int first, int last,   \
+                            int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,     \
+                            const char *pf)                                                   \
+    {                                                                                         \
+        micro(NJV, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);                  \
+    }
+MICRO(1) MICRO(2) MICRO(3) MICRO(4)
+
+static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
+
+static void gemm_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    const tb_i8mat *m = jb->m;
+    const int64_t kq = m->kq, rows = m->rows, n = jb->n;
+    long p0, p1;
+    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
+    for (int64_t k0 = 0; k0 < kq; k0 += KCQ) {
+        const int64_t kn = kq - k0 < KCQ ? kq - k0 : KCQ;
+        const int first = k0 == 0, last = k0 + kn == kq;
+        for (int64_t p = p0; p < p1; p++) {
+            const int8_t *b = m->w + (p * kq + k0) * 64;
+            const int64_t r0 = p * TB_I8_PANEL;
+            /* next block in loop order: panel p+1 at this K block (formed as an
+             * integer: may lie past the matrix; prefetches never fault) */
+            const char *nb = (const char *)((uintptr_t)b + (uintptr_t)(kq * 64));
+            for (int64_t j0 = 0; j0 < n; j0 += NJ) {
+                const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
+                const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
+                micro_tab[nj - 1](b, kn, jb->xs + off, jb->xb + off, jb->y + j0 * rows + r0, rows,
+                                  first, last, rows - r0, m, r0, jb->sx + j0,
+                                  j0 == 0 ? nb : (const char *)b);
+            }
+        }
+    }
+}
+
+static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
+                tb_pool *pool, int nthreads)
+{
+    const tb_i8mat *m = tb_i8mat_of(km);
+    char *base = (char *)scratch + tb_i8_scratch_sx_bytes(n);
+    job jb = {m, x, n, y, scratch, (uint32_t *)base,
+              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : NJ};
+    if (n == 1) {
+        quant_token(&jb, 0);
+        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        return;
+    }
+    tb_pool_run(pool, nthreads, quant_worker, &jb);
+    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+}
+
+#endif
