@@ -5,6 +5,7 @@
 
 extern const tb_kernel tb_k_int8_neon, tb_k_int8_neondot;
 extern const tb_kernel tb_k_tq2_neon, tb_k_tq2_neondot;
+extern const tb_kernel tb_k_tq1_neon, tb_k_tq1_neondot;
 extern const tb_kernel tb_k_fp16_neon;
 
 const tb_kernel *const tb_kernels_arm[] = {
@@ -12,6 +13,8 @@ const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_int8_neondot,
     &tb_k_tq2_neon,
     &tb_k_tq2_neondot,
+    &tb_k_tq1_neon,
+    &tb_k_tq1_neondot,
     &tb_k_fp16_neon,
     NULL,
 };

@@ -3,16 +3,16 @@
  * + AND, multiplied with their activations by smull/smlal into int16 lanes:
  * |code * x| <= 2 * 127 = 254 and a lane sums 16 products per block (<=
  * 4064), so int16 is exact; sadalp widens the block's sums into int32.
- * Row loop, epilogue and threads: tq2-neon-rows.h and tb_tern_run. */
+ * Row loop, epilogue and threads: tern-neon-rows.h and tb_tern_run. */
 #include <arm_neon.h>
 
 #include "ternary/tb-ternary.h"
 
-typedef struct { int32x4_t v; } TQ2_ACC;
+typedef struct { int32x4_t v; } TERN_ACC;
 #define INLINE static inline __attribute__((always_inline))
 
-INLINE TQ2_ACC tq2_acc_zero(void) { return (TQ2_ACC){vdupq_n_s32(0)}; }
-INLINE int32_t tq2_acc_sum(TQ2_ACC a) { return vaddvq_s32(a.v); }
+INLINE TERN_ACC tern_acc_zero(void) { return (TERN_ACC){vdupq_n_s32(0)}; }
+INLINE int32_t tern_acc_sum(TERN_ACC a) { return vaddvq_s32(a.v); }
 
 INLINE int16x8_t mul_add(int16x8_t *hi, int16x8_t lo, int8x16_t c, int8x16_t x)
 {
@@ -20,7 +20,7 @@ INLINE int16x8_t mul_add(int16x8_t *hi, int16x8_t lo, int8x16_t c, int8x16_t x)
     return vmlal_s8(lo, vget_low_s8(c), vget_low_s8(x));
 }
 
-INLINE void tq2_block(const int R, const uint8_t *w, int64_t rb, const int8_t *ab, TQ2_ACC *acc)
+INLINE void tern_block(const int R, const uint8_t *w, int64_t rb, const int8_t *ab, TERN_ACC *acc)
 {
     const uint8x16_t m3 = vdupq_n_u8(3);
     int16x8_t lo[4], hi[4];
@@ -41,12 +41,14 @@ INLINE void tq2_block(const int R, const uint8_t *w, int64_t rb, const int8_t *a
         acc[r].v = vpadalq_s16(vpadalq_s16(acc[r].v, lo[r]), hi[r]);
 }
 
-#include "tq2-neon-rows.h"
+#define TERN_BLOCK_COLS TB_TQ2_BLOCK
+#define TERN_BLOCK_BYTES TB_TQ2_BLOCK_BYTES
+#include "tern-neon-rows.h"
 
 const tb_kernel tb_k_tq2_neon = {
     .name = "tq2_neon", .format = "tq2", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
     .prepare = tb_tq2_prepare, .free = tb_tern_free, .clone = tb_tern_clone,
     .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes,
-    .run = tq2_run, .ops = tb_tq2_ops,
+    .run = tern_run, .ops = tb_tq2_ops,
 };

@@ -3,18 +3,18 @@
  * (codes 0..2 are valid signed bytes), each multiplied with its 16
  * activations by sdot into int32 lanes (exact); two accumulators per row
  * (even / odd k) keep 8 sdot chains in flight over 4 rows.  Row loop,
- * epilogue and threads: tq2-neon-rows.h and tb_tern_run. */
+ * epilogue and threads: tern-neon-rows.h and tb_tern_run. */
 #include <arm_neon.h>
 
 #include "ternary/tb-ternary.h"
 
-typedef struct { int32x4_t v[2]; } TQ2_ACC;
+typedef struct { int32x4_t v[2]; } TERN_ACC;
 #define INLINE static inline __attribute__((always_inline))
 
-INLINE TQ2_ACC tq2_acc_zero(void) { return (TQ2_ACC){{vdupq_n_s32(0), vdupq_n_s32(0)}}; }
-INLINE int32_t tq2_acc_sum(TQ2_ACC a) { return vaddvq_s32(vaddq_s32(a.v[0], a.v[1])); }
+INLINE TERN_ACC tern_acc_zero(void) { return (TERN_ACC){{vdupq_n_s32(0), vdupq_n_s32(0)}}; }
+INLINE int32_t tern_acc_sum(TERN_ACC a) { return vaddvq_s32(vaddq_s32(a.v[0], a.v[1])); }
 
-INLINE void tq2_block(const int R, const uint8_t *w, int64_t rb, const int8_t *ab, TQ2_ACC *acc)
+INLINE void tern_block(const int R, const uint8_t *w, int64_t rb, const int8_t *ab, TERN_ACC *acc)
 {
     const uint8x16_t m3 = vdupq_n_u8(3);
     for (int c = 0; c < 4; c++) {
@@ -34,12 +34,14 @@ INLINE void tq2_block(const int R, const uint8_t *w, int64_t rb, const int8_t *a
     }
 }
 
-#include "tq2-neon-rows.h"
+#define TERN_BLOCK_COLS TB_TQ2_BLOCK
+#define TERN_BLOCK_BYTES TB_TQ2_BLOCK_BYTES
+#include "tern-neon-rows.h"
 
 const tb_kernel tb_k_tq2_neondot = {
     .name = "tq2_neondot", .format = "tq2", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq2_ref", .max_nmse = 0.0, .bits_per_weight = 2.0, .act = TB_ACT_I8,
     .prepare = tb_tq2_prepare, .free = tb_tern_free, .clone = tb_tern_clone,
     .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes,
-    .run = tq2_run, .ops = tb_tq2_ops,
+    .run = tern_run, .ops = tb_tq2_ops,
 };

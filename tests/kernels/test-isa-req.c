@@ -104,13 +104,12 @@ int main(void)
             if (!strcmp(levels[l], "avxvnni") && (have & TB_ISA_AVXVNNI) &&
                 (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2")))
                 CHECK(!strcmp(k->isa, "avxvnni"));
-            /* --isa neon: plain Armv8.0 code; int8, tq2 and fp16 have it */
-            const int has_neon = !strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "fp16");
-            if (!strcmp(levels[l], "neon") && arm && has_neon)
+            /* --isa neon: plain Armv8.0 code; int8, tq2, tq1 and fp16 have it */
+            const int has_dot = !strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "tq1");
+            if (!strcmp(levels[l], "neon") && arm && (has_dot || !strcmp(fmts[f], "fp16")))
                 CHECK(!strcmp(k->isa, "neon"));
-            /* with dotprod, int8 and tq2 take their sdot variant */
-            if (!strcmp(levels[l], "neondot") && (have & TB_ISA_NEONDOT) &&
-                (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2")))
+            /* with dotprod, int8, tq2 and tq1 take their sdot variant */
+            if (!strcmp(levels[l], "neondot") && (have & TB_ISA_NEONDOT) && has_dot)
                 CHECK(!strcmp(k->isa, "neondot"));
         }
     }

@@ -61,7 +61,8 @@ static double ref_bound(const tb_kernel *ref, int *sign_weights)
         return 1e-3; /* two absmax/127 roundings: ~ 2 * (3/127)^2 / 12 */
     /* Any other format (ternary): weights +-1 are exactly representable
      * by any absmean/absmax ternary recipe, so only the activation side
-     * errs: int8 absmax ~ (3/127)^2 / 12, float ~ 0. */
+     * errs: int8 absmax ~ (3/127)^2 / 12, float ~ 0.  (Variants are
+     * compared with their reference on weights with zeros too.) */
     *sign_weights = 1;
     return ref->act == TB_ACT_I8 ? 1e-3 : 1e-6;
 }
@@ -148,7 +149,12 @@ static void check_shape(const tb_kernel *k, const tb_kernel *ref, const shape *s
     }
     for (size_t i = 0; i < wl; i++) {
         float v = rng_normal(&seed);
-        w[i] = sign_w ? (v < 0 ? -1.0f : 1.0f) : v * 0.02f;
+        /* a ternary reference against fp64: +-1 only (exact); a variant
+         * against its reference: -1, 0, +1 about a third each, so every
+         * code (0, 1, 2 and their decoding) is exercised */
+        w[i] = !sign_w ? v * 0.02f
+               : k == ref ? (v < 0 ? -1.0f : 1.0f)
+                          : (v < -0.43f ? -1.0f : v > 0.43f ? 1.0f : 0.0f);
     }
     for (size_t i = 0; i < xl; i++)
         x[i] = rng_normal(&seed);
