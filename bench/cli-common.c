@@ -47,7 +47,7 @@ int tb_env_isa(uint32_t *cap, const char **name)
     if (!v || !*v)
         return 0; /* unset or empty: not capped */
     if (tb_isa_parse(v, cap) < 0) {
-        tb_die(TB_EXIT_USAGE, "TRITBENCH_ISA=%s: expected scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16 or native "
+        tb_die(TB_EXIT_USAGE, "TRITBENCH_ISA=%s: expected scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16, neon, neondot, neoni8mm or native "
                "(or unset it)", tb_clip(v));
         return -1;
     }

@@ -51,7 +51,7 @@ static const tb_opt run_opts[] = {
      "show net joules",
      "2s"},
     {O_ISA, "isa", 0, NULL, "LEVEL",
-     "cap kernel dispatch: scalar, avx2, avx512, avx512vnni, native (also TRITBENCH_ISA)", "native"},
+     "cap kernel dispatch: scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16; neon, neondot, neoni8mm (AArch64); native (also TRITBENCH_ISA)", "native"},
     {O_CACHE, "cache", 0, NULL, "MODE",
      "where GEMV weights live while timed: cold (identical copies spanning 4x the LLC, one per iteration: "
      "streamed from memory, as decode reads them), hot (one copy, reused: cache-resident when it fits) or "
@@ -196,7 +196,7 @@ static int apply(tb_run_args *a, int id, const char *opt, const char *v)
     case O_EVENTS: a->events = v; return check_list(opt, v, "event name");
     case O_ISA:
         if (tb_isa_parse(v, &a->isa_cap) < 0) {
-            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16 or native",
+            tb_die(TB_EXIT_USAGE, "--isa %s: expected scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16, neon, neondot, neoni8mm or native",
                    tb_clip(v));
             return -1;
         }

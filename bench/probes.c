@@ -31,9 +31,13 @@ typedef struct bw_impl {
     tb_bw_triad_fn triad;
 } bw_impl;
 
+/* Rows of another architecture's probe files are left out: those files are
+ * not built there (their TB_ISA_REQ_* is not defined, cmake/isa-flags.cmake). */
 static const bw_impl bw_impls[] = {
+#ifdef TB_ISA_REQ_AVX512
     {"avx512", TB_ISA_REQ_AVX512, tb_bw_read_avx512, tb_bw_copy_avx512, tb_bw_triad_avx512},
     {"avx2", TB_ISA_REQ_AVX2, tb_bw_read_avx2, tb_bw_copy_avx2, tb_bw_triad_avx2},
+#endif
     {"scalar", 0, tb_bw_read_scalar, tb_bw_copy_scalar, tb_bw_triad_scalar},
 };
 
@@ -238,11 +242,15 @@ typedef struct peak_impl {
 } peak_impl;
 
 static const peak_impl peak_impls[] = {
+#ifdef TB_ISA_REQ_AVX512
     {"peak-fp32-avx512", "avx512", TB_ISA_REQ_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
     {"peak-fp32-avx2", "avx2", TB_ISA_REQ_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
+#endif
     {"peak-fp32-scalar", "scalar", 0, 0, 1, tb_peak_fma_scalar, NULL},
+#ifdef TB_ISA_REQ_AVX512VNNI
     {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_REQ_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
     {"peak-int8-avx2", "avx2", TB_ISA_REQ_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
+#endif
 };
 
 #define PEAK_LOOPS 200000 /* ~0.5 ms per iteration: pool hand-off cost < 1% */

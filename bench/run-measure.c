@@ -206,7 +206,7 @@ static int run_facts(const tb_run_args *a, const tb_machine *m, tb_run_session *
         bad |= tb_store_run_fact(s->store, s->run_id, "freq_unknown", fp.reason) < 0;
     else if (fp.state == TB_FREQ_UNPINNED)
         bad |= tb_store_run_fact(s->store, s->run_id, "freq_unpinned", fp.reason) < 0;
-    if (m->hypervisor[0] && strcmp(m->hypervisor, "none")) {
+    if (m->hypervisor[0] && strcmp(m->hypervisor, "none") && strcmp(m->hypervisor, "undetectable")) {
         snprintf(why, sizeof why, "virtual machine (%s): steal time and caches shared with other guests can perturb "
                  "figures", m->hypervisor);
         bad |= tb_store_run_fact(s->store, s->run_id, "hypervisor", why) < 0;

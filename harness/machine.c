@@ -9,7 +9,6 @@
 #include "tb-platform.h"
 #include "tb-workload.h"
 
-#include <cpuid.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +34,9 @@ static int rd_int64(const char *dir, const char *rel, int64_t *v)
 static const char *wanted_flags[] = {
     "sse4_2", "avx", "f16c", "fma", "avx2", "bmi2", "avx512f", "avx512dq", "avx512bw", "avx512vl",
     "avx512_vnni", "avx512_bf16", "avx512vbmi", "avx512_fp16", "avx_vnni", "amx_tile", "amx_int8",
-    "amx_bf16", "hypervisor", NULL,
+    "amx_bf16", "hypervisor",
+    /* AArch64 (cpuinfo "Features") */
+    "asimd", "asimddp", "i8mm", "fphp", "asimdhp", "bf16", "sve", "sve2", NULL,
 };
 
 static int64_t parse_size(const char *s)
@@ -115,14 +116,17 @@ static void hypervisor_of(tb_machine *m, const char *sys, int real)
         snprintf(m->hypervisor, sizeof m->hypervisor, "%s", buf);
         return;
     }
-    if (real && strcmp(m->hypervisor, "none")) {
-        unsigned a, b, c, d;
-        __cpuid(0x40000000, a, b, c, d); /* hypervisor vendor leaf: EBX ECX EDX */
-        char v[13];
-        memcpy(v, &b, 4);
-        memcpy(v + 4, &c, 4);
-        memcpy(v + 8, &d, 4);
-        v[12] = 0;
+    if (!real)
+        return;
+    if (!strcmp(m->hypervisor, "none")) {
+        if (!tb_plat_cpuinfo_tells_guest()) /* AArch64: no flag, so not "none" */
+            snprintf(m->hypervisor, sizeof m->hypervisor, "undetectable");
+        return;
+    }
+    {
+        char v[16];
+        if (tb_plat_cpu_hypervisor(v, sizeof v) < 0)
+            return;
         if (!strcmp(v, "KVMKVMKVM"))
             snprintf(m->hypervisor, sizeof m->hypervisor, "kvm");
         else if (!strcmp(v, "Microsoft Hv"))

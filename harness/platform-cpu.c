@@ -54,7 +54,15 @@ static void cpuinfo_line(char *line, tb_cpuinfo *ci, int *pkg, int *npkg, int *h
         ci->cores_per_package = atoi(val);
     else if (!strcmp(key, "siblings") && ci->siblings < 0 && first)
         ci->siblings = atoi(val);
-    else if (!strcmp(key, "flags") && !*have_flags) {
+    /* AArch64 spells identity and flags differently: implementer (0x41 Arm,
+     * 0x61 Apple, 0xc0 Ampere), part number, revision, "Features" */
+    else if (!strcmp(key, "CPU implementer") && !ci->vendor[0] && first)
+        snprintf(ci->vendor, sizeof ci->vendor, "arm-implementer-%s", val);
+    else if (!strcmp(key, "CPU part") && ci->model < 0 && first)
+        ci->model = (int)strtol(val, NULL, 0);
+    else if (!strcmp(key, "CPU revision") && ci->stepping < 0 && first)
+        ci->stepping = atoi(val);
+    else if ((!strcmp(key, "flags") || !strcmp(key, "Features")) && !*have_flags) {
         *have_flags = 1;
         size_t off = 0;
         char *save = NULL;
@@ -239,7 +247,7 @@ void tb_plat_freq_policy(const struct tb_machine *m, tb_freq_policy *out)
         if (!strcmp(hv, "unknown"))
             snprintf(out->reason, sizeof out->reason,
                      "no cpufreq in sysfs (VM guest): the host controls the frequency");
-        else if (hv[0] && strcmp(hv, "none"))
+        else if (hv[0] && strcmp(hv, "none") && strcmp(hv, "undetectable"))
             snprintf(out->reason, sizeof out->reason,
                      "no cpufreq in sysfs (%s guest): the host controls the frequency", hv);
         else

@@ -17,7 +17,7 @@
 /* Grow by adding a row; tests/unit/test-platform.c checks that every
  * tb_env("...") in harness/ and bench/ names a row. */
 static const tb_env_var registry[] = {
-    {"TRITBENCH_ISA", "TB_ISA", "cap kernel dispatch: scalar, avx2, avx512, avx512vnni, avx512bf16 (as --isa)"},
+    {"TRITBENCH_ISA", "TB_ISA", "cap kernel dispatch: scalar, avx2, avxvnni, avx512, avx512vnni, avx512bf16; neon, neondot, neoni8mm (as --isa)"},
     {"TRITBENCH_MATMUL_VARIANTS", "TB_MATMUL_VARIANTS",
      "matmul full case list: best (best variant per format), default, or all"},
     {"TRITBENCH_BW_MIB", NULL, "bandwidth probe array size in MiB (default 4 x LLC, 64 MiB to 1 GiB)"},

@@ -19,7 +19,8 @@ typedef struct tb_machine {
     int numa_nodes;
     int64_t mem_bytes;
     char kernel[96], os[96];
-    char hypervisor[32];            /* "none" on bare metal */
+    char hypervisor[32];            /* "none" on bare metal; "undetectable" where the CPU cannot
+                                       tell (AArch64 without /sys/hypervisor/type) */
     char governor[32];              /* "" unknown (no cpufreq) */
     char boost[16];                 /* "on", "off", "" unknown */
     int64_t freq_min_khz, freq_max_khz; /* -1 unknown */

@@ -8,6 +8,7 @@
  *   platform-fs.c     fixture roots, paths, small-file reads
  *   platform-cpu.c    /proc/cpuinfo, /proc/stat steal, frequency policy
  *   platform-env.c    the environment-variable registry
+ *   <arch>/platform-<arch>.c  what only the CPU can say (x86/, arm/, generic/)
  *
  * Thread-safety: every function may be called from any thread; none keeps
  * state except tb_env's once-per-variable deprecation warning (atomic). */
@@ -146,6 +147,17 @@ struct tb_machine;
 /* Verdict from the machine facts (governor, boost, hypervisor). */
 void tb_plat_freq_policy(const struct tb_machine *m, tb_freq_policy *out);
 const char *tb_freq_state_name(enum tb_freq_state s); /* "unknown", "pinned", "unpinned" */
+
+/* ---- the architecture boundary (harness/<arch>/platform-<arch>.c) -------- */
+
+/* 1 when this architecture's cpuinfo flags say whether the machine is a
+ * guest (x86: "hypervisor"), 0 when they cannot (AArch64 has no such flag,
+ * so a missing one proves nothing). */
+int tb_plat_cpuinfo_tells_guest(void);
+/* The hypervisor's vendor signature, asked of the CPU (x86: CPUID leaf
+ * 0x40000000, "KVMKVMKVM"...), into v (len >= 13).  Call it only on a guest.
+ * 0, or -ENOSYS where the architecture offers no such query. */
+int tb_plat_cpu_hypervisor(char *v, size_t len);
 
 /* ---- environment (platform-env.c) ---------------------------------------- */
 

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "tb-pool.h"
 #include "pool-internal.h"
+#include "cpu-arch.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -70,7 +71,7 @@ struct tb_pool {
     cpu_set_t caller_mask;
 };
 
-static inline void cpu_relax(void) { __builtin_ia32_pause(); }
+static inline void cpu_relax(void) { tb_cpu_relax(); }
 
 static uint64_t now_ns(void)
 {

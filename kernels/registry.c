@@ -1,5 +1,9 @@
 /* registry.c - the one list of kernel variants.  Each format family
- * exports a NULL-terminated array; add yours to `families` below. */
+ * exports a NULL-terminated array; add yours to `families` below.  The
+ * family lists hold the references and the x86 variants; an AArch64 build
+ * adds kernels/arm/'s one list (the other architecture's files are not
+ * built, cmake/isa-flags.cmake); the device variants are kernels/cuda/'s
+ * list on every architecture (usable only once the plugin has loaded). */
 #include "tb-kernel.h"
 
 #include <string.h>
@@ -9,11 +13,17 @@
 extern const tb_kernel *const tb_kernels_tq2[], *const tb_kernels_tq1[], *const tb_kernels_tl[];
 extern const tb_kernel *const tb_kernels_fp16[], *const tb_kernels_bf16[], *const tb_kernels_int8[];
 extern const tb_kernel *const tb_kernels_cuda[];
+#ifdef TB_ISA_REQ_NEON /* AArch64 build: every format's NEON variants (kernels/arm/) */
+extern const tb_kernel *const tb_kernels_arm[];
+#endif
 
 static const tb_kernel *const *const families[] = {
     /* TB-FAMILY-LIST (keep this marker: one entry per family) */
     tb_kernels_tq2, tb_kernels_tq1, tb_kernels_tl,
     tb_kernels_fp16, tb_kernels_bf16, tb_kernels_int8,
+#ifdef TB_ISA_REQ_NEON
+    tb_kernels_arm,
+#endif
     tb_kernels_cuda,
     NULL,
 };

@@ -9,8 +9,11 @@
 # Then a fuzzing pass (scripts/fuzz.sh): every parser of outside input under
 # libFuzzer for TB_FUZZ_SECONDS in total (default 60), skipped with a message
 # where clang or libFuzzer is missing.
+# Then the AArch64 cross check (scripts/test-arm64.sh): cross-build, kernel
+# verification and one small run under qemu-aarch64 with two CPU models;
+# skipped with a message where the cross compiler or qemu is missing.
 # Set TB_SKIP_SANITIZE=1 to skip the ASan+UBSan pass, TB_SKIP_TSAN=1 the TSan
-# one, TB_SKIP_FUZZ=1 the fuzzing.
+# one, TB_SKIP_FUZZ=1 the fuzzing, TB_SKIP_ARM64=1 the AArch64 check.
 # Long mode, TRITBENCH_TEST_LONG=1 (not run in CI): also the scalar-path tests
 # under valgrind memcheck (scripts/valgrind.sh); expect tens of minutes.
 set -euo pipefail
@@ -52,6 +55,9 @@ if [ "${TB_SKIP_TSAN:-0}" != 1 ]; then
 fi
 if [ "${TB_SKIP_FUZZ:-0}" != 1 ]; then
     scripts/fuzz.sh "${TB_FUZZ_SECONDS:-60}"
+fi
+if [ "${TB_SKIP_ARM64:-0}" != 1 ]; then
+    scripts/test-arm64.sh
 fi
 if [ "${TRITBENCH_TEST_LONG:-0}" = 1 ]; then
     scripts/valgrind.sh

@@ -255,14 +255,18 @@ const tb_kernel tb_k_bf16_ref = {
 
 const tb_kernel *const tb_kernels_fp16[] = {
     &tb_k_fp16_ref,
+#ifdef TB_ISA_REQ_AVX2 /* x86 build: its variants (the Arm ones: kernels/arm/) */
     &tb_k_fp16_avx2,
     &tb_k_fp16_avx512,
+#endif
     NULL,
 };
 
 const tb_kernel *const tb_kernels_bf16[] = {
     &tb_k_bf16_ref,
+#ifdef TB_ISA_REQ_AVX2 /* x86 build: its variants (the Arm ones: kernels/arm/) */
     &tb_k_bf16_avx2,
     &tb_k_bf16_avx512bf16,
+#endif
     NULL,
 };

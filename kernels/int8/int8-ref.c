@@ -228,8 +228,10 @@ const tb_kernel tb_k_int8_ref = {
 
 const tb_kernel *const tb_kernels_int8[] = {
     &tb_k_int8_ref,
+#ifdef TB_ISA_REQ_AVX2 /* x86 build: its variants (the Arm ones: kernels/arm/) */
     &tb_k_int8_avx2,
     &tb_k_int8_avxvnni,
     &tb_k_int8_avx512vnni,
+#endif
     NULL,
 };

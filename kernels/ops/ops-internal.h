@@ -87,5 +87,6 @@ static inline float tb_ops_reduce16(float s[TB_OPS_LANES])
 
 extern const tb_ops tb_ops_ref;
 extern const tb_ops tb_ops_avx2, tb_ops_avx512; /* x86 builds only */
+extern const tb_ops tb_ops_neon;                 /* AArch64 builds only (kernels/arm/ops-neon.c) */
 
 #endif

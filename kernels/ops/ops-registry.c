@@ -1,6 +1,7 @@
 /* ops-registry.c - the one list of decoder-op variants (tb-ops.h): the
  * portable reference, then the SIMD variants of the architecture being
- * built (an AArch64 build compiles no x86 suffix file), and the run-time
+ * built (an AArch64 build compiles no x86 suffix file; its ops_neon is
+ * kernels/arm/ops-neon.c), and the run-time
  * choice among those the CPU (and the --isa cap) allows. */
 #include "ops-internal.h"
 
@@ -13,6 +14,9 @@ static const tb_ops *const variants[] = {
 #if defined(__x86_64__) && defined(TB_ISA_REQ_AVX2) /* x86 build */
     &tb_ops_avx2,
     &tb_ops_avx512,
+#endif
+#if defined(__aarch64__) && defined(TB_ISA_REQ_NEON) /* AArch64 build */
+    &tb_ops_neon,
 #endif
     NULL,
 };

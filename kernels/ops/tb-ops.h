@@ -2,7 +2,7 @@
  * rotary embedding, gated activations, residual add, fp16 KV-cache
  * conversion, attention of one query over the KV cache, argmax and
  * log-sum-exp.  Like the matmul formats, one `const tb_ops` record per ISA
- * (ops_ref portable, ops_avx2, ops_avx512, ...), chosen at run time by
+ * (ops_ref portable, ops_avx2, ops_avx512, ops_neon, ...), chosen at run time by
  * tb_ops_best(tb_isa_allowed()).
  *
  * Every variant is BIT-EXACT with ops_ref on every input: reductions use
@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 typedef struct tb_ops {
-    const char *name;   /* "ops_ref", "ops_avx2", "ops_avx512" */
+    const char *name;   /* "ops_ref", "ops_avx2", "ops_avx512", "ops_neon" */
     const char *isa;    /* TB_ISA_FILE of its file ("scalar", "avx2", ...) */
     uint32_t isa_mask;  /* TB_ISA_* bits it needs */
 

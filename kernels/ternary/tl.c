@@ -193,8 +193,10 @@ const tb_kernel tb_k_tl_ref = {
 
 const tb_kernel *const tb_kernels_tl[] = {
     &tb_k_tl_ref,
+#ifdef TB_ISA_REQ_AVX2 /* x86 build: its variants (the Arm ones: kernels/arm/) */
     &tb_k_tl_avx2,
     &tb_k_tl_avx512,
     &tb_k_tl_avx512vnni,
+#endif
     NULL,
 };

@@ -90,8 +90,10 @@ const tb_kernel tb_k_tq2_ref = {
 
 const tb_kernel *const tb_kernels_tq2[] = {
     &tb_k_tq2_ref,
+#ifdef TB_ISA_REQ_AVX2 /* x86 build: its variants (the Arm ones: kernels/arm/) */
     &tb_k_tq2_avx2,
     &tb_k_tq2_avxvnni,
     &tb_k_tq2_avx512vnni,
+#endif
     NULL,
 };

@@ -7,10 +7,12 @@
  * exact fp64 product within a per-format quantization bound, so a broken
  * reference cannot pass.  Also checks that run() writes every output and
  * nothing past y.
- * With an argument (an ISA file suffix, e.g. "avxvnni") only the variants
- * built from files of that suffix are checked, and the test exits 77
- * (skipped) when this CPU can run none of them: ctest runs it so for
- * AVX-VNNI, so a CPU without it reports a skip, not a silent pass.
+ * With an argument (an ISA file suffix, e.g. "avxvnni", "neon") only the
+ * variants built from files of that suffix are checked, and the test exits
+ * 77 (skipped) when this CPU can run none of them: ctest runs it so for
+ * AVX-VNNI, so a CPU without it reports a skip, not a silent pass, and
+ * scripts/test-arm64.sh for "neon" and "neondot" under a qemu CPU model
+ * without dotprod.
  *
  * Error measure: sum (y - yref)^2 / sum_{r,j,c} (W[r][c] x[j][c])^2, i.e.
  * NMSE normalised by the products' energy (equal to E[sum y^2] for
@@ -59,7 +61,8 @@ static double ref_bound(const tb_kernel *ref, int *sign_weights)
         return 1e-3; /* two absmax/127 roundings: ~ 2 * (3/127)^2 / 12 */
     /* Any other format (ternary): weights +-1 are exactly representable
      * by any absmean/absmax ternary recipe, so only the activation side
-     * errs: int8 absmax ~ (3/127)^2 / 12, float ~ 0. */
+     * errs: int8 absmax ~ (3/127)^2 / 12, float ~ 0.  (Variants are
+     * compared with their reference on weights with zeros too.) */
     *sign_weights = 1;
     return ref->act == TB_ACT_I8 ? 1e-3 : 1e-6;
 }
@@ -146,7 +149,12 @@ static void check_shape(const tb_kernel *k, const tb_kernel *ref, const shape *s
     }
     for (size_t i = 0; i < wl; i++) {
         float v = rng_normal(&seed);
-        w[i] = sign_w ? (v < 0 ? -1.0f : 1.0f) : v * 0.02f;
+        /* a ternary reference against fp64: +-1 only (exact); a variant
+         * against its reference: -1, 0, +1 about a third each, so every
+         * code (0, 1, 2 and their decoding) is exercised */
+        w[i] = !sign_w ? v * 0.02f
+               : k == ref ? (v < 0 ? -1.0f : 1.0f)
+                          : (v < -0.43f ? -1.0f : v > 0.43f ? 1.0f : 0.0f);
     }
     for (size_t i = 0; i < xl; i++)
         x[i] = rng_normal(&seed);

@@ -5,7 +5,8 @@
 # have an %rsp- or %rbp-relative memory operand (a spill halves the rate the
 # probe reports).  A loop is the range from a backward branch's target to
 # the branch.  Usage: test-probe-regs.sh TRITBENCH_BINARY SOURCE_DIR BUILD_TYPE
-# Exit 77 (skipped) without objdump or in a build that is not optimised.
+# Exit 77 (skipped) without objdump, in a build that is not optimised, or
+# for a binary that is not x86-64 (a cross build).
 set -uo pipefail
 bin=$1
 type=${3:-}
@@ -15,6 +16,11 @@ case "$type" in
 esac
 if ! command -v objdump >/dev/null; then
     echo "skip: objdump not found"
+    exit 77
+fi
+arch=$(objdump -f "$bin" 2>/dev/null | sed -n 's/^architecture: \([^,]*\).*/\1/p')
+if [ "$arch" != "i386:x86-64" ]; then
+    echo "skip: $bin is not an x86-64 binary (architecture '${arch}'); the check reads x86 operands"
     exit 77
 fi
 dis=$(objdump -d --no-show-raw-insn "$bin") || { echo "objdump -d $bin failed"; exit 1; }

@@ -1,14 +1,14 @@
 /* test-quant.c - the quantizers of the float and int8 formats:
  *  - fp16 <-> fp32 (kernels/fp16/fp16-internal.h): every one of the 65536
  *    halves widened exactly (and bit-identical to F16C where the CPU has
- *    it), special values and rounding ties narrowed as IEEE RNE says, and a
- *    sweep of fp32 bit patterns against vcvtps2ph;
+ *    it, to AArch64's fcvt everywhere there), special values and rounding
+ *    ties narrowed as IEEE RNE says, and a sweep of fp32 bit patterns
+ *    against vcvtps2ph / fcvt;
  *  - bf16 <-> fp32: ties to even, specials, round trips, and against
  *    vcvtne2ps2bf16 where the CPU has AVX512-BF16;
  *  - int8 absmax quantization (kernels/int8/int8-internal.h): the scale,
  *    the +-127 end points, ties to even, zero rows, padding, and the round
  *    trip error bound |x - q*s| <= s/2. */
-#include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,12 +27,18 @@ static uint32_t next32(void)
     return (uint32_t)(rng >> 16);
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HW_F16 "F16C"
+static int hw_has_f16(void) { return __builtin_cpu_supports("f16c"); }
 __attribute__((target("f16c"))) static float hw_h2f(uint16_t h) { return _cvtsh_ss(h); }
 __attribute__((target("f16c"))) static uint16_t hw_f2h(float f)
 {
     return (uint16_t)_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT);
 }
 
+#define HW_BF16 1
+static int hw_has_bf16(void) { return __builtin_cpu_supports("avx512bf16"); }
 __attribute__((target("avx512f,avx512bf16"))) static void hw_f2bf16(const float *in16,
                                                                      uint16_t *out16)
 {
@@ -40,6 +46,30 @@ __attribute__((target("avx512f,avx512bf16"))) static void hw_f2bf16(const float 
     __m256i r = (__m256i)_mm512_cvtneps_pbh(v);
     _mm256_storeu_si256((__m256i *)out16, r);
 }
+#elif defined(__aarch64__)
+/* __fp16 casts are the base-Armv8 fcvt instructions (round to nearest even
+ * under the default FPCR) */
+#define HW_F16 "fcvt"
+static int hw_has_f16(void) { return 1; }
+static float hw_h2f(uint16_t h)
+{
+    __fp16 v;
+    memcpy(&v, &h, 2);
+    return (float)v;
+}
+static uint16_t hw_f2h(float f)
+{
+    __fp16 v = (__fp16)f;
+    uint16_t h;
+    memcpy(&h, &v, 2);
+    return h;
+}
+#else
+#define HW_F16 "hardware"
+static int hw_has_f16(void) { return 0; }
+static float hw_h2f(uint16_t h) { return tb_fp16_to_f32(h); }
+static uint16_t hw_f2h(float f) { return tb_fp16_from_f32(f); }
+#endif
 
 static int is_nan_half(uint16_t h) { return (h & 0x7c00) == 0x7c00 && (h & 0x3ff); }
 
@@ -89,8 +119,8 @@ static void test_fp16(void)
     CHECK(tb_fp16_from_f32(0x1.ff8p-15f) == 0x03ff); /* largest subnormal */
     CHECK(tb_fp16_from_f32(0x1.ffcp-15f) == 0x0400); /* tie: rounds up to min normal (even) */
 
-    if (!__builtin_cpu_supports("f16c")) {
-        printf("skip F16C cross-check (CPU lacks F16C)\n");
+    if (!hw_has_f16()) {
+        printf("skip " HW_F16 " cross-check (CPU lacks it)\n");
         return;
     }
     bad = 0;
@@ -113,7 +143,7 @@ static void test_fp16(void)
         uint16_t a = tb_fp16_from_f32(f), b = hw_f2h(f);
         if (a != b && !(is_nan_half(a) && is_nan_half(b))) {
             if (bad++ < 5)
-                fprintf(stderr, "fp16 narrow 0x%08x: got 0x%04x, F16C 0x%04x\n", u, a, b);
+                fprintf(stderr, "fp16 narrow 0x%08x: got 0x%04x, " HW_F16 " 0x%04x\n", u, a, b);
         }
     }
     CHECK(bad == 0);
@@ -138,7 +168,8 @@ static void test_bf16(void)
             bad++;
     }
     CHECK(bad == 0);
-    if (!__builtin_cpu_supports("avx512bf16")) {
+#ifdef HW_BF16
+    if (!hw_has_bf16()) {
         printf("skip AVX512-BF16 cross-check (CPU lacks it)\n");
         return;
     }
@@ -155,6 +186,9 @@ static void test_bf16(void)
             bad += tb_bf16_from_f32(in[k]) != hw[k];
     }
     CHECK(bad == 0);
+#else
+    printf("skip the bf16 cross-check: no hardware conversion checked on this architecture\n");
+#endif
 }
 
 static void test_int8(void)
