@@ -25,8 +25,8 @@ if "$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16,int8,tq2 --test tg8,p
     bad "run e2e: $(head -c 600 "$TMP/err")"; fi
 [ "$(sql "SELECT count(*) FROM cases WHERE workload='e2e' AND status='ok' AND verified=1")" = 6 ] \
     && ok "6 decoder cases ok and verified" || bad "cases: $(sql "SELECT case_key, status, status_reason FROM cases WHERE workload='e2e'")"
-[ "$(sql "SELECT count(*) FROM cases WHERE workload='e2e' AND nmse_bound = 1e-8 AND nmse <= 1e-8")" = 6 ] \
-    && ok "fp16 in the path (the head): logits within NMSE 1e-8 of the reference decoder" \
+[ "$(sql "SELECT count(*) FROM cases WHERE workload='e2e' AND nmse_bound = 1e-6 AND nmse <= 1e-8")" = 6 ] \
+    && ok "fp16 in the path (the head): logits within NMSE 1e-8 of the reference decoder (bound 1e-6)" \
     || bad "verify: $(sql "SELECT verify_method, nmse_bound FROM cases WHERE workload='e2e'")"
 # every repetition: 8 decode steps (tg8) or one prefill of 16 tokens (pp16)
 [ "$(sql "SELECT count(*) FROM cases c JOIN v_params_e2e p ON p.case_id=c.id WHERE p.test='tg8' AND
