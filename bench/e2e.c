@@ -216,8 +216,10 @@ static void human(double b, char *buf, size_t len)
 {
     if (b >= 1073741824.0)
         snprintf(buf, len, "%.2f GiB", b / 1073741824.0);
-    else if (b >= 1048576.0)
+    else if (b >= 10 * 1048576.0)
         snprintf(buf, len, "%.0f MiB", b / 1048576.0);
+    else if (b >= 1048576.0)
+        snprintf(buf, len, "%.2f MiB", b / 1048576.0);
     else
         snprintf(buf, len, "%.0f KiB", b / 1024.0);
 }
@@ -350,6 +352,25 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
                  have);
         rc = -E2BIG;
         goto fail;
+    }
+    if (x->p.layers < x->p.layers_total) {
+        /* extrapolated: would the whole model fit?  said, never hidden */
+        tb_decoder_opts fo = o;
+        tb_decoder_plan full;
+        fo.layers = 0;
+        fo.copies = 1;
+        if (tb_decoder_plan_bytes(&sp->cfg, &fo, &full, info->why, sizeof info->why) == 0) {
+            set_fact(info, "full_peak_bytes", full.peak_bytes, "B", "what the whole model (all layers, one copy) needs");
+            if (full.peak_bytes > sp->budget) {
+                char need[32], have[32], why[200];
+                human(full.peak_bytes, need, sizeof need);
+                human(sp->budget, have, sizeof have);
+                snprintf(why, sizeof why, "the whole model needs %s, more than the %s of this budget: only its "
+                         "extrapolation from %lld layers exists here", need, have, (long long)x->p.layers);
+                tb_setup_flag(info, "full_model_does_not_fit", why);
+            }
+        }
+        info->why[0] = 0;
     }
     /* the machine check (and the oversubscribed flag) every workload makes */
     if ((rc = tb_bench_setup_check(c, plan.peak_bytes, "decoder weights, KV cache and scratch", info)) < 0)

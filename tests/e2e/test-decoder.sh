@@ -87,6 +87,17 @@ DB=$TMP/l.db
     && [ "$(sql "SELECT count(*) FROM metrics WHERE name='tokens_per_s' AND note LIKE '%EXTRAPOLATED from 1 of 2%'")" = 1 ] \
     && ok "--layers: stored and noted as extrapolated" || bad "--layers: $(sql "SELECT note FROM metrics WHERE name='tokens_per_s'")"
 
+[ "$(sql "SELECT count(*) FROM cases WHERE flags LIKE '%full_model_does_not_fit%'")" = 0 ] \
+    && ok "--layers within the budget: no full_model_does_not_fit flag" || bad "flag without cause"
+# --layers under a budget the whole model exceeds: measured, extrapolated, and flagged
+DB=$TMP/lf.db
+"$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16 --test tg4 --layers 1 --cache hot --mem-budget 1000KiB \
+    "${COMMON[@]}" --filter 'e2e/' >"$TMP/out" 2>"$TMP/err" || bad "--layers budget run: $(head -c 400 "$TMP/err")"
+[ "$(sql "SELECT count(*) FROM cases WHERE status='ok' AND flags LIKE '%full_model_does_not_fit%'
+          AND flags_reason LIKE '%the whole model needs 1.__ MiB, more than the 1000 KiB%'")" = 1 ] \
+    && ok "--layers: a whole model above the budget is flagged full_model_does_not_fit" \
+    || bad "full model flag: $(sql "SELECT status, flags, flags_reason FROM cases")"
+
 # a budget below the model: does_not_fit with the bytes needed and the budget
 DB=$TMP/f.db
 if "$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16 --test tg4 --mem-budget 100KiB "${COMMON[@]}" \
