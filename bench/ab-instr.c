@@ -41,7 +41,7 @@ int tb_ab_pmu_live(char *why, int wlen)
 
 /* One counting run under cachegrind: total Ir of the process. */
 static int count_run(const char *bin, const char *key, char *const *run_argv, int run_argc, long iters, double *ir,
-                     char *why, int wlen)
+                     char *commit, char *why, int wlen)
 {
     char path[] = "/tmp/tritbench-cg-XXXXXX";
     int fd = mkstemp(path);
@@ -50,11 +50,13 @@ static int count_run(const char *bin, const char *key, char *const *run_argv, in
         return -1;
     }
     close(fd);
-    char outopt[64], mode[32];
+    char outopt[64], logopt[64], log[sizeof path + 4], mode[32];
     snprintf(outopt, sizeof outopt, "--cachegrind-out-file=%s", path);
+    snprintf(log, sizeof log, "%s.log", path); /* valgrind's own messages; kept when the run fails */
+    snprintf(logopt, sizeof logopt, "--log-file=%s", log);
     snprintf(mode, sizeof mode, "count:%ld", iters);
     char *prefix[] = {(char *)"valgrind", (char *)"--tool=cachegrind", (char *)"--cache-sim=no",
-                      (char *)"--branch-sim=no", (char *)"-q", outopt, NULL};
+                      (char *)"--branch-sim=no", (char *)"-q", outopt, logopt, NULL};
     tb_abproc p;
     char line[256];
     int rc = -1;
@@ -65,11 +67,14 @@ static int count_run(const char *bin, const char *key, char *const *run_argv, in
     } else {
         rc = 0;
     }
+    snprintf(commit, 48, "%s%s", p.commit, p.dirty ? "+dirty" : "");
     int st = tb_abproc_stop(&p);
     if (rc == 0 && st != 0) {
-        snprintf(why, (size_t)wlen, "valgrind %s exited with status %d", bin, st);
+        snprintf(why, (size_t)wlen, "valgrind %s exited with status %d (valgrind's log: %s)", bin, st, log);
         rc = -1;
     }
+    if (rc == 0)
+        unlink(log);
     FILE *f = rc == 0 ? fopen(path, "r") : NULL;
     if (rc == 0 && !f) {
         snprintf(why, (size_t)wlen, "cachegrind wrote no %s: %s", path, strerror(errno));
@@ -90,11 +95,11 @@ static int count_run(const char *bin, const char *key, char *const *run_argv, in
 }
 
 int tb_ab_instructions(const char *bin, const char *key, char *const *run_argv, int run_argc, int extra_iters,
-                       double *ir, char *why, int wlen)
+                       double *ir, char *commit, char *why, int wlen)
 {
     double a = 0, b = 0;
-    if (count_run(bin, key, run_argv, run_argc, 1, &a, why, wlen) < 0 ||
-        count_run(bin, key, run_argv, run_argc, 1 + extra_iters, &b, why, wlen) < 0)
+    if (count_run(bin, key, run_argv, run_argc, 1, &a, commit, why, wlen) < 0 ||
+        count_run(bin, key, run_argv, run_argc, 1 + extra_iters, &b, commit, why, wlen) < 0)
         return -1;
     if (!(b > a)) {
         snprintf(why, (size_t)wlen, "%.0f instructions with %d more iteration(s) than %.0f: not a count per iteration",

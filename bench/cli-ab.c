@@ -561,9 +561,9 @@ int tb_cmd_ab(int argc, char **argv)
                 continue;
             }
             char why[300];
-            if (tb_ab_instructions(g.base, r->c->key, g.run_argv, g.run_argc, 2, &r->ir_a, why, sizeof why) < 0)
+            if (tb_ab_instructions(g.base, r->c->key, g.run_argv, g.run_argc, 2, &r->ir_a, r->commit_a, why, sizeof why) < 0)
                 snprintf(r->why, sizeof r->why, "base: %s", why);
-            else if (tb_ab_instructions(g.cand, r->c->key, g.run_argv, g.run_argc, 2, &r->ir_b, why, sizeof why) < 0)
+            else if (tb_ab_instructions(g.cand, r->c->key, g.run_argv, g.run_argc, 2, &r->ir_b, r->commit_b, why, sizeof why) < 0)
                 snprintf(r->why, sizeof r->why, "candidate: %s", why);
             else {
                 r->ok = 1;

@@ -62,10 +62,10 @@ int tb_abproc_line(tb_abproc *p, char *line, int len);
 int tb_abproc_stop(tb_abproc *p);
 
 /* Instructions per iteration of KEY in BIN under cachegrind: the
- * difference of two counting runs (ab-instr.c).  0 with *ir, or -1 with a
- * one-line reason in why. */
+ * difference of two counting runs (ab-instr.c).  0 with *ir and BIN's
+ * commit (48 bytes), or -1 with a one-line reason in why. */
 int tb_ab_instructions(const char *bin, const char *key, char *const *run_argv, int run_argc, int extra_iters,
-                       double *ir, char *why, int wlen);
+                       double *ir, char *commit, char *why, int wlen);
 /* Whether a hardware instruction counter is live here (perf_event_open of
  * PERF_COUNT_HW_INSTRUCTIONS): 1, or 0 with the reason. */
 int tb_ab_pmu_live(char *why, int wlen);
