@@ -1,5 +1,6 @@
 /* main.c - the tritbench command line: dispatch to subcommands.  The only
  * main() of the project, and the only place that exits. */
+#include "tb-ab.h"
 #include "tb-build-info.h"
 #include "tb-cli.h"
 #include "tb-gpu.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
           "  compare   compare two runs case by case; exit 1 on a regression\n"
           "  merge     merge databases from several machines\n"
           "  history   one case's medians over runs and commits, change points marked\n"
+          "  ab        paired A/B of two builds on a suite (a CI gate); exit 1 on a confirmed regression\n"
           "\n"
           "`tritbench COMMAND --help` describes each command; `tritbench --version` prints the version.\n"
           "exit status: 0 ok, 1 failure, 2 usage error\n",
@@ -49,6 +51,7 @@ int main(int argc, char **argv)
         {"info", tb_cmd_info},       {"list", tb_cmd_list},       {"run", tb_cmd_run},
         {"report", tb_cmd_report},   {"compare", tb_cmd_compare}, {"merge", tb_cmd_merge},
         {"ppl", tb_cmd_ppl},         {"history", tb_cmd_history},
+        {"ab", tb_cmd_ab},           {"ab-child", tb_cmd_ab_child}, /* ab-child: started by ab, not listed */
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name))

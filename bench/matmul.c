@@ -291,6 +291,24 @@ static void mm_run(void *vctx, uint64_t iters)
         }
         return;
     }
+#ifdef TB_TEST_SLOW_VARIANT
+    /* Test builds only (target tritbench-slow, CMake option
+     * TB_TEST_SLOW_VARIANT; tests/e2e/test-ab.sh): every variant of this
+     * format spins after each iteration for 30 % of the iteration's time,
+     * a planted regression the ab gate must catch. */
+    if (!strcmp(x->k->format, TB_TEST_SLOW_VARIANT)) {
+        for (uint64_t i = 0; i < iters; i++) {
+            uint64_t t0 = tb_plat_now_ns();
+            x->k->run(x->ncopies > 1 ? x->copies[x->cur] : x->m, x->x, x->n, x->y, x->scratch, x->pool, x->threads);
+            if (x->ncopies > 1)
+                x->cur = x->cur + 1 == x->ncopies ? 0 : x->cur + 1;
+            uint64_t dt = tb_plat_now_ns() - t0;
+            while (tb_plat_now_ns() - t0 < dt + dt * 3 / 10)
+                ;
+        }
+        return;
+    }
+#endif
     if (x->ncopies > 1) {
         for (uint64_t i = 0; i < iters; i++) {
             x->k->run(x->copies[x->cur], x->x, x->n, x->y, x->scratch, x->pool, x->threads);
@@ -653,6 +671,34 @@ static int mm_isa(tb_caselist *out, const tb_suite_opts *o)
     return 0;
 }
 
+/* ci: what a CI gate times (suite ci, `tritbench ab`): LLaMA-2 7B's q/k/v/o
+ * (4096x4096) and gate/up (11008x4096) GEMVs and one GEMM (4096x4096,
+ * n = 128), the best variant of every format, one thread, hot by default:
+ * a regression in a kernel's code shows there without the shared host's
+ * memory bandwidth in the way (--cache cold times the GEMVs streamed). */
+static int mm_ci(tb_caselist *out, const tb_suite_opts *o)
+{
+    static const tb_mm_shape gate = {"llama2-7b", "gate", 11008, 4096}, q = {"llama2-7b", "q", 4096, 4096};
+    const struct { const tb_mm_shape *sh; const char *also; int64_t n; } plan[] = {
+        {&q, "llama2-7b:k,v,o", 1}, {&gate, "llama2-7b:up", 1}, {&q, "llama2-7b:k,v,o", 128},
+    };
+    const char *fmts[32];
+    const int nf = mm_formats(fmts, 32);
+    for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
+        unsigned modes = mm_modes(o, plan[p].n, TB_CACHE_HOT);
+        for (unsigned m = TB_CACHE_HOT; m <= TB_CACHE_COLD; m <<= 1)
+            for (int f = 0; f < nf && (modes & m); f++) {
+                const tb_kernel *k = tb_kernel_best(fmts[f], o->isa_allowed);
+                if (!k || k->gpu || (plan[p].n > 1 && k->isa_mask == 0))
+                    continue;
+                int rc = mm_push(out, k, plan[p].sh, plan[p].also, plan[p].n, 1, (tb_cache_mode)m, o);
+                if (rc < 0)
+                    return rc;
+            }
+    }
+    return 0;
+}
+
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which)
 {
     int from = out->n, rc = -EINVAL;
@@ -660,6 +706,8 @@ int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
         rc = mm_quick(out, o);
     else if (!strcmp(which, "isa"))
         rc = mm_isa(out, o);
+    else if (!strcmp(which, "ci"))
+        rc = mm_ci(out, o);
     else if (!strcmp(which, "full"))
         rc = mm_full(out, o);
     if (rc == 0)

@@ -4,7 +4,8 @@
  *   matmul   the ceilings, then every projection shape of the paper's models
  *   e2e      the ceilings, then whole decoders (--model, --format, --test)
  *   isa      the ISA ladder: every format at every ISA level this CPU runs
- *   ci       what CI runs: the quick matmul subset without big probes */
+ *   ci       what a CI gate times (`tritbench ab ... ci`): headline GEMVs and a
+ *            GEMM per format, 1 thread, hot; one small decoder case; no probes */
 #include "tb-bench.h"
 
 #include <errno.h>
@@ -81,6 +82,29 @@ static int build_isa(tb_caselist *out, const tb_suite_opts *o)
     return rc;
 }
 
+/* No ceilings: a gate compares two builds, not the machine's limits.  The
+ * decoder case: 700M, 2 of its layers (extrapolated), tg8, tq2, hot,
+ * unless --model/--format/--test/--layers say otherwise. */
+static int build_ci(tb_caselist *out, const tb_suite_opts *o)
+{
+    int rc = tb_matmul_add_cases(out, o, "ci");
+    if (rc < 0)
+        return rc;
+    tb_suite_opts d = *o;
+    d.nthreads = 1;
+    d.threads[0] = 1;
+    d.cache_modes = o->cache_modes ? o->cache_modes : TB_CACHE_HOT;
+    if (!d.e2e.formats)
+        d.e2e.formats = "tq2";
+    if (!d.e2e.ntests) {
+        d.e2e.tests[0] = (tb_e2e_test){"tg8", 0, 8};
+        d.e2e.ntests = 1;
+    }
+    if (!d.e2e.models && d.e2e.layers == 0)
+        d.e2e.layers = 2;
+    return tb_e2e_add_cases(out, &d, "e2e");
+}
+
 const tb_suite tb_suites[] = {
     {"quick", "ceilings (bandwidth, peak) and headline matmul cases; a few minutes", build_quick},
     {"probes", "every bandwidth and compute-peak probe at every ISA and thread count", build_probes},
@@ -88,6 +112,8 @@ const tb_suite tb_suites[] = {
     {"matmul", "every projection shape of the paper's models, n in {1,8,128,512}, all variants", build_matmul},
     {"e2e", "end-to-end decoder: --model, --format, --test (ppN, tgN), --batch, --max-batch; default 700M "
             "fp16,int8,tq2 tg32,pp64", build_e2e},
+    {"ci", "CI gate (`tritbench ab --base OLD ci`): 4096x4096 and 11008x4096 GEMVs and a 4096x4096 n=128 GEMM "
+           "per format (best ISA, 1 thread, hot) and a 700M 2-layer tg8 tq2 decoder; a few minutes", build_ci},
     {NULL, NULL, NULL},
 };
 

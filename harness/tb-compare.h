@@ -69,4 +69,19 @@ int tb_geomean_ci(const double *ratio, const double *lo, const double *hi, int k
  * bounds. */
 double tb_noise_floor_of(const tb_ratio_ci *aa);
 
+/* Paired rounds (`tritbench ab`): q[n] are per-round time ratios
+ * candidate/base of rounds that ran both sides back to back.  median,
+ * its 95 % order-statistic CI (tb_stats: NAN bounds when n < 6), and the
+ * exact two-sided sign test of "median ratio = 1" (rounds with q == 1
+ * dropped; p = 1 when none is left).  compare-paired.c.  0, or -EINVAL
+ * (n < 1, a ratio not > 0) / -ENOMEM. */
+typedef struct tb_paired {
+    int n;
+    double median, lo, hi;
+    double p;       /* sign test, two-sided */
+} tb_paired;
+int tb_paired_compute(const double *q, int n, tb_paired *out);
+/* P(X <= k) for X ~ Bin(m, 1/2), exact (sums in logs). */
+double tb_binom_half_cdf(int m, int k);
+
 #endif

@@ -8,6 +8,7 @@
 #include "tb-compare.h"
 #include "tb-test.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -124,5 +125,26 @@ int main(void)
 
     tb_ratio_ci aa = {.ratio = 1.0, .lo = 0.97, .hi = 1.02};
     CHECK_NEAR(tb_noise_floor_of(&aa), 0.03, 1e-12);
+
+    /* paired rounds (ab): binomial tails, sign test, order-statistic CI */
+    CHECK_NEAR(tb_binom_half_cdf(8, 0), 1.0 / 256, 1e-15);
+    CHECK_NEAR(tb_binom_half_cdf(10, 2), 56.0 / 1024, 1e-14);
+    CHECK(tb_binom_half_cdf(5, 5) == 1.0 && tb_binom_half_cdf(5, -1) == 0.0);
+    double up[8] = {1.3, 1.25, 1.31, 1.28, 1.35, 1.29, 1.27, 1.33};
+    tb_paired pr;
+    CHECK(tb_paired_compute(up, 8, &pr) == 0);
+    CHECK(pr.n == 8);
+    CHECK_NEAR(pr.p, 2.0 / 256, 1e-15);        /* all 8 above 1 */
+    CHECK_NEAR(pr.median, 1.295, 1e-12);
+    CHECK_NEAR(pr.lo, 1.25, 1e-12);            /* n = 8: rank 1, the extremes */
+    CHECK_NEAR(pr.hi, 1.35, 1e-12);
+    double mixed[6] = {1.0, 0.9, 1.1, 0.95, 1.05, 1.0}; /* two ties dropped: 2 above, 2 below */
+    CHECK(tb_paired_compute(mixed, 6, &pr) == 0);
+    CHECK_NEAR(pr.p, 1.0, 1e-12);
+    double few[3] = {1.2, 1.3, 1.4};
+    CHECK(tb_paired_compute(few, 3, &pr) == 0 && isnan(pr.lo) && isnan(pr.hi)); /* too few for a 95 % CI */
+    double badq[2] = {1.0, 0.0};
+    CHECK(tb_paired_compute(badq, 2, &pr) == -EINVAL);
+    CHECK(tb_paired_compute(badq, 0, &pr) == -EINVAL);
     TEST_DONE();
 }
