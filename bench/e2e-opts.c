@@ -131,8 +131,11 @@ int tb_check_formats(const char *opt, const char *v)
         size_t l = strcspn(p, ",");
         int known = 0;
         for (int i = 0, n = tb_kernel_count(); i < n && !known; i++) {
-            const char *f = tb_kernel_at(i)->format;
+            const tb_kernel *k = tb_kernel_at(i);
+            const char *f = k->format;
             known = l > 0 && strlen(f) == l && !strncmp(f, p, l);
+            /* a device variant's name: that format on the GPU (e2e: the decoder on the device) */
+            known = known || (k->gpu && strlen(k->name) == l && !strncmp(k->name, p, l));
         }
         if (!known) {
             tb_die(TB_EXIT_USAGE, "%s %s: '%.*s' is not a weight format (try: tritbench list backends)", opt,

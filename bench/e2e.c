@@ -21,9 +21,17 @@
  * prompt token by token; the logits of the prompt's last token must equal
  * the measured decoder's: bit-exact when projections and head are integer
  * or ternary formats, else within E2E_FP16_NMSE (E2E_BF16_NMSE with bf16:
- * the kernels' own bounds compound over layers). */
+ * the kernels' own bounds compound over layers).
+ * On a GPU: a --format item naming a cuda variant (tq2_cuda, int8_cuda,
+ * fp16_cuda, fp16_cublas) runs the whole decoder on the device
+ * (bench/decoder/decoder-gpu.c; head: the head format's cuda variant), one
+ * layer-stack copy, the device's free memory as the budget (and for
+ * --max-batch), its rows grouped apart ("/gpu", fp16_cuda the baseline);
+ * the CPU formats' cases are unchanged.  Verification as above, against
+ * the same reference decoder on the host packing of the same weights. */
 #include "tb-bench.h"
 #include "tb-decoder.h"
+#include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
 #include "tb-model.h"
@@ -278,8 +286,8 @@ static void opts_for(const tb_case *c, const tb_e2e_params *p, int copies, int m
 /* Copies of the layer stack for the cold mode, within the budget. */
 static int cold_copies(const tb_case *c, const tb_decoder_plan *one, double budget, tb_setup_info *info)
 {
-    if (c->cache != TB_CACHE_COLD || one->proj_bytes <= 0)
-        return 1;
+    if (c->cache != TB_CACHE_COLD || one->proj_bytes <= 0 || one->device_bytes > 0)
+        return 1; /* on the GPU one copy: every paper model's layers exceed the device's L2 */
     const double llc = tb_bench_llc_bytes(), target = E2E_COLD_LLC_FACTOR * (llc > 0 ? llc : 64.0 * 1048576);
     int want = (int)ceil(target / one->proj_bytes);
     want = want < 1 ? 1 : want > E2E_MAX_COPIES ? E2E_MAX_COPIES : want;
@@ -372,6 +380,21 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
         }
         info->why[0] = 0;
     }
+    if (plan.device_bytes > 0) { /* on the GPU: the device's free memory is the budget */
+        double dfree = 0, dtotal = 0;
+        if ((rc = tb_decoder_gpu_mem(&dfree, &dtotal, info->why, sizeof info->why)) < 0)
+            goto fail;
+        if (plan.device_bytes > dfree) {
+            char need[32], have[32], kv[32];
+            human(plan.device_bytes, need, sizeof need);
+            human(dfree, have, sizeof have);
+            human(plan.kv_bytes, kv, sizeof kv);
+            snprintf(info->why, sizeof info->why, "needs %s on the GPU (KV cache %s), more than its %s free", need,
+                     kv, have);
+            rc = -E2BIG;
+            goto fail;
+        }
+    }
     /* the machine check (and the oversubscribed flag) every workload makes */
     if ((rc = tb_bench_setup_check(c, plan.peak_bytes, "decoder weights, KV cache and scratch", info)) < 0)
         goto fail;
@@ -445,6 +468,10 @@ built:;
              isnan(rss1) ? "no /proc/self/status" : "VmRSS grown by the build of this model and format (all copies)");
     set_fact(info, "copies", o.copies, "copies", "layer-stack copies cycled, one per forward call");
     set_fact(info, "planned_bytes", bp->total_bytes, "B", "every byte the decoder holds (plan)");
+    if (bp->device_bytes > 0)
+        set_fact(info, "device_bytes", bp->device_bytes, "B",
+                 "on the GPU: projections, head, embedding, norms, RoPE tables, fp16 KV cache, activations "
+                 "(steps timed by the wall clock around each call, which synchronises with the device once)");
     set_fact(info, "vocab", (double)sp->cfg.vocab, "tokens", NULL);
     set_fact(info, "head_weights", (double)sp->cfg.vocab * (double)sp->cfg.hidden, "weights", NULL);
     set_fact(info, "bits_per_weight", tb_decoder_kernel(x->d)->bits_per_weight, "bit", tb_decoder_kernel(x->d)->name);
@@ -660,7 +687,11 @@ static int push_case(tb_caselist *out, const tb_suite_opts *o, const e2e_spec *s
     snprintf(c.isa, sizeof c.isa, "%s", k->isa);
     snprintf(c.group, sizeof c.group, "e2e/%s/%s/b%lld/l%lld/t%d/%s", p->model, p->test, (long long)batch,
              (long long)p->layers, threads, tb_cache_mode_name(cache));
-    c.baseline = !strcmp(k->format, "fp16");
+    c.baseline = k->gpu ? !strcmp(k->name, "fp16_cuda") : !strcmp(k->format, "fp16");
+    if (k->gpu) { /* GPU rows form their own groups, fp16_cuda their baseline */
+        size_t gl = strlen(c.group);
+        snprintf(c.group + gl, sizeof c.group - gl, "/gpu");
+    }
     c.mem_budget = sp->budget;
     int rc = tb_case_finish(&c);
     return rc < 0 ? rc : tb_caselist_push(out, &c);
@@ -700,7 +731,8 @@ static void split_groups(tb_caselist *out, int from, double budget)
     }
 }
 
-/* Largest batch whose plan fits the budget (doubling, then bisecting). */
+/* Largest batch whose plan fits the budget (doubling, then bisecting); a GPU
+ * variant's budget is the device's free memory now (cudaMemGetInfo). */
 static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2e_test *t, const tb_suite_opts *o,
                              const char *head, int threads)
 {
@@ -713,6 +745,10 @@ static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2
     p.n_gen = t->n_gen;
     p.ctx = o->e2e.ctx > 0 ? o->e2e.ctx : t->n_prompt + t->n_gen + 1;
     p.layers = o->e2e.layers > 0 && o->e2e.layers < sp->cfg.layers ? o->e2e.layers : sp->cfg.layers;
+    double budget = sp->budget, dtotal = 0;
+    char why[256];
+    if (k->gpu && tb_decoder_gpu_mem(&budget, &dtotal, why, sizeof why) < 0)
+        return 0; /* no device: the case's setup says why */
     int64_t lo = 0, hi = 1;
     for (;; hi *= 2) {
         tb_decoder_opts d;
@@ -724,8 +760,9 @@ static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2
         if (tb_decoder_plan_bytes(&sp->cfg, &d, &pl, err, sizeof err) < 0)
             return lo;
         double scale = p.layers > 0 ? (double)sp->cfg.layers / (double)p.layers : 1;
-        double need = pl.peak_bytes + pl.kv_bytes * (scale - 1) + pl.proj_bytes * (scale - 1);
-        if (need > sp->budget)
+        double need = (pl.device_bytes > 0 ? pl.device_bytes : pl.peak_bytes) + pl.kv_bytes * (scale - 1) +
+                      pl.proj_bytes * (scale - 1);
+        if (need > budget)
             break;
         lo = hi;
         if (hi >= 4096)
@@ -741,8 +778,9 @@ static int64_t max_batch_for(const e2e_spec *sp, const tb_kernel *k, const tb_e2
         if (tb_decoder_plan_bytes(&sp->cfg, &d, &pl, err, sizeof err) < 0)
             break;
         double scale = p.layers > 0 ? (double)sp->cfg.layers / (double)p.layers : 1;
-        double need = pl.peak_bytes + pl.kv_bytes * (scale - 1) + pl.proj_bytes * (scale - 1);
-        if (need > sp->budget)
+        double need = (pl.device_bytes > 0 ? pl.device_bytes : pl.peak_bytes) + pl.kv_bytes * (scale - 1) +
+                      pl.proj_bytes * (scale - 1);
+        if (need > budget)
             hi = mid;
         else
             lo = mid;
@@ -803,7 +841,14 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
             size_t fl = strcspn(fp, ",");
             char fmt[16];
             snprintf(fmt, sizeof fmt, "%.*s", (int)(fl < sizeof fmt ? fl : sizeof fmt - 1), fp);
-            const tb_kernel *k = tb_kernel_best(fmt, o->isa_allowed);
+            const tb_kernel *k = tb_kernel_find(fmt);
+            if (k && k->gpu && !tb_kernel_usable(k, o->isa_allowed)) {
+                snprintf(err, (size_t)errlen, "--format %s: the decoder on the GPU needs a CUDA device: %s", fmt,
+                         tb_gpu_status_get()->line);
+                return -EINVAL;
+            }
+            if (!k || !k->gpu)
+                k = tb_kernel_best(fmt, o->isa_allowed);
             if (!k) {
                 snprintf(err, (size_t)errlen, "--format %s: no variant of it runs under --isa %s", fmt,
                          o->isa_name ? o->isa_name : "native");
@@ -830,11 +875,14 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
                         }
                         if (!e->matmuls || tests[ti].n_gen == 0)
                             continue;
+                        /* (the GPU decoder has no matmuls-only mode: its cases are skipped below) */
                         /* the same steps' matmuls alone: what the decoder adds around them */
                         tb_e2e_test mt = tests[ti];
                         mt.n_prompt = 0;
                         snprintf(mt.name, sizeof mt.name, "tg%lld-matmuls", (long long)mt.n_gen);
                         for (int f = 0; f < nk; f++) {
+                            if (ks[f]->gpu)
+                                continue;
                             int rc = push_case(out, o, sp, ks[f], &mt, batches[bi], o->threads[th],
                                                (tb_cache_mode)m, head, 0, &cap);
                             if (rc < 0)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 struct tb_cuda_plugin;
+struct tb_cuda_dec_api;
 
 typedef enum tb_gpu_state {
     TB_GPU_NOT_BUILT = 0,
@@ -48,6 +49,13 @@ const struct tb_cuda_plugin *tb_gpu_plugin(void);
  * `libcuda` the driver library's soname; `built` 0 simulates a build
  * without the plugin.  Loads nothing it keeps (the plugin is closed). */
 void tb_gpu_probe_with(int built, const char *plugin, const char *libcuda, tb_gpu_status *out);
+/* The plugin's decoder table (tb-cuda-abi.h, TB_CUDA_DEC_ENTRY), or NULL
+ * with one line in why: no live device, or a plugin without the decoder
+ * entry point or with another decoder ABI version. */
+const struct tb_cuda_dec_api *tb_gpu_dec_api(char *why, size_t len);
+/* The lookup itself on an open library handle `lib` (named `path` in the
+ * message), for tests: 0, or -ENOSYS with why. */
+int tb_gpu_dec_lookup(void *lib, const char *path, const struct tb_cuda_dec_api **out, char *why, size_t len);
 /* Process-wide sum of the CUDA-event time of every timed launch (ns). */
 double tb_gpu_event_ns_total(void);
 void tb_gpu_event_ns_add(double ns);

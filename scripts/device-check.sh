@@ -8,7 +8,12 @@
 # fp16_cuda, int8_cuda, tq2_cuda) on 4096x4096 and 11008x4096 at n = 1
 # (GEMV, hot and cold) and n = 128 (GEMM), 1 host thread, into
 # OUTDIR/tritbench.db; then OUTDIR/summary.txt (device, bandwidth probe,
-# verification, per-case figures) and OUTDIR/cases.csv.
+# verification, per-case figures) and OUTDIR/cases.csv; then decode (the
+# e2e workload): 700M and 3B, tg32 at batch 1, the CPU formats (fp16, int8,
+# tq2 on 16 threads) beside the decoder on the GPU (fp16_cuda, int8_cuda,
+# tq2_cuda), built with --layers 4 to keep it short (the stored figures are
+# extrapolated to the full depth and flagged so), into the same database,
+# the summary and OUTDIR/e2e-cases.csv.
 # Exit: 0 all ran, 1 a step failed (the summary says which), 2 usage.
 set -uo pipefail
 if [ $# -ne 1 ]; then
@@ -30,7 +35,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --form
 step "configure + build (TRITBENCH_CUDA=ON)"
 if ! cmake -S . -B $b -DCMAKE_BUILD_TYPE=Release -DTRITBENCH_CUDA=ON >"$out/configure.log" 2>&1 ||
    ! cmake --build $b -j16 --target tritbench tritbench-cuda test-gpu-verify test-gpu-copy-probe \
-       test-cuda-host tb-fake-libcuda >"$out/build.log" 2>&1; then
+       test-cuda-host tb-fake-libcuda test-cuda-ops-host test-cuda-dec-loader tb-fake-dec-plugin \
+       test-gpu-decoder >"$out/build.log" 2>&1; then
     echo "build FAILED (see configure.log, build.log)" | tee -a "$sum"
     exit 1
 fi
@@ -38,7 +44,7 @@ grep -m1 "TRITBENCH_CUDA" "$out/configure.log" >>"$sum"
 $b/tritbench info | grep -E "^  (cpu|cuda) " | tee -a "$sum"
 
 step "GPU tests"
-for t in test-cuda-host test-gpu-copy-probe test-gpu-verify; do
+for t in test-cuda-host test-cuda-ops-host test-cuda-dec-loader test-gpu-copy-probe test-gpu-verify test-gpu-decoder; do
     timeout 240 $b/tests/$t >"$out/$t.log" 2>&1
     rc=$?
     echo "$t: exit $rc" | tee -a "$sum"
@@ -60,6 +66,19 @@ if command -v sqlite3 >/dev/null; then
     sqlite3 -header -csv "$out/tritbench.db" \
         "SELECT case_key, cache_mode, median_ns, gbps, speedup, flags FROM v_case_summary WHERE run_id=(SELECT max(id) FROM runs)" \
         >"$out/cases.csv" 2>>"$sum" || status=1
+fi
+step "decode (e2e: 700M and 3B, tg32, batch 1, --layers 4 extrapolated; CPU 16 threads vs GPU)"
+timeout 240 $b/tritbench run e2e --db "$out/tritbench.db" --model 700M,3B \
+    --format fp16,int8,tq2,fp16_cuda,int8_cuda,tq2_cuda --test tg32 --layers 4 --threads 16 --reps 3 \
+    --min-time 1ms --warmup 0 --idle 0 >"$out/e2e.log" 2>&1
+rc=$?
+echo "tritbench run e2e: exit $rc" | tee -a "$sum"
+[ $rc -eq 0 ] || status=1
+tail -n 40 "$out/e2e.log" >>"$sum"
+if command -v sqlite3 >/dev/null; then
+    sqlite3 -header -csv "$out/tritbench.db" \
+        "SELECT case_key, cache_mode, median_ns, gbps, speedup, flags FROM v_case_summary WHERE run_id=(SELECT max(id) FROM runs)" \
+        >"$out/e2e-cases.csv" 2>>"$sum" || status=1
 fi
 step "done: exit $status"
 exit $status

@@ -26,6 +26,14 @@ void tb_decoder_free(tb_decoder *d)
     free(d->w);
     if (d->head)
         d->kh->free(d->head);
+    tb_dec_gpu_free(d);
+    if (d->wref)
+        for (int64_t i = 0; i < d->cfg.layers * TB_DW__N; i++)
+            if (d->wref[i])
+                d->kref->free(d->wref[i]);
+    free(d->wref);
+    if (d->headref)
+        d->khref->free(d->headref);
     void *bufs[] = { d->embed, d->norms, d->rope_cos, d->rope_sin, d->kv, d->pos, d->x, d->h, d->q, d->kk,
                      d->vv, d->att, d->g, d->u, d->row_seq, d->row_pos, d->scores, d->kscratch };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -72,7 +80,9 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     d->norms = dec_alloc(4.0 * (double)(L * d->norm_stride + c->hidden));
     d->rope_cos = dec_alloc(4.0 * (double)(d->ctx * half));
     d->rope_sin = dec_alloc(4.0 * (double)(d->ctx * half));
-    d->kv = dec_alloc(p->kv_bytes);
+    d->kv = d->kref ? NULL : dec_alloc(p->kv_bytes); /* GPU mode: the KV cache is on the device */
+    if (d->kref)
+        d->wref = calloc((size_t)(L * TB_DW__N), sizeof *d->wref);
     d->pos = dec_alloc(8.0 * (double)d->max_batch);
     d->x = dec_alloc(n * 4 * (double)c->hidden);
     d->h = dec_alloc(n * 4 * (double)c->hidden);
@@ -86,7 +96,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     d->row_pos = dec_alloc(n * 8);
     d->scores = dec_alloc(4.0 * (double)d->max_threads * (double)d->ctx);
     tmp = dec_alloc(p->build_temp_bytes);
-    if (!d->w || !d->embed || !d->norms || !d->rope_cos || !d->rope_sin || !d->kv || !d->pos || !d->x || !d->h ||
+    if (!d->w || !d->embed || !d->norms || !d->rope_cos || !d->rope_sin || (!d->kv && !d->kref) || (d->kref && !d->wref) || !d->pos || !d->x || !d->h ||
         !d->q || !d->att || !d->kk || !d->vv || !d->g || !d->u || !d->row_seq || !d->row_pos || !d->scores ||
         !tmp) {
         snprintf(err, (size_t)errlen, "%s: cannot allocate the decoder's buffers (%.0f MiB resident + %.0f MiB "
@@ -109,6 +119,8 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     d->ops->to_f16(d->embed, tmp, c->vocab * c->hidden);
     if (c->tied) {
         rc = d->kh->prepare(tmp, c->vocab, c->hidden, &d->head);
+        if (rc == 0 && d->khref)
+            rc = d->khref->prepare(tmp, c->vocab, c->hidden, &d->headref);
         if (rc < 0) {
             snprintf(err, (size_t)errlen, "model.embed_tokens.weight (tied head): %s prepare failed: %s",
                      d->kh->name, strerror(-rc));
@@ -130,6 +142,8 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
             tb_dec_proj_shape(c, i, &r, &k);
             snprintf(name, sizeof name, "model.layers.%lld.%s", (long long)l, tb_dec_proj_names[i]);
             rc = pack(src, d->k, name, r, k, tmp, &d->w[l * TB_DW__N + i], err, errlen);
+            if (rc == 0 && d->kref && (rc = d->kref->prepare(tmp, r, k, &d->wref[l * TB_DW__N + i])) < 0)
+                snprintf(err, (size_t)errlen, "%s: %s prepare failed: %s", name, d->kref->name, strerror(-rc));
             if (rc < 0)
                 goto fail;
         }
@@ -139,6 +153,8 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
         goto fail;
     if (!c->tied) {
         rc = pack(src, d->kh, "lm_head.weight", c->vocab, c->hidden, tmp, &d->head, err, errlen);
+        if (rc == 0 && d->khref && (rc = d->khref->prepare(tmp, c->vocab, c->hidden, &d->headref)) < 0)
+            snprintf(err, (size_t)errlen, "lm_head.weight: %s prepare failed: %s", d->khref->name, strerror(-rc));
         if (rc < 0)
             goto fail;
     }
@@ -154,6 +170,8 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
             }
         }
     tb_dec_rope_fill(d->rope_cos, d->rope_sin, d->ctx, c->head_dim, c->rope_theta);
+    if (d->kref && (rc = tb_dec_gpu_create(d, err, errlen)) < 0)
+        goto fail;
     tb_decoder_reset(d);
     *out = d;
     return 0;

@@ -136,9 +136,11 @@ static void attn_fn(void *arg, int tid, int nt)
 
 /* The forward pass of n rows whose row_seq/row_pos are set; logits of the
  * last nlogits rows when logits != NULL. */
-static void forward(tb_decoder *d, const int32_t *tokens, int64_t n, float *logits, int64_t nlogits, tb_pool *pool,
-                    int nt)
+static int forward(tb_decoder *d, const int32_t *tokens, int64_t n, float *logits, int64_t nlogits, tb_pool *pool,
+                   int nt)
 {
+    if (d->gpu) /* the whole pass on the device (decoder-gpu.c) */
+        return tb_dec_gpu_forward(d, tokens, n, logits, nlogits);
     const tb_model_config *c = &d->cfg;
     const tb_kernel *k = d->k;
     int64_t H = c->hidden, L = c->layers;
@@ -174,10 +176,11 @@ static void forward(tb_decoder *d, const int32_t *tokens, int64_t n, float *logi
         pending = d->h;
     }
     if (!logits || nlogits == 0)
-        return;
+        return 0;
     int64_t r0 = n - nlogits;
     dec_norm(d, d->h + r0 * H, d->x + r0 * H, d->h + r0 * H, d->norms + L * d->norm_stride, nlogits, H, pool, nt);
     dec_mm(d, d->kh, d->head, d->h + r0 * H, nlogits, logits, pool, nt);
+    return 0;
 }
 
 /* The matmuls of one decode step alone: every projection of every layer
@@ -188,6 +191,8 @@ int tb_decoder_matmuls_only(tb_decoder *d, int64_t B, float *logits, tb_pool *po
     if (B < 1 || B > d->max_batch || nthreads < 1 || nthreads > d->max_threads ||
         (pool && nthreads > tb_pool_size(pool)) || (!pool && nthreads != 1))
         return -EINVAL;
+    if (d->gpu)
+        return -ENOTSUP;
     const tb_kernel *k = d->k;
     int64_t L = d->cfg.layers;
     tb_kmat *const *W = d->w + (size_t)d->cur * (size_t)(L * TB_DW__N);
@@ -226,7 +231,9 @@ int tb_decoder_prefill(tb_decoder *d, int64_t seq, const int32_t *tokens, int64_
         d->row_seq[r] = seq;
         d->row_pos[r] = d->pos[seq] + r;
     }
-    forward(d, tokens, n, logits, nlogits, pool, nthreads);
+    int rc = forward(d, tokens, n, logits, nlogits, pool, nthreads);
+    if (rc < 0)
+        return rc;
     d->pos[seq] += n;
     return 0;
 }
@@ -241,7 +248,9 @@ int tb_decoder_decode(tb_decoder *d, const int32_t *tokens, int64_t B, float *lo
         d->row_seq[b] = b;
         d->row_pos[b] = d->pos[b];
     }
-    forward(d, tokens, B, logits, B, pool, nthreads);
+    int rc = forward(d, tokens, B, logits, B, pool, nthreads);
+    if (rc < 0)
+        return rc;
     for (int64_t b = 0; b < B; b++)
         d->pos[b]++;
     return 0;

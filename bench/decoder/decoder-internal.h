@@ -74,7 +74,26 @@ struct tb_decoder {
     float *scores;        /* [max_threads][ctx] */
     void *kscratch;       /* the kernels' run() scratch (shared: calls are sequential) */
     size_t kscratch_bytes;
+
+    /* GPU mode (decoder-gpu.c): w and head are device matrices of cuda
+     * variants, kv is NULL; wref/headref: the same weights packed by the
+     * reference variants kref/khref on the host, read by decoder-ref.c. */
+    struct tb_dec_gpu *gpu;
+    const tb_kernel *kref, *khref;
+    tb_kmat **wref;       /* [layer][TB_DW__N] */
+    tb_kmat *headref;
 };
+
+/* decoder-gpu.c: the cuda head variant of a format (NULL if none usable);
+ * the device plan (plan.device_bytes; one line in err when the GPU
+ * decoder cannot take this model); the device decoder's creation after
+ * the matrices are packed; one forward call of d->row_seq/row_pos rows;
+ * release. */
+const tb_kernel *tb_dec_gpu_head_for(const char *format, uint32_t allowed);
+int tb_dec_gpu_plan(tb_decoder *d, char *err, int errlen);
+int tb_dec_gpu_create(tb_decoder *d, char *err, int errlen);
+int tb_dec_gpu_forward(tb_decoder *d, const int32_t *tokens, int64_t n, float *logits, int64_t nlogits);
+void tb_dec_gpu_free(tb_decoder *d);
 
 /* Offset (floats) of norm j inside block l's slice; the final norm is at
  * layers * norm_stride. */

@@ -94,7 +94,14 @@ int tb_dec_resolve(const tb_model_config *cfg, const tb_decoder_opts *o, tb_deco
     if (!d->k)
         return -ENOENT;
     const char *hf = o->head_format ? o->head_format : (o->head_kernel ? NULL : "fp16");
-    d->kh = pick("head", hf, o->head_kernel, allowed, err, errlen);
+    if (d->k->gpu && !o->head_kernel) { /* GPU mode: the head on the device too */
+        d->kh = tb_dec_gpu_head_for(hf, allowed);
+        if (!d->kh) {
+            snprintf(err, (size_t)errlen, "head format %s: no cuda variant of it usable here", hf);
+            return -ENOENT;
+        }
+    } else
+        d->kh = pick("head", hf, o->head_kernel, allowed, err, errlen);
     if (!d->kh)
         return -ENOENT;
     d->ops = tb_ops_best(allowed);
@@ -170,6 +177,15 @@ int tb_dec_resolve(const tb_model_config *cfg, const tb_decoder_opts *o, tb_deco
     p->peak_bytes = p->total_bytes + p->build_temp_bytes;
     p->step_weight_bytes = p->proj_bytes + p->head_bytes + 4.0 * (double)(c->layers * d->norm_stride + c->hidden) +
                            2.0 * (double)c->hidden;
+    if (d->k->gpu || d->kh->gpu) {
+        d->kref = tb_kernel_find(d->k->ref);
+        d->khref = tb_kernel_find(d->kh->ref);
+        if (!d->kref || !d->khref) {
+            snprintf(err, (size_t)errlen, "decoder on the GPU: no reference variant %s / %s", d->k->ref, d->kh->ref);
+            return -ENOENT;
+        }
+        return tb_dec_gpu_plan(d, err, errlen);
+    }
     return 0;
 }
 

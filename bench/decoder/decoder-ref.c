@@ -45,6 +45,8 @@ int tb_decoder_ref_create(const tb_decoder *d, int64_t ctx, tb_decoder_ref **out
     r->d = d;
     r->k = tb_kernel_find(d->k->ref);
     r->kh = tb_kernel_find(d->kh->ref);
+    tb_kmat *const *w0 = d->wref ? d->wref : d->w; /* GPU mode: the host packing */
+    const tb_kmat *head = d->headref ? d->headref : d->head;
     r->ops = tb_ops_find("ops_ref");
     r->ctx = ctx;
     if (!r->k || !r->kh || !r->ops || ctx < 1 || ctx > d->ctx) {
@@ -54,10 +56,10 @@ int tb_decoder_ref_create(const tb_decoder *d, int64_t ctx, tb_decoder_ref **out
     int64_t kvn = c->layers * ctx * d->kvd, half = c->head_dim / 2;
     size_t sb = 0;
     for (int i = 0; i < TB_DW__N; i++) {
-        size_t s = r->k->scratch_bytes(d->w[i], 1);
+        size_t s = r->k->scratch_bytes(w0[i], 1);
         sb = s > sb ? s : sb;
     }
-    size_t sh = r->kh->scratch_bytes(d->head, 1);
+    size_t sh = r->kh->scratch_bytes(head, 1);
     sb = (sh > sb ? sh : sb) + 64;
     r->kcache = malloc(sizeof(uint16_t) * (size_t)kvn);
     r->vcache = malloc(sizeof(uint16_t) * (size_t)kvn);
@@ -101,7 +103,7 @@ int tb_decoder_ref_step(tb_decoder_ref *r, int32_t token, float *logits)
 
     ops->from_f16(r->x, d->embed + (size_t)token * (size_t)H, H); /* x = embed[token] */
     for (int64_t l = 0; l < c->layers; l++) {
-        tb_kmat *const *W = d->w + l * TB_DW__N; /* copy 0 */
+        tb_kmat *const *W = (d->wref ? d->wref : d->w) + l * TB_DW__N; /* copy 0 (GPU mode: the host packing) */
         uint16_t *kc = r->kcache + l * r->ctx * d->kvd, *vc = r->vcache + l * r->ctx * d->kvd;
 
         /* attention: h = norm(x); q, k, v; RoPE; cache; attend; [sub norm]; x += o */
@@ -136,7 +138,7 @@ int tb_decoder_ref_step(tb_decoder_ref *r, int32_t token, float *logits)
     r->pos++;
     if (logits) {
         ops->rmsnorm(r->h, r->x, d->norms + c->layers * d->norm_stride, H, eps);
-        ref_mm(r, r->kh, d->head, r->h, logits);
+        ref_mm(r, r->kh, d->headref ? d->headref : d->head, r->h, logits);
     }
     return 0;
 }

@@ -68,6 +68,9 @@ typedef struct tb_decoder_plan {
     double step_weight_bytes; /* weights one decode step (batch 1) reads: one copy's projections,
                                * the head, norms, one embedding row */
     double full_proj_bytes;   /* projections of all config layers (one copy): for --layers extrapolation */
+    double device_bytes;      /* GPU mode: bytes on the device (projections, head, embedding, norms, RoPE,
+                               * KV cache, activations); 0 on the CPU.  The host then holds no KV cache
+                               * but the reference packing of every matrix (for the oracle) */
 } tb_decoder_plan;
 
 typedef struct tb_decoder tb_decoder;
@@ -101,7 +104,8 @@ int tb_decoder_prefill(tb_decoder *d, int64_t seq, const int32_t *tokens, int64_
                        int64_t nlogits, tb_pool *pool, int nthreads);
 /* One decode step of B sequences 0..B-1 (1 <= B <= max_batch), sequence b
  * fed tokens[b] at its own position: one GEMM (n = B) per projection.
- * logits (NULL = skip the head): B x vocab.  0 or -EINVAL as above. */
+ * logits (NULL = skip the head): B x vocab.  0 or -EINVAL as above (GPU
+ * mode: also -EIO, the plugin's last_error says why). */
 int tb_decoder_decode(tb_decoder *d, const int32_t *tokens, int64_t B, float *logits, tb_pool *pool,
                       int nthreads);
 
@@ -119,6 +123,20 @@ int tb_decoder_matmuls_only(tb_decoder *d, int64_t B, float *logits, tb_pool *po
  * activation bytes, embedding rows as weight bytes. */
 void tb_decoder_counts_decode(const tb_decoder *d, int64_t B, int64_t pos, tb_counts *out);
 void tb_decoder_counts_prefill(const tb_decoder *d, int64_t n, int64_t pos0, int64_t nlogits, tb_counts *out);
+
+/* GPU mode (bench/decoder/decoder-gpu.c): when the projection kernel is a
+ * cuda variant (opts.kernel "tq2_cuda", ...) the whole forward pass runs
+ * on the device in the CUDA plugin; the head is then the head format's
+ * "<format>_cuda" variant unless head_kernel names another cuda variant.
+ * prefill/decode behave as on the CPU (pool and threads are checked but
+ * unused), each call synchronising with the device before it returns;
+ * tb_decoder_matmuls_only returns -ENOTSUP. */
+int tb_decoder_on_gpu(const tb_decoder *d);
+/* CUDA-event time of the last forward call (ns), 0 on the CPU. */
+double tb_decoder_gpu_event_ns(const tb_decoder *d);
+/* The device's free and total memory now (cudaMemGetInfo); 0, or
+ * -ENOENT / -EIO with why (no live device, plugin without the decoder). */
+int tb_decoder_gpu_mem(double *free_bytes, double *total_bytes, char *why, int len);
 
 /* What was built. */
 const tb_decoder_plan *tb_decoder_get_plan(const tb_decoder *d);

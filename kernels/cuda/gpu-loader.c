@@ -25,6 +25,7 @@ static const char *g_path;
 static tb_gpu_status g_status;
 static int g_probed;
 static const tb_cuda_plugin *g_plugin;
+static void *g_lib; /* the live plugin's handle (for its decoder table) */
 static double g_event_ns;
 
 void tb_gpu_set_plugin_path(const char *path) { g_path = path && *path ? path : NULL; }
@@ -61,7 +62,7 @@ static void default_path(char *buf, size_t len)
 
 /* The probe; keeps the plugin open when `keep` and it is live. */
 static void probe(int built, const char *plugin, const char *libcuda, int keep, tb_gpu_status *s,
-                  const tb_cuda_plugin **api)
+                  const tb_cuda_plugin **api, void **handle)
 {
     memset(s, 0, sizeof *s);
     if (!built) {
@@ -125,15 +126,16 @@ static void probe(int built, const char *plugin, const char *libcuda, int keep, 
     }
     s->state = TB_GPU_LIVE;
     snprintf(s->line, sizeof s->line, "%d device(s); using device 0: %s", count, desc);
-    if (keep)
+    if (keep) {
         *api = p;
-    else
+        *handle = lib;
+    } else
         dlclose(lib);
 }
 
 void tb_gpu_probe_with(int built, const char *plugin, const char *libcuda, tb_gpu_status *out)
 {
-    probe(built, plugin, libcuda, 0, out, NULL);
+    probe(built, plugin, libcuda, 0, out, NULL, NULL);
 }
 
 const tb_gpu_status *tb_gpu_status_get(void)
@@ -144,7 +146,7 @@ const tb_gpu_status *tb_gpu_status_get(void)
             snprintf(path, sizeof path, "%s", g_path);
         else
             default_path(path, sizeof path);
-        probe(TB_CUDA_BUILT, path, "libcuda.so.1", 1, &g_status, &g_plugin);
+        probe(TB_CUDA_BUILT, path, "libcuda.so.1", 1, &g_status, &g_plugin, &g_lib);
         g_probed = 1;
     }
     return &g_status;
@@ -157,3 +159,35 @@ const tb_cuda_plugin *tb_gpu_plugin(void) { return tb_gpu_bits() ? g_plugin : NU
 double tb_gpu_event_ns_total(void) { return g_event_ns; }
 
 void tb_gpu_event_ns_add(double ns) { g_event_ns += ns; }
+
+int tb_gpu_dec_lookup(void *lib, const char *path, const tb_cuda_dec_api **out, char *why, size_t len)
+{
+    *out = NULL;
+    const tb_cuda_dec_api *(*get)(int) = NULL;
+    *(void **)&get = lib ? dlsym(lib, TB_CUDA_DEC_ENTRY) : NULL;
+    if (!get) {
+        snprintf(why, len, "plugin %s has no decoder (no entry point " TB_CUDA_DEC_ENTRY
+                 "): it predates the GPU decoder; rebuild it with this tritbench", path);
+        return -ENOSYS;
+    }
+    const tb_cuda_dec_api *a = get(TB_CUDA_DEC_ABI);
+    if (!a || a->abi != TB_CUDA_DEC_ABI) {
+        snprintf(why, len, "plugin %s: decoder table of another version (tritbench expects decoder ABI %d); "
+                 "rebuild it with this tritbench", path, TB_CUDA_DEC_ABI);
+        return -ENOSYS;
+    }
+    *out = a;
+    return 0;
+}
+
+const tb_cuda_dec_api *tb_gpu_dec_api(char *why, size_t len)
+{
+    const tb_gpu_status *s = tb_gpu_status_get();
+    if (s->state != TB_GPU_LIVE) {
+        snprintf(why, len, "no CUDA device usable: %s", s->line);
+        return NULL;
+    }
+    const tb_cuda_dec_api *a = NULL;
+    tb_gpu_dec_lookup(g_lib, s->plugin, &a, why, len);
+    return a;
+}

@@ -76,4 +76,56 @@ typedef struct tb_cuda_plugin {
     const char *(*last_error)(void);
 } tb_cuda_plugin;
 
+/* ---- the device-resident decoder (plugin-dec.cu), a second table ----
+ * Versioned on its own (TB_CUDA_DEC_ABI) behind its own entry point, so
+ * the matmul table above is unchanged and a plugin built before the
+ * decoder still loads for the matmul suite; tritbench asks for this table
+ * only when a decoder is to run on the GPU, and says in one line when the
+ * plugin lacks it or has another version (kernels/cuda/gpu-loader.c).
+ *
+ * The host packs and uploads every projection with upload() above (the
+ * cuda variants' prepare), then create() uploads the embedding table
+ * (fp16), the norm weights and the RoPE tables and allocates the fp16 KV
+ * cache [layer][seq][K,V][ctx][kvd] and the activations of max_rows rows.
+ * forward() runs n rows (row r: token, sequence, position) through every
+ * layer on the device (kernels/cuda/cuda-ops-lane.h gives the non-matmul
+ * arithmetic, bit-exact with ops_ref), each projection by the matmul
+ * kernels of `kern` (the product launch() times), and copies the logits
+ * of the last nlogits rows to the host; it synchronises once at its end
+ * and returns the CUDA-event time between its first and last launch. */
+#define TB_CUDA_DEC_ABI 1
+#define TB_CUDA_DEC_ENTRY "tb_cuda_dec_get" /* const tb_cuda_dec_api *(int abi) */
+
+typedef struct tb_gpu_dec_cfg {
+    int64_t hidden, ffn, heads, kv_heads, head_dim, vocab, layers;
+    int64_t ctx, max_batch, max_rows; /* KV capacity per sequence, sequences, rows per forward */
+    float eps;
+    int relu2, subln;      /* ReLU^2 GLU (else SiLU); sub-norms before o and down */
+    int kern, head_kern;   /* tb_gpu_kern of the projections and of the head */
+    int64_t norm_stride;   /* floats of one block's norms: attn, ffn[, attn_sub (qd), ffn_sub (ffn)] */
+} tb_gpu_dec_cfg;
+
+typedef struct tb_gpu_dec tb_gpu_dec;
+
+typedef struct tb_cuda_dec_api {
+    int abi; /* TB_CUDA_DEC_ABI */
+    /* Device memory now free and in total (cudaMemGetInfo). */
+    int (*mem_info)(size_t *free_bytes, size_t *total_bytes);
+    /* Device bytes create() allocates for c (KV cache, activations, tables). */
+    double (*bytes)(const tb_gpu_dec_cfg *c);
+    /* embed: vocab x hidden fp16; norms: layers x norm_stride then hidden
+     * floats; rope_cos/sin: ctx x head_dim/2.  0, -EINVAL (shape the
+     * kernels cannot take: widths not multiples of 8, ctx above
+     * 8192, head_dim above 256), -ENOMEM or -EIO. */
+    int (*create)(const tb_gpu_dec_cfg *c, const uint16_t *embed, const float *norms, const float *rope_cos,
+                  const float *rope_sin, tb_gpu_dec **out);
+    void (*free)(tb_gpu_dec *d);
+    /* w: layers x 7 matrices (q, k, v, o, gate, up, down), head: vocab x
+     * hidden.  tokens, seq, pos: n each (host).  logits: nlogits x vocab
+     * (host), NULL or nlogits 0 = no head.  0, -EINVAL or -EIO. */
+    int (*forward)(tb_gpu_dec *d, const tb_gpu_mat *const *w, const tb_gpu_mat *head, const int32_t *tokens,
+                   const int32_t *seq, const int32_t *pos, int64_t n, int64_t nlogits, float *logits,
+                   double *event_ns);
+} tb_cuda_dec_api;
+
 #endif

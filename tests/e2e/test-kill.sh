@@ -26,7 +26,7 @@ N=20
 DB=$TMP/k.db
 run_args() { echo run quick --db "$1" --filter "$2" --reps 3 --min-time 1ms --warmup 0 --quiet --threads 1; }
 filters=('peak/fp32*/t1' 'peak/*/t1')
-declare -A want dur left
+declare -A want=() dur=() left=() # set (if empty): `set -u` refuses ${#left[@]} of a never-assigned array
 # clean runs per filter: how many cases one stores, how long the fastest lives
 for f in "${filters[@]}"; do
     dur[$f]=999999

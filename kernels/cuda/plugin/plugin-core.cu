@@ -201,7 +201,7 @@ static int p_stage(const tb_gpu_mat *m, const float *x, int64_t n, tb_gpu_acts *
     return 0;
 }
 
-static int one(int kern, const tb_gpu_mat *m, tb_gpu_acts *a)
+int tb_cu_product(int kern, const tb_gpu_mat *m, tb_gpu_acts *a)
 {
     int rc;
     switch (kern) {
@@ -221,7 +221,7 @@ static int one(int kern, const tb_gpu_mat *m, tb_gpu_acts *a)
     return -EINVAL;
 }
 
-static int kind_of(int kern)
+int tb_cu_kind_of(int kern)
 {
     return kern == TB_GPU_K_F16_CUBLAS || kern == TB_GPU_K_F16_GEMV ? TB_GPU_W_F16
            : kern == TB_GPU_K_I8                                    ? TB_GPU_W_I8
@@ -231,11 +231,11 @@ static int kind_of(int kern)
 
 static int p_launch(int kern, const tb_gpu_mat *m, tb_gpu_acts *a, uint64_t iters, double *event_ns)
 {
-    if (kind_of(kern) != m->kind || a->kind != m->kind || a->rows != m->rows || a->cols != m->cols)
+    if (tb_cu_kind_of(kern) != m->kind || a->kind != m->kind || a->rows != m->rows || a->cols != m->cols)
         return -EINVAL;
     CK(cudaEventRecord(g_e0, tb_cu_stream));
     for (uint64_t i = 0; i < iters; i++) {
-        int rc = one(kern, m, a);
+        int rc = tb_cu_product(kern, m, a);
         if (rc < 0)
             return rc;
     }

@@ -2,7 +2,7 @@
 // device-side records of a matrix and of staged activations, the shared
 // state (device, stream, cuBLAS handle, last error) and the kernels'
 // launchers, one file each: plugin-core.cu (ABI table, memory, launch,
-// copy probe), plugin-quant.cu (activation quantization), plugin-gemv.cu
+// copy probe), plugin-dec.cu (the device-resident decoder), plugin-quant.cu (activation quantization), plugin-gemv.cu
 // (warp-per-row GEMVs), plugin-gemm.cu (IMMA GEMM, cuBLAS).
 #ifndef TB_PLUGIN_CUH
 #define TB_PLUGIN_CUH
@@ -43,6 +43,10 @@ extern cublasHandle_t tb_cu_blas;
 int tb_cu_fail(const char *what, const char *detail); // records the error, returns -EIO
 
 // Launchers (asynchronous on tb_cu_stream); 0 or -EIO.
+// One product of kernel `kern` (activation prep + multiply), as launch() times it.
+int tb_cu_product(int kern, const tb_gpu_mat *m, tb_gpu_acts *a);
+// The weight kind kernel `kern` takes (tb_gpu_wkind), -1 for an unknown kernel.
+int tb_cu_kind_of(int kern);
 int tb_cu_quant(const tb_gpu_mat *m, tb_gpu_acts *a);
 int tb_cu_to_half(const tb_gpu_mat *m, tb_gpu_acts *a);
 int tb_cu_gemv_f16(const tb_gpu_mat *m, tb_gpu_acts *a);
