@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-ab.sh - end-to-end: the paired A/B gate `tritbench ab` through the
 # real binaries.  tritbench-slow (CMake option TB_TEST_SLOW_VARIANT: the
-# tq2 variants spin 30 % of each iteration's time) gated against
+# tq2 variants spin as long again as each iteration takes: 2x) gated against
 # tritbench must fail (exit 1) with its tq2 case slower in both passes; a
 # copy of tritbench gated against tritbench must pass (exit 0).  Then
 # --aa stores noise floors, the verdicts are stored with kind ab / aa, and
@@ -37,8 +37,8 @@ expect_rc 1 "gate fails on the slowed tq2 variant" "$SLOW" ab --base "$BIN" "${A
 grep -E '^\| matmul/tq2_[a-z0-9]+/4096x4096/n1/t1/hot \|.*\*\*slower\*\* \(pass 1: slower, [0-9.]+; pass 2 confirmed\)' \
     "$TMP/out" >/dev/null && ok "tq2 slower in both passes" || bad "tq2 row: $(grep tq2 "$TMP/out")"
 ratio=$(grep -E '^\| matmul/tq2_' "$TMP/out" | awk -F'|' '{print $5}' | awk '{print $1}')
-awk -v r="$ratio" 'BEGIN { exit !(r > 1.15 && r < 2.5) }' && ok "tq2 ratio $ratio: at least the planted 1.3 (host noise adds)" \
-    || bad "tq2 ratio $ratio, planted 1.3"
+awk -v r="$ratio" 'BEGIN { exit !(r > 1.5 && r < 6) }' && ok "tq2 ratio $ratio: about the planted 2x (host noise adds)" \
+    || bad "tq2 ratio $ratio, planted 2x"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM comparisons WHERE kind='ab' AND case_key LIKE 'matmul/tq2_%' AND verdict='slower' \
     AND note LIKE '%slower in both passes%' AND ci_lo > 1.10 AND cand_source LIKE '%tritbench-slow'")
 [ "$n" = 1 ] && ok "slower verdict stored with its CI and note" || bad "stored slower rows: $n"
