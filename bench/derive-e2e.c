@@ -15,7 +15,6 @@
  * decode is memory-bound), prefill by the weights multiplied (projections +
  * head, full / built); each such metric's note says so. */
 #include "tb-bench.h"
-#include "tb-energy-model.h"
 #include "tb-params.h"
 #include "tb-stats.h"
 
@@ -45,50 +44,6 @@ static void rate_metrics(tb_case_result *r, const char *name, const double *v, i
     tb_result_metric(r, name, st.median, unit, note);
     tb_result_metric(r, lo, st.ci_lo, unit, isnan(st.ci_lo) ? "fewer than 6 repetitions: no CI" : "95% CI of the median");
     tb_result_metric(r, hi, st.ci_hi, unit, isnan(st.ci_hi) ? "fewer than 6 repetitions: no CI" : "95% CI of the median");
-}
-
-/* Modelled arithmetic energy per token in two accountings (arXiv
- * 2310.11453 Table 2 prices, tb-energy-model.h):
- *   cpu:   the decoder's analytic counts of what this CPU executes (the
- *          kernels' ops(): fp16 is computed in fp32, ternary and int8 as
- *          int8 products and int32 sums; attention, norms, GLU in fp32),
- *          head included, per iteration / tokens;
- *   paper: the paper's Figure 3 accounting of the projections alone: one
- *          FP16 multiply and add per MAC for fp16 (bf16 priced as fp16),
- *          INT8 multiply and add for int8, one INT8 add for ternary. */
-static void energy_metrics(tb_case_result *r, const tb_e2e_params *p, double toks, double scale)
-{
-    tb_model_energy m[4];
-    int n = tb_energy_model(&r->counts, m, 4);
-    for (int k = 0; k < n; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "energy_cpu_%s_j_tok", strstr(m[k].source, "45") ? "45nm" : "7nm");
-        tb_result_metric(r, name, toks > 0 ? m[k].joules * scale / toks : NAN, "J/tok",
-                         "modelled: pJ/op x what this CPU executes per token (all ops, head included)");
-    }
-    double macs = tb_result_metric_value(r, "proj_macs_per_token");
-    if (isnan(macs))
-        return;
-    tb_counts c;
-    memset(&c, 0, sizeof c);
-    const char *f = p->format;
-    if (!strcmp(f, "fp16") || !strcmp(f, "bf16")) {
-        c.v[TB_CNT_FP16_MUL] = macs;
-        c.v[TB_CNT_FP16_ADD] = macs;
-    } else if (!strcmp(f, "int8")) {
-        c.v[TB_CNT_INT8_MUL] = macs;
-        c.v[TB_CNT_INT8_ADD] = macs;
-    } else {
-        c.v[TB_CNT_INT8_ADD] = macs; /* ternary: additions only */
-    }
-    n = tb_energy_model(&c, m, 4);
-    for (int k = 0; k < n; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "energy_paper_%s_j_tok", strstr(m[k].source, "45") ? "45nm" : "7nm");
-        tb_result_metric(r, name, m[k].joules, "J/tok",
-                         "modelled, the paper's accounting: projection MACs per token priced as FP16 mul+add "
-                         "(fp16), INT8 mul+add (int8) or one INT8 add (ternary)");
-    }
 }
 
 void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl)
@@ -193,7 +148,6 @@ void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl)
     double toks = (double)p->batch * (double)(p->n_prompt + p->n_gen);
     tb_result_metric(r, "tokens_per_iter", toks, "tok", "prompt and generated tokens of one iteration (energy per "
                      "token = per-iteration joules / this)");
-    energy_metrics(r, p, toks, extrap ? dscale : 1);
 out:
     free(dec_rate);
     free(steps);

@@ -31,6 +31,7 @@
  * the same reference decoder on the host packing of the same weights. */
 #include "tb-bench.h"
 #include "tb-decoder.h"
+#include "tb-energy-model.h"
 #include "tb-gpu.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
@@ -304,6 +305,8 @@ static int cold_copies(const tb_case *c, const tb_decoder_plan *one, double budg
     return n;
 }
 
+static void e2e_energy_facts(e2e_ctx *x, tb_setup_info *info);
+
 static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
 {
     const e2e_spec *sp = c->spec;
@@ -475,16 +478,7 @@ built:;
     set_fact(info, "vocab", (double)sp->cfg.vocab, "tokens", NULL);
     set_fact(info, "head_weights", (double)sp->cfg.vocab * (double)sp->cfg.hidden, "weights", NULL);
     set_fact(info, "bits_per_weight", tb_decoder_kernel(x->d)->bits_per_weight, "bit", tb_decoder_kernel(x->d)->name);
-    {
-        /* the projections' multiply-accumulates per token at full depth:
-         * the paper's energy accounting counts these (Figure 3) */
-        double w = 0;
-        const tb_model_config *cf = &sp->cfg;
-        double qd = (double)(cf->heads * cf->head_dim), kvd = (double)(cf->kv_heads * cf->head_dim);
-        w = (double)cf->hidden * (qd + 2 * kvd) + qd * (double)cf->hidden + 3.0 * (double)cf->hidden * (double)cf->ffn;
-        set_fact(info, "proj_macs_per_token", w * (double)cf->layers, "MAC",
-                 "q, k, v, o, gate, up, down of every layer (the head excluded, as in the paper's Figure 3)");
-    }
+    e2e_energy_facts(x, info);
     *out = x;
     return 0;
 fail:
@@ -556,6 +550,80 @@ static void e2e_counts(void *ctx, tb_counts *out)
         tb_decoder_counts_decode(x->d, x->p.batch, x->p.n_prompt + i, &one);
         for (int q = 0; q < TB_CNT__COUNT; q++)
             out->v[q] += one.v[q];
+    }
+}
+
+/* Per-iteration op counts of the projections at the model's full depth:
+ * the built decoder's counts with the layer part (everything but the
+ * head) scaled from `layers` to `layers_total`.  The head's part of a step
+ * of n rows and m logits is prefill(n, m logits) - prefill(n, 0 logits). */
+static void e2e_counts_full(e2e_ctx *x, tb_counts *out)
+{
+    const double scale = x->p.layers_total > 0 && x->p.layers > 0 ? (double)x->p.layers_total / (double)x->p.layers : 1;
+    tb_counts all, with, without;
+    e2e_counts(x, &all);
+    tb_counts head = {{0}};
+    if (x->p.n_prompt > 0) {
+        tb_decoder_counts_prefill(x->d, x->p.n_prompt, 0, 1, &with);
+        tb_decoder_counts_prefill(x->d, x->p.n_prompt, 0, 0, &without);
+        for (int q = 0; q < TB_CNT__COUNT; q++)
+            head.v[q] += (double)x->p.batch * (with.v[q] - without.v[q]);
+    }
+    if (x->p.n_gen > 0) {
+        tb_decoder_counts_prefill(x->d, x->p.batch, 0, x->p.batch, &with);
+        tb_decoder_counts_prefill(x->d, x->p.batch, 0, 0, &without);
+        for (int q = 0; q < TB_CNT__COUNT; q++)
+            head.v[q] += (double)x->p.n_gen * (with.v[q] - without.v[q]);
+    }
+    for (int q = 0; q < TB_CNT__COUNT; q++)
+        out->v[q] = head.v[q] + (all.v[q] - head.v[q]) * scale;
+}
+
+/* The paper's accounting of one multiply-accumulate in a weight format:
+ * fp16 (and bf16, fp32) an fp16 multiply and add, int8 an int8 multiply
+ * and add, ternary an int8 add (arXiv 2402.17764, Figure 3). */
+static void paper_mac(const char *format, double macs, tb_counts *k)
+{
+    if (!strcmp(format, "int8")) {
+        k->v[TB_CNT_INT8_MUL] += macs;
+        k->v[TB_CNT_INT8_ADD] += macs;
+    } else if (!strcmp(format, "fp16") || !strcmp(format, "bf16") || !strcmp(format, "fp32")) {
+        k->v[TB_CNT_FP16_MUL] += macs;
+        k->v[TB_CNT_FP16_ADD] += macs;
+    } else {
+        k->v[TB_CNT_INT8_ADD] += macs;
+    }
+}
+
+/* Modelled energy per token at the model's full depth, in two
+ * accountings: what this CPU's kernels execute (the decoder's analytic
+ * counts, every op) and the paper's (matmul MACs only, priced per MAC as
+ * paper_mac says; the head in its own format). */
+static void e2e_energy_facts(e2e_ctx *x, tb_setup_info *info)
+{
+    const tb_model_config *m = &x->sp->cfg;
+    const double toks = (double)x->p.batch * (double)(x->p.n_prompt + x->p.n_gen);
+    if (toks <= 0)
+        return;
+    const double qd = (double)(m->heads * m->head_dim), kvd = (double)(m->kv_heads * m->head_dim);
+    const double H = (double)m->hidden, F = (double)m->ffn;
+    const double proj = (double)m->layers * (H * qd + 2 * H * kvd + qd * H + 3 * H * F); /* weights */
+    const double logits = (double)x->p.batch * ((x->p.n_prompt > 0) + (double)x->p.n_gen);
+    tb_counts cpu, paper = {{0}};
+    e2e_counts_full(x, &cpu);
+    paper_mac(x->p.format, proj * toks, &paper);
+    paper_mac(x->p.head, (double)m->vocab * H * logits, &paper);
+    tb_model_energy ec[4], ep[4];
+    int nc = tb_energy_model(&cpu, ec, 4), np = tb_energy_model(&paper, ep, 4);
+    for (int i = 0; i < nc && i < np; i++) {
+        char name[48];
+        const char *node = strchr(ec[i].source, '-') ? strchr(ec[i].source, '-') + 1 : ec[i].source;
+        snprintf(name, sizeof name, "energy_cpu_%s_j_per_token", node);
+        set_fact(info, name, ec[i].joules / toks, "J",
+                 "energy model on the ops the kernels execute, full depth, per token");
+        snprintf(name, sizeof name, "energy_paper_%s_j_per_token", node);
+        set_fact(info, name, ep[i].joules / toks, "J",
+                 "paper's accounting: matmul MACs, full depth (fp16 mul+add; int8 mul+add; ternary int8 add)");
     }
 }
 

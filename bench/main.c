@@ -21,6 +21,7 @@ static void usage(FILE *f)
           "  run       run a suite and store the results in SQLite\n"
           "  ppl       perplexity of a decoder (checkpoint or generated) over a token file\n"
           "  report    render stored results: md, csv, json, html and gnuplot figures\n"
+          "  paper     measure and report the paper's tables (Table 1, Figures 2-3, Table 3); --quick, --dry-run\n"
           "  compare   compare two runs case by case; exit 1 on a regression\n"
           "  merge     merge databases from several machines\n"
           "  history   one case's medians over runs and commits, change points marked\n"
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"info", tb_cmd_info},       {"list", tb_cmd_list},       {"run", tb_cmd_run},
         {"report", tb_cmd_report},   {"compare", tb_cmd_compare}, {"merge", tb_cmd_merge},
-        {"ppl", tb_cmd_ppl},         {"history", tb_cmd_history},
+        {"ppl", tb_cmd_ppl},         {"history", tb_cmd_history}, {"paper", tb_cmd_paper},
         {"ab", tb_cmd_ab},           {"ab-child", tb_cmd_ab_child}, /* ab-child: started by ab, not listed */
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

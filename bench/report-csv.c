@@ -1,7 +1,8 @@
 /* report-csv.c - the CSV report: one header row, then one row per case of
  * every run reported, always the same 27 columns (raw numbers in base
  * units: ns, GB/s, GOP/s, %, J per iteration; empty = absent, the reason
- * in `missing`).  Paper rows, when asked for, follow in a second table
+ * in `missing`).  Decoder (e2e) cases, when there are any, follow in a
+ * table of their own after an empty line (report-e2e.c).  Paper rows, when asked for, follow in a second table
  * after an empty line, with its own header. */
 #include "tb-report.h"
 
@@ -71,6 +72,7 @@ int tb_report_csv(const tb_report *r, FILE *f)
             fputc('\n', f);
         }
     }
+    tb_rep_e2e_csv(r, f);
     if (r->paper && r->nprows) {
         fputs("\ntable,row,quantity,unit,base,ternary,paper_base,paper_ternary,paper_ratio,ours_base,ours_ternary,"
               "our_ratio,flags,why\n", f);

@@ -110,8 +110,245 @@ static void ceilings(const tb_rep_run *run, int threads, double *dram, double *c
     }
 }
 
+/* ---- decoder figures (e2e cases) ---- */
+
+static int e2e_decode_ok(const tb_rep_case *c)
+{
+    return c->e2e.is_e2e && !strcmp(c->status, "ok") && c->e2e.n_gen > 0 && fmt_rank(c->format) >= 0;
+}
+
+/* The case a (model, format) cell of Table 1 / Figures 2-3 takes: decode
+ * at batch 1 (not a --max-batch case), the most threads, cold before hot,
+ * the longest generation.  does_not_fit is returned when nothing is ok
+ * and such a case exists (dnf = 1). */
+static const tb_rep_case *e2e_pick(const tb_rep_run *run, const char *model, const char *format, int *dnf)
+{
+    const tb_rep_case *best = NULL;
+    *dnf = 0;
+    for (int i = 0; i < run->ncases; i++) {
+        const tb_rep_case *c = &run->cases[i];
+        if (!c->e2e.is_e2e || strcmp(c->model, model) || strcmp(c->format, format) || c->e2e.max_batch ||
+            c->e2e.batch != 1)
+            continue;
+        if (!strcmp(c->status, "does_not_fit"))
+            *dnf = 1;
+        if (!e2e_decode_ok(c) || isnan(c->e2e.ms50))
+            continue;
+        if (!best || c->threads > best->threads ||
+            (c->threads == best->threads && !strcmp(c->cache, "cold") && strcmp(best->cache, "cold")) ||
+            (c->threads == best->threads && !strcmp(c->cache, best->cache) && c->e2e.n_gen > best->e2e.n_gen))
+            best = c;
+    }
+    if (best)
+        *dnf = 0;
+    return best;
+}
+
+/* Distinct e2e models of the run, ascending by parameters. */
+static int e2e_models(const tb_rep_run *run, const char *models[64], double params[64])
+{
+    int n = 0;
+    for (int i = 0; i < run->ncases && n < 64; i++) {
+        const tb_rep_case *c = &run->cases[i];
+        int seen = !c->e2e.is_e2e;
+        for (int j = 0; j < n && !seen; j++)
+            seen = !strcmp(models[j], c->model);
+        if (seen)
+            continue;
+        double p = c->e2e.params;
+        int k = n++;
+        while (k > 0 && !(params[k - 1] <= p)) {
+            models[k] = models[k - 1];
+            params[k] = params[k - 1];
+            k--;
+        }
+        models[k] = c->model;
+        params[k] = p;
+    }
+    return n;
+}
+
+static void e2e_formats(const tb_rep_run *run, int present[NORDER])
+{
+    for (int k = 0; k < NORDER; k++)
+        present[k] = 0;
+    for (int i = 0; i < run->ncases; i++)
+        if (run->cases[i].e2e.is_e2e && fmt_rank(run->cases[i].format) >= 0)
+            present[fmt_rank(run->cases[i].format)] = 1;
+}
+
+/* ms per token and its CI from the tokens/s CI (batch 1); a case without a
+ * CI gets a bar of zero length, never a made-up one. */
+static void ms_ci(const tb_rep_case *c, double *ms, double *lo, double *hi)
+{
+    *ms = c->e2e.ms50;
+    *lo = c->e2e.tps_hi > 0 ? 1e3 * (double)c->e2e.batch / c->e2e.tps_hi : *ms;
+    *hi = c->e2e.tps_lo > 0 ? 1e3 * (double)c->e2e.batch / c->e2e.tps_lo : *ms;
+    if (*lo > *ms)
+        *lo = *ms; /* p50 of steps vs the median of per-repetition rates: keep the bar around the point */
+    if (*hi < *ms)
+        *hi = *ms;
+}
+
+static void csv_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.6g", v);
+    else
+        fputs(",NaN", f);
+}
+
+/* The paper's Table 1 models, when the run has any of them; else every model. */
+static int table1_model(const char *m, int any_paper)
+{
+    static const char *const paper[] = {"700M", "1.3B", "3B", "3.9B"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(m, paper[i]))
+            return 1;
+    return !any_paper;
+}
+
+/* table1.csv, fig2.csv, fig3.csv, table3.csv; rows[k] counts data rows
+ * (not does_not_fit ones), why[k] says why a figure has none. */
+static void export_e2e(const tb_rep_run *run, FILE *f[4], int rows[4], char why[4][256], char t3model[64])
+{
+    const char *models[64];
+    double params[64];
+    int nm = e2e_models(run, models, params), present[NORDER];
+    e2e_formats(run, present);
+    int any_paper = 0;
+    for (int m = 0; m < nm; m++)
+        any_paper |= table1_model(models[m], 1); /* a paper size */
+    /* Table 1: one row per model, per format ms, lo, hi, memory GB */
+    fputs("model", f[0]);
+    fputs("model", f[2]);
+    for (int k = 0; k < NORDER; k++)
+        if (present[k]) {
+            fprintf(f[0], ",%s_ms,%s_lo,%s_hi,%s_gb", order[k], order[k], order[k], order[k]);
+            fprintf(f[2], ",%s_paper_j,%s_cpu_j,%s_measured_j", order[k], order[k], order[k]);
+        }
+    fputc('\n', f[0]);
+    fputc('\n', f[2]);
+    fputs("params_b,model,format,ms_per_token,ms_lo,ms_hi,memory_gb,extrapolated,does_not_fit\n", f[1]);
+    fputs("format,model,batch,tokens_per_s,lo,hi,max_batch\n", f[3]);
+    for (int m = 0; m < nm; m++) {
+        int t1 = table1_model(models[m], any_paper), r0 = 0, r2 = 0;
+        char l0[2048], l2[2048];
+        size_t o0 = (size_t)snprintf(l0, sizeof l0, "%s", models[m]), o2 = (size_t)snprintf(l2, sizeof l2, "%s", models[m]);
+        for (int k = 0; k < NORDER; k++) {
+            if (!present[k])
+                continue;
+            int dnf;
+            const tb_rep_case *c = e2e_pick(run, models[m], order[k], &dnf);
+            double ms = NAN, lo = NAN, hi = NAN, gb = NAN, ep = NAN, ec = NAN, em = NAN;
+            if (c) {
+                ms_ci(c, &ms, &lo, &hi);
+                gb = (c->e2e.model_bytes + c->e2e.kv_bytes) / 1e9;
+                ep = c->e2e.e_paper7 * 512;
+                ec = c->e2e.e_cpu7 * 512;
+                em = c->emeas > 0 && c->e2e.tokens_per_iter > 0 ? c->emeas / c->e2e.tokens_per_iter * 512 : NAN;
+                r0 = 1;
+                r2 |= isfinite(ep) || isfinite(ec);
+            }
+            o0 += (size_t)snprintf(l0 + o0, sizeof l0 - o0, ",%.6g,%.6g,%.6g,%.6g", ms, lo, hi, gb);
+            o2 += (size_t)snprintf(l2 + o2, sizeof l2 - o2, ",%.6g,%.6g,%.6g", ep, ec, em);
+            if (o0 >= sizeof l0 || o2 >= sizeof l2)
+                break;
+        }
+        /* %g writes nan; gnuplot reads NaN */
+        for (char *q = l0; (q = strstr(q, "nan")); q += 3)
+            memcpy(q, "NaN", 3);
+        for (char *q = l2; (q = strstr(q, "nan")); q += 3)
+            memcpy(q, "NaN", 3);
+        if (t1 && r0) {
+            fprintf(f[0], "%s\n", l0);
+            rows[0]++;
+        }
+        if (r2) {
+            fprintf(f[2], "%s\n", l2);
+            rows[2]++;
+        }
+    }
+    /* Figure 2: long rows, grouped by format then size (one line each) */
+    for (int k = 0; k < NORDER; k++) {
+        if (!present[k])
+            continue;
+        for (int m = 0; m < nm; m++) {
+            int dnf;
+            const tb_rep_case *c = e2e_pick(run, models[m], order[k], &dnf);
+            if (!c && !dnf)
+                continue;
+            fprintf(f[1], "%.6g,%s,%s", params[m] / 1e9, models[m], order[k]);
+            double ms = NAN, lo = NAN, hi = NAN;
+            if (c)
+                ms_ci(c, &ms, &lo, &hi);
+            csv_num(f[1], ms);
+            csv_num(f[1], lo);
+            csv_num(f[1], hi);
+            csv_num(f[1], c ? (c->e2e.model_bytes + c->e2e.kv_bytes) / 1e9 : NAN);
+            fprintf(f[1], ",%d,%d\n", c ? c->e2e.extrapolated : 0, dnf);
+            rows[1] += c != NULL;
+        }
+    }
+    /* Table 3: throughput against batch for one model: the largest one
+     * with a --max-batch case, else the one with the most batch sizes */
+    const char *t3 = NULL;
+    double t3p = -1;
+    int t3n = 0;
+    for (int m = 0; m < nm; m++) {
+        int mb = 0, nb = 0;
+        for (int i = 0; i < run->ncases; i++) {
+            const tb_rep_case *c = &run->cases[i];
+            if (!e2e_decode_ok(c) || strcmp(c->model, models[m]))
+                continue;
+            mb |= c->e2e.max_batch;
+            nb++;
+        }
+        double score = mb ? params[m] : -1;
+        if (nb && (score > t3p || (score == t3p && nb > t3n))) {
+            t3 = models[m];
+            t3p = score;
+            t3n = nb;
+        }
+    }
+    snprintf(t3model, 64, "%s", t3 ? t3 : "");
+    for (int k = 0; k < NORDER && t3; k++) {
+        if (!present[k])
+            continue;
+        /* ascending batch, one row per batch: the most threads */
+        long last = 0;
+        for (;;) {
+            const tb_rep_case *pick = NULL;
+            for (int i = 0; i < run->ncases; i++) {
+                const tb_rep_case *c = &run->cases[i];
+                if (!e2e_decode_ok(c) || strcmp(c->model, t3) || strcmp(c->format, order[k]) ||
+                    c->e2e.batch <= last || isnan(c->e2e.tps))
+                    continue;
+                if (!pick || c->e2e.batch < pick->e2e.batch ||
+                    (c->e2e.batch == pick->e2e.batch && c->threads > pick->threads))
+                    pick = c;
+            }
+            if (!pick)
+                break;
+            last = pick->e2e.batch;
+            fprintf(f[3], "%s,%s,%ld", order[k], t3, pick->e2e.batch);
+            csv_num(f[3], pick->e2e.tps);
+            csv_num(f[3], isnan(pick->e2e.tps_lo) ? pick->e2e.tps : pick->e2e.tps_lo);
+            csv_num(f[3], isnan(pick->e2e.tps_hi) ? pick->e2e.tps : pick->e2e.tps_hi);
+            fprintf(f[3], ",%d\n", pick->e2e.max_batch);
+            rows[3]++;
+        }
+    }
+    const char *none = nm ? NULL : "no end-to-end decoder (e2e) cases in this run";
+    snprintf(why[0], 256, "%s", none ? none : "no decode (tgN) case at batch 1 that is ok");
+    snprintf(why[1], 256, "%s", none ? none : "no decode (tgN) case at batch 1 that is ok");
+    snprintf(why[2], 256, "%s", none ? none : "no decode case with modelled energy per token");
+    snprintf(why[3], 256, "%s", none ? none : "no decode (tgN) case that is ok");
+}
+
 /* Export every figure's CSV; nodata[i] says why figure i has no rows. */
-static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], char *err, int errlen)
+static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], char t3model[64], char *err,
+                      int errlen)
 {
     int maxt = 1, rows[NFIG] = {0};
     int present[NORDER] = {0};
@@ -205,14 +442,9 @@ static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][
         fputc('\n', f[3]);
         rows[3]++;
     }
-    /* decoder figures: rows from e2e cases (report-paper.c's view); none yet here */
-    fputs("size,format,ms_per_token,memory_gb\n", f[4]);
-    fputs("size_b,format,ms_per_token,memory_gb,extrapolated\n", f[5]);
-    fputs("size,format,modelled_j,measured_j\n", f[6]);
-    fputs("batch,format,tokens_per_s\n", f[7]);
-    int e2e = 0;
-    for (int i = 0; i < run->ncases; i++)
-        e2e += !strcmp(run->cases[i].workload, "e2e");
+    /* decoder figures from the e2e cases (tb_rep_e2e, report-e2e.c) */
+    char e2e_why[4][256];
+    export_e2e(run, f + 4, rows + 4, e2e_why, t3model);
     int bad = 0;
     for (int k = 0; k < NFIG; k++)
         bad |= fclose(f[k]) != 0;
@@ -229,12 +461,12 @@ static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][
     for (int k = 0; k < 4; k++)
         snprintf(nodata[k], 256, "%s", rows[k] ? "" : why_matmul[k]);
     for (int k = 4; k < NFIG; k++)
-        snprintf(nodata[k], 256, "%s", e2e ? "decoder figures are not exported by this version"
-                 : "no end-to-end decoder (e2e) cases in this run");
+        snprintf(nodata[k], 256, "%s", rows[k] ? "" : e2e_why[k - 4]);
     return 0;
 }
 
-static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], char *err, int errlen)
+static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], const char *t3model, char *err,
+                      int errlen)
 {
     FILE *f = open_out(dir, "meta.gp", err, errlen);
     if (!f)
@@ -269,6 +501,32 @@ static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][
             }
     fputs("formats = ", f);
     gp_str(f, fl);
+    fputc('\n', f);
+    int present[NORDER];
+    e2e_formats(run, present);
+    fl[0] = 0;
+    for (int k = 0; k < NORDER; k++)
+        if (present[k]) {
+            size_t o = strlen(fl);
+            snprintf(fl + o, sizeof fl - o, "%s%s", o ? " " : "", order[k]);
+        }
+    fputs("e2e_formats = ", f);
+    gp_str(f, fl);
+    fputc('\n', f);
+    int measured = 0, extrap = 0;
+    for (int i = 0; i < run->ncases; i++) {
+        measured |= run->cases[i].e2e.is_e2e && run->cases[i].emeas > 0;
+        extrap |= run->cases[i].e2e.is_e2e && run->cases[i].e2e.extrapolated;
+    }
+    fprintf(f, "e2e_measured = %d\ne2e_extrapolated = %d\n", measured, extrap);
+    char mw[1200];
+    /* the samplers' full reasons are in the report's header; the figure names the first */
+    snprintf(mw, sizeof mw, "measured energy: none (no live energy sampler in this run; the report says why)");
+    fputs("table3_model = ", f);
+    gp_str(f, t3model);
+    fputc('\n', f);
+    fputs("energy_measured_why = ", f);
+    gp_str(f, measured ? "" : mw);
     fputc('\n', f);
     for (int k = 0; k < NFIG; k++) {
         fprintf(f, "nodata_%s = ", figures[k]);
@@ -312,14 +570,14 @@ static int gnuplot(const char *dir, const char *plots, const char *fig, const ch
 
 int tb_report_figures(tb_report *r, const char *dir, const char *plots, char *err, int errlen)
 {
-    char nodata[NFIG][256];
+    char nodata[NFIG][256], t3model[64] = "";
     r->outdir = dir;
     if (mkdirs(dir) < 0) {
         snprintf(err, (size_t)errlen, "--out %s: cannot create the folder (%s)", dir, strerror(errno));
         return -1;
     }
     const tb_rep_run *run = &r->runs[0];
-    if (export_csv(run, dir, nodata, err, errlen) < 0 || write_meta(run, dir, nodata, err, errlen) < 0)
+    if (export_csv(run, dir, nodata, t3model, err, errlen) < 0 || write_meta(run, dir, nodata, t3model, err, errlen) < 0)
         return -1;
     if (r->nruns > 1)
         snprintf(r->figs_why, sizeof r->figs_why, "figures show run %lld only (the first of %d)", (long long)run->id,

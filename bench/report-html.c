@@ -115,13 +115,17 @@ int tb_report_html(const tb_report *r, FILE *f)
                 tb_rep_put_html(f, wl);
                 fputs("</h3>\n<table><tr>", f);
                 for (int k = 0; k < TB_REP_NCOL; k++)
-                    fprintf(f, "<th>%s</th>", tb_rep_col_names[k]);
+                    fprintf(f, "<th>%s</th>", c->e2e.is_e2e ? tb_rep_e2e_col_names[k] : tb_rep_col_names[k]);
                 fputs("</tr>\n", f);
             }
-            tb_rep_cells(run, c, cells);
+            if (c->e2e.is_e2e)
+                tb_rep_e2e_cells(run, c, cells);
+            else
+                tb_rep_cells(run, c, cells);
             fputs("<tr>", f);
             for (int k = 0; k < TB_REP_NCOL; k++) {
-                fputs(k >= 4 && k <= 9 ? "<td class=num>" : k == TB_REP_NCOL - 1 ? "<td class=why>" : "<td>", f);
+                int numeric = c->e2e.is_e2e ? tb_rep_e2e_numcol(k) : k >= 4 && k <= 9;
+                fputs(numeric ? "<td class=num>" : k == TB_REP_NCOL - 1 ? "<td class=why>" : "<td>", f);
                 tb_rep_put_html(f, cells[k]);
                 fputs("</td>", f);
             }

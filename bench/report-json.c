@@ -9,6 +9,10 @@
  *             "cases":[{id,key,workload,params,format,shape,n,threads,cache_mode,status,status_reason,
  *                       median_ns,ci_lo_ns,ci_hi_ns,gbps,gops,roofline_pct,speedup,speedup_ci:[lo,hi],
  *                       energy_j_per_iter:{model_7nm,model_45nm,measured},flags,flags_reason,
+ *                       e2e:{model,test,head,batch,ctx,layers,layers_total,extrapolated,max_batch,params,
+ *                            tokens_per_s,tokens_per_s_ci_lo,tokens_per_s_ci_hi,ms_per_token_p50,_p90,_p99,
+ *                            ttft_ms,pp_tokens_per_s,model_bytes,kv_bytes,roofline_tokens_per_s,
+ *                            energy_{cpu,paper}_{7nm,45nm}_j_per_token}|null (decoder cases only),
  *                       missing:{FIGURE:REASON,...}}]}],
  *    "paper":{"why":TEXT|null,"rows":[{table,row,quantity,unit,base,ternary,paper_base,paper_ternary,
  *             paper_ratio,ours_base,ours_ternary,our_ratio,flags,why}]}|null,
@@ -110,6 +114,7 @@ static void run_json(const tb_rep_run *run, FILE *f)
         fputc('}', f);
         ks(f, "flags", c->flags, 1);
         ks(f, "flags_reason", c->flags_reason[0] ? c->flags_reason : NULL, 1);
+        tb_rep_e2e_json(c, f);
         fputs(",\"missing\":{", f);
         int m = 0;
         for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++)

@@ -80,19 +80,31 @@ int tb_report_md(const tb_report *r, FILE *f)
             const tb_rep_case *c = &run->cases[i];
             if (strcmp(c->workload, wl)) {
                 wl = c->workload;
-                fprintf(f, "\n### %s\n\n|", wl);
+                const int e2e = c->e2e.is_e2e;
+                fprintf(f, "\n### %s\n\n|", e2e ? "decoder (e2e)" : wl);
                 for (int k = 0; k < TB_REP_NCOL; k++)
-                    fprintf(f, " %s |", tb_rep_col_names[k]);
+                    fprintf(f, " %s |", e2e ? tb_rep_e2e_col_names[k] : tb_rep_col_names[k]);
                 fputs("\n|", f);
                 for (int k = 0; k < TB_REP_NCOL; k++)
-                    fputs(k >= 4 && k <= 9 ? "---:|" : "---|", f);
+                    fputs((e2e ? tb_rep_e2e_numcol(k) : k >= 4 && k <= 9) ? "---:|" : "---|", f);
                 fputc('\n', f);
             }
-            tb_rep_cells(run, c, cells);
+            if (c->e2e.is_e2e)
+                tb_rep_e2e_cells(run, c, cells);
+            else
+                tb_rep_cells(run, c, cells);
             row(f, cells, TB_REP_NCOL);
         }
         if (!run->ncases)
             fputs("\nNo cases stored for this run.\n", f);
+        for (int i = 0; i < run->ncases; i++)
+            if (run->cases[i].e2e.is_e2e) {
+                fputs("\ndecoder: decode tokens/s = batch x generated tokens / decode time (median over repetitions,"
+                      " 95% CI); ms/token: decode step time p50/p90/p99; TTFT: prefill of the prompt; roofline: bytes"
+                      " one decode step reads / this run's DRAM read ceiling over the median step; weights: the whole"
+                      " model in its format; ~: EXTRAPOLATED from the layers measured to the model's depth.\n", f);
+                break;
+            }
         fputs("\nroofline: max(bytes / read-bandwidth ceiling, MACs / MAC-peak ceiling) / median; vs fp16: per"
               " interleaved round, fp16 time / this case's time, median over rounds with its 95% CI.\n", f);
     }

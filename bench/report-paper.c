@@ -11,10 +11,14 @@
  * and to what this CPU's kernels execute per MAC (the run's matmul
  * counts).  Baseline: format fp16; ternary: the fastest ternary format
  * of the row (its name is shown); model names match the paper's sizes
- * ("700M", "3B", "70B").  Figure 3's energy for 512 tokens is the case's
- * modelled 7 nm joules per iteration x 512 / n_gen (one iteration of a
- * tg case decodes n_gen tokens); Table 3 takes, per format, the largest
- * batch whose case is ok and the throughput at that batch. */
+ * ("700M", "3B", "70B"), decoding one sequence (batch 1, not a
+ * --max-batch case).  Memory: the whole model's weights in the case's
+ * format (model_bytes: projections, embedding, head, norms) + the KV
+ * cache at the test's context, decimal GB.  Figure 3's energy for 512
+ * tokens: the case's modelled 7 nm joules per token in the paper's
+ * accounting (energy_paper_7nm_j_per_token: matmul MACs at the model's
+ * full depth, extrapolated cases included) x 512; Table 3 takes, per
+ * format, the largest decode batch whose case is ok and its throughput. */
 #include "tb-report.h"
 #include "tb-energy-model.h"
 #include "tb-store.h"
@@ -67,7 +71,7 @@ static double ref(paper_ctx *p, const char *tbl, const char *label, const char *
 /* Our figure for model/format class: metric, or bytes metrics summed when
  * metric is "memory"; NAN and why when absent.  fmt_out gets the format. */
 static double ours(paper_ctx *p, const char *model, int ternary, const char *metric, const char *test_like,
-                   const char *order, char *fmt_out, int fmt_len, char *flags, int flags_len, char *why, int why_len)
+                   const char *where, const char *order, char *fmt_out, int fmt_len, char *flags, int flags_len, char *why, int why_len)
 {
     fmt_out[0] = 0;
     if (!p->have_e2e) {
@@ -78,16 +82,16 @@ static double ours(paper_ctx *p, const char *model, int ternary, const char *met
     snprintf(sql, sizeof sql,
              "SELECT v.format, v.status, coalesce(c.status_reason,''), coalesce(v.extrapolated,0),"
              " %s FROM v_params_e2e v JOIN cases c ON c.id=v.case_id"
-             " WHERE v.run_id=?1 AND (v.model=?2 OR lower(v.model)=lower(?2)) AND v.test LIKE ?3 AND %s"
+             " WHERE v.run_id=?1 AND (v.model=?2 OR lower(v.model)=lower(?2)) AND v.test LIKE ?3 AND %s %s"
              " ORDER BY v.status<>'ok', %s LIMIT 1",
              !strcmp(metric, "max_batch") ? "v.batch"
              : !strcmp(metric, "memory")
-                 ? "(SELECT sum(value) FROM metrics x WHERE x.case_id=v.case_id AND x.name IN ('weight_bytes','kv_bytes'))/1e9"
+                 ? "(SELECT sum(value) FROM metrics x WHERE x.case_id=v.case_id AND x.name IN ('model_bytes','kv_bytes'))/1e9"
                  : !strcmp(metric, "energy_512")
-                 ? "(SELECT joules FROM energy e WHERE e.case_id=v.case_id AND e.source='model-7nm' AND e.kind='modelled')"
-                   " * 512.0 / nullif(v.n_gen, 0)"
+                 ? "(SELECT value FROM metrics x WHERE x.case_id=v.case_id AND x.name='energy_paper_7nm_j_per_token')"
+                   " * 512.0"
                  : "(SELECT value FROM metrics x WHERE x.case_id=v.case_id AND x.name=?4)",
-             ternary ? TERNARY : "v.format='fp16'", order);
+             ternary ? TERNARY : "v.format='fp16'", where, order);
     tb_cursor *c = tb_store_select(p->s, sql);
     if (!c) {
         snprintf(why, (size_t)why_len, "not measured: %s", tb_store_errmsg(p->s));
@@ -151,8 +155,10 @@ static int row_e2e_by(paper_ctx *p, const char *table, const char *size, const c
     w->paper_tern = pt;
     w->paper_ratio = pr;
     char fb[32], ft[32], wb[384] = "", wt[384] = "";
-    w->ours_base = ours(p, size, 0, metric, test_like, order, fb, sizeof fb, w->our_flags, sizeof w->our_flags, wb, sizeof wb);
-    w->ours_tern = ours(p, size, 1, metric, test_like, order, ft, sizeof ft, w->our_flags, sizeof w->our_flags, wt, sizeof wt);
+    /* Table 3 takes any decode batch; the others decode one sequence (not a --max-batch case) */
+    const char *where = !strcmp(order, BIGGEST_BATCH) ? "AND v.n_gen > 0" : "AND v.batch=1 AND v.max_batch=0";
+    w->ours_base = ours(p, size, 0, metric, test_like, where, order, fb, sizeof fb, w->our_flags, sizeof w->our_flags, wb, sizeof wb);
+    w->ours_tern = ours(p, size, 1, metric, test_like, where, order, ft, sizeof ft, w->our_flags, sizeof w->our_flags, wt, sizeof wt);
     snprintf(w->base_name, sizeof w->base_name, "LLaMA %s", fb[0] ? fb : "fp16");
     snprintf(w->tern_name, sizeof w->tern_name, "BitNet %s", ft[0] ? ft : "ternary");
     w->our_ratio = ratio_inverse ? w->ours_tern / w->ours_base : w->ours_base / w->ours_tern;

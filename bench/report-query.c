@@ -205,7 +205,7 @@ static int load_run(tb_store *s, tb_rep_run *r)
                 "SELECT sampler, state, coalesce(reason,''), coalesce(fix,'') FROM sampler_status WHERE run_id=?"
                 " ORDER BY rowid",
                 r->samplers, 24, &r->nsamplers) < 0 ||
-        energy_why(s, r) < 0 || load_cases(s, r) < 0)
+        energy_why(s, r) < 0 || load_cases(s, r) < 0 || tb_rep_e2e_load(s, r) < 0)
         return -1;
     return 0;
 }

@@ -20,6 +20,7 @@ int tb_cmd_compare(int argc, char **argv);
 int tb_cmd_merge(int argc, char **argv);
 int tb_cmd_ppl(int argc, char **argv);
 int tb_cmd_history(int argc, char **argv);
+int tb_cmd_paper(int argc, char **argv);
 
 /* One option of a command.  A command's table of these is the single
  * source of its getopt_long parsing and of its --help text (cli-opts.c). */

@@ -17,6 +17,23 @@
 
 struct tb_store;
 
+/* An e2e (decoder) case's figures (report-e2e.c); is_e2e 0 for others.
+ * Times are per token at the model's full depth (extrapolated when
+ * layers < layers_total); energy in J per token from the energy model. */
+typedef struct tb_rep_e2e {
+    int is_e2e, extrapolated, max_batch;
+    char test[24], head[16];
+    long n_prompt, n_gen, batch, ctx, layers, layers_total;
+    double params;                        /* parameters of the whole model */
+    double tps, tps_lo, tps_hi;           /* decode tokens/s, 95% CI */
+    double ms50, ms90, ms99;              /* per-output-token latency, ms */
+    double ttft_ms, pp_tps;               /* prefill */
+    double model_bytes, kv_bytes;         /* weights of the whole model; KV cache at ctx x batch */
+    double roof_tps;                      /* decode at the memory roofline */
+    double tokens_per_iter;
+    double e_cpu7, e_cpu45, e_paper7, e_paper45; /* J per token, full depth */
+} tb_rep_e2e;
+
 typedef struct tb_rep_case {
     int64_t id;
     char key[192], workload[32], backend[64], isa[32], cache[8], status[16];
@@ -34,6 +51,7 @@ typedef struct tb_rep_case {
     double emeas;                        /* measured joules per iteration (mean), NAN: none */
     double mib;                          /* probes: the array size in MiB */
     char kind[16];                       /* probes: read, copy, triad, fp32, int8 */
+    tb_rep_e2e e2e;
 } tb_rep_case;
 
 typedef struct tb_rep_kv {
@@ -126,6 +144,18 @@ extern const char *const tb_rep_col_names[TB_REP_NCOL];
 void tb_rep_cells(const tb_rep_run *run, const tb_rep_case *c, char cells[TB_REP_NCOL][TB_REP_CELL]);
 /* Header lines of a run (machine, build, date, facts), one per call: 0..n-1; NULL past the end. */
 const char *tb_rep_header_line(const tb_rep_run *run, int i, char *buf, int len);
+
+/* report-e2e.c: the decoder's figures of every e2e case of a run (0 or
+ * -1 on a query failure), its table columns for md and html, its CSV
+ * table and JSON object. */
+int tb_rep_e2e_load(struct tb_store *s, tb_rep_run *run);
+extern const char *const tb_rep_e2e_col_names[TB_REP_NCOL];
+int tb_rep_e2e_numcol(int k);
+void tb_rep_e2e_cells(const tb_rep_run *run, const tb_rep_case *c, char cells[TB_REP_NCOL][TB_REP_CELL]);
+void tb_rep_e2e_csv(const tb_report *r, FILE *f);      /* nothing when no run has e2e cases */
+void tb_rep_e2e_json(const tb_rep_case *c, FILE *f);   /* ,"e2e":{...} or ,"e2e":null */
+/* Parameters of a model by its built-in name (NAN when not built in). */
+double tb_rep_model_params(const char *model);
 
 /* report-text.c: escaping for each output format. */
 void tb_rep_put_json_str(FILE *f, const char *s);   /* "..." with escapes */

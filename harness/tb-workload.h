@@ -70,7 +70,7 @@ typedef struct tb_case {
 /* What setup reports besides success: facts of this case that the store
  * keeps as flags and metrics (e.g. a cold case that could not defeat the
  * caches says so with the bytes it managed). */
-#define TB_SETUP_FACTS 16
+#define TB_SETUP_FACTS 24
 typedef struct tb_setup_info {
     char why[256];        /* on failure: the reason */
     char flags[96];       /* comma list, e.g. "cold_partial" */

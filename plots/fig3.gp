@@ -1,18 +1,36 @@
 # fig3.gp - the paper's Figure 3 (right) on this CPU: energy for 512
-# tokens per model size and format; modelled (solid bars, 7 nm table) and
-# measured (hatched bars, only where an energy sampler was live).  Reads
-# fig3.csv (size, format, modelled_j, measured_j).
+# tokens per model and format, from the energy model at 7 nm in two
+# accountings: the paper's (matmul MACs: fp16 mul+add, int8 mul+add,
+# ternary int8 add; solid bars) and what this CPU's kernels execute
+# (every op of the decoder; hatched bars).  Measured energy (open bars)
+# only where an energy sampler was live; else the figure says why.
+# Reads fig3.csv (model, then per format: paper_j, cpu_j, measured_j).
 fig = 'fig3'
 load plots.'style.gp'
-title_text = 'Figure 3: energy for 512 tokens, modelled (solid) and measured (hatched)'
+title_text = 'Figure 3: energy for 512 tokens (energy model, 7 nm)'
 nodata = nodata_fig3
 if (strlen(nodata) > 0) { load plots.'nodata.gp' } else {
     set title title_text
     set style data histogram
-    set style histogram clustered gap 2
+    set style histogram clustered gap 1
+    set boxwidth 0.9
     set logscale y
-    set ylabel 'J'
-    set key outside right top box opaque
-    plot for [i=1:words(formats)] 'fig3.csv' using (strcol(2) eq word(formats,i) ? $3 : NaN):xtic(1) fs solid 0.85 lc rgb fmt_color(word(formats,i)) t word(formats,i).' modelled', \
-         for [i=1:words(formats)] 'fig3.csv' using (strcol(2) eq word(formats,i) ? $4 : NaN):xtic(1) fs pattern 4 lc rgb fmt_color(word(formats,i)) t word(formats,i).' measured'
+    set format y '%g'
+    set xlabel 'model'
+    set ylabel 'joules for 512 tokens (log scale)'
+    set key outside right top opaque font ',9'
+    set rmargin 22
+    set tmargin 4
+    if (strlen(energy_measured_why) > 0) {
+        set label 2 energy_measured_why at screen 0.4, screen 0.925 center font ',9' textcolor rgb '#aa3333'
+    }
+    f(i) = word(e2e_formats,i)
+    if (e2e_measured) {
+        plot for [i=1:words(e2e_formats)] 'fig3.csv' using (column(3*i-1)):xtic(1) fs solid 0.85 border lc rgb '#333333' lc rgb fmt_color(f(i)) t f(i).' paper acct.', \
+             for [i=1:words(e2e_formats)] 'fig3.csv' using (column(3*i)) fs pattern 2 border lc rgb '#333333' lc rgb fmt_color(f(i)) t f(i).' CPU ops', \
+             for [i=1:words(e2e_formats)] 'fig3.csv' using (column(3*i+1)) fs empty border lc rgb fmt_color(f(i)) lc rgb fmt_color(f(i)) t f(i).' measured'
+    } else {
+        plot for [i=1:words(e2e_formats)] 'fig3.csv' using (column(3*i-1)):xtic(1) fs solid 0.85 border lc rgb '#333333' lc rgb fmt_color(f(i)) t f(i).' paper acct.', \
+             for [i=1:words(e2e_formats)] 'fig3.csv' using (column(3*i)) fs pattern 2 border lc rgb '#333333' lc rgb fmt_color(f(i)) t f(i).' CPU ops'
+    }
 }

@@ -59,14 +59,16 @@ if "$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16,int8,tq2 --test tg8,p
     && ok "paired speedups over fp16 (int8, tq2 x 2 tests)" || bad "ratios"
 [ "$(sql "SELECT count(*) FROM energy e JOIN cases c ON c.id=e.case_id WHERE c.workload='e2e' AND e.kind='modelled'
           AND e.joules > 0")" -ge 6 ] && ok "modelled energy per iteration" || bad "modelled energy"
-# the paper's accounting: fp16 / ternary energy per token = (0.34 + 0.16) / 0.007 pJ at 7 nm = 71.4x
-r=$(sql "SELECT round(f.value / t.value, 1) FROM metrics f JOIN cases cf ON cf.id=f.case_id
+# the paper's accounting per token (projections and the fp16 head): fp16 (P + H) x 0.5 pJ against
+# tq2 P x 0.007 + H x 0.5 pJ at 7 nm, P = 362496 projection MACs, H = 65536 head MACs: 6.06x
+r=$(sql "SELECT round(f.value / t.value, 2) FROM metrics f JOIN cases cf ON cf.id=f.case_id
           JOIN v_params_e2e pf ON pf.case_id=cf.id AND pf.format='fp16' AND pf.test='tg8'
           JOIN v_params_e2e pt ON pt.format='tq2' AND pt.test='tg8'
-          JOIN metrics t ON t.case_id=pt.case_id AND t.name=f.name WHERE f.name='energy_paper_7nm_j_tok'")
-[ "$r" = 71.4 ] && ok "paper-accounting energy: fp16/ternary 71.4x at 7 nm" || bad "paper energy ratio: $r"
-[ "$(sql "SELECT count(*) FROM metrics WHERE name IN ('energy_cpu_7nm_j_tok','energy_cpu_45nm_j_tok') AND value > 0")" = 12 ] \
-    && ok "CPU-accounting energy per token at 7 and 45 nm" || bad "cpu energy per token"
+          JOIN metrics t ON t.case_id=pt.case_id AND t.name=f.name WHERE f.name='energy_paper_7nm_j_per_token'")
+[ "$r" = 6.06 ] && ok "paper-accounting energy per token: fp16/tq2 = 6.06x (71.4x on the projections)" \
+    || bad "paper energy ratio: $r"
+[ "$(sql "SELECT count(*) FROM metrics WHERE name IN ('energy_cpu_7nm_j_per_token','energy_cpu_45nm_j_per_token')
+          AND value > 0")" = 12 ] && ok "CPU-accounting energy per token at 7 and 45 nm" || bad "cpu energy per token"
 [ "$(sql "SELECT count(*) FROM metrics WHERE name='model_bytes' AND value > 0")" = 6 ] && ok "model bytes stored" \
     || bad "model_bytes"
 grep -q "decoder (e2e)" "$TMP/out" && ok "summary has the decoder table" || bad "summary: $(head -c 400 "$TMP/out")"
