@@ -134,6 +134,8 @@ static int build_plan(const tb_run_args *a, int quick, tb_caselist *out, char *w
         so.e2e.formats = PAPER_FORMATS;
         so.e2e.layers = pp->layers;
         so.e2e.max_batch = pp->max_batch;
+        if (pp->max_batch && a->e2e.ctx == 0)
+            so.e2e.ctx = 512; /* Table 3's sequence length: the KV cache each sequence holds */
         if (tb_e2e_parse_tests("--test", pp->tests, &so.e2e) < 0 || tb_e2e_parse_batch("--batch", pp->batches, &so.e2e) < 0)
             return -EINVAL;
         int from = out->n;
