@@ -110,8 +110,8 @@ static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asu
     }
 }
 
-static void tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
-                            int64_t klen, uint8_t *dst, int64_t dstride)
+void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                        int64_t klen, uint8_t *dst, int64_t dstride)
 {
     for (int64_t i = 0; i < nrows; i++) {
         const uint8_t *w = m->data + (row + i) * m->row_bytes + k0 / 5;
@@ -132,7 +132,7 @@ static void tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_
 static void tq1_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    tb_tern_gemm_avx2(m, tq1_decode_avx2, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
+    tb_tern_gemm_avx2(m, tb_tq1_decode_avx2, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
                       fac, n, y, r0, r1);
 }
 

@@ -109,6 +109,7 @@ const tb_kernel tb_k_tq1_ref = {
 const tb_kernel *const tb_kernels_tq1[] = {
     &tb_k_tq1_ref,
     &tb_k_tq1_avx2,
+    &tb_k_tq1_avxvnni,
     &tb_k_tq1_avx512vnni,
     NULL,
 };
