@@ -8,7 +8,8 @@
  *   matmul     cache mode, median, CI, GB/s, GOP/s, roofline % with the
  *              ceiling it was computed against, and the paired speedup
  *              over the group's fp16 baseline from interleaved rounds;
- * and the ceilings whose start and end measurements drifted apart. */
+ * and the ceilings whose start and end measurements drifted apart; after
+ * an `isa` run, the ladder table of summary-isa.c. */
 #include "tb-cli.h"
 #include "tb-store.h"
 
@@ -359,7 +360,8 @@ int tb_summary_print(tb_store *s, int64_t run_id, int color)
 {
     if (header(s, run_id) < 0 || probe_table(s, run_id, "bandwidth", "GB/s", "gbps", "gbps_best", color) < 0 ||
         probe_table(s, run_id, "peak", "GOP/s", "gops", "gops_best", color) < 0 ||
-        drift_lines(s, run_id) < 0 || matmul_table(s, run_id, color) < 0 || e2e_table(s, run_id, color) < 0 ||
+        drift_lines(s, run_id) < 0 || matmul_table(s, run_id, color) < 0 || tb_summary_isa_ladder(s, run_id) < 0 ||
+        e2e_table(s, run_id, color) < 0 ||
         other_table(s, run_id, color) < 0) {
         fprintf(stderr, "tritbench: summary: %s\n", tb_store_errmsg(s));
         return -1;

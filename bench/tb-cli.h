@@ -105,5 +105,8 @@ int tb_build_fill(struct tb_build_info *b, char *hash_buf, int hash_len, char *v
 /* Run summary table read back from the store (summary.c). */
 struct tb_store;
 int tb_summary_print(struct tb_store *s, int64_t run_id, int color);
+/* After an `isa` suite run: per format, what each ISA level buys (summary-isa.c);
+ * prints nothing for other suites. */
+int tb_summary_isa_ladder(struct tb_store *s, int64_t run_id);
 
 #endif

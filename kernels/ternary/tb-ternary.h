@@ -211,6 +211,9 @@ void tb_tl_panels_avx512vbmi(const tb_kmat *m, int64_t row, int64_t nrows, int64
  * GEMM decoder of tq2_avxvnni. */
 void tb_tq2_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
                         uint8_t *dst, int64_t dstride);
+/* tq1's AVX2 decoder (tq1-avx2.c), also the GEMM decoder of tq1_avxvnni. */
+void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
+                        uint8_t *dst, int64_t dstride);
 void tb_tern_gemm_avx2(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
                        const int8_t *xq, const int32_t *asum, const float *fac,
                        int64_t n, float *y, int64_t r0, int64_t r1);
@@ -239,7 +242,7 @@ static inline int64_t tb_tl_tab_elems(int64_t nwords) { return nwords * 3 * TB_T
 
 /* ---- kernel records ---- */
 extern const tb_kernel tb_k_tq2_ref, tb_k_tq2_avx2, tb_k_tq2_avxvnni, tb_k_tq2_avx512vnni;
-extern const tb_kernel tb_k_tq1_ref, tb_k_tq1_avx2, tb_k_tq1_avx512vnni;
+extern const tb_kernel tb_k_tq1_ref, tb_k_tq1_avx2, tb_k_tq1_avxvnni, tb_k_tq1_avx512vnni;
 extern const tb_kernel tb_k_tl_ref, tb_k_tl_avx2, tb_k_tl_avx512, tb_k_tl_avx512vnni;
 
 static inline int64_t tb_tern_round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }

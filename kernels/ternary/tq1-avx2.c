@@ -20,56 +20,98 @@ static inline __attribute__((always_inline)) __m256i tq1_times3(__m256i t)
     return _mm256_add_epi8(_mm256_add_epi8(t, t), t);
 }
 
-static inline __attribute__((always_inline)) void
-tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, int32_t out[2],
-             const int R)
+/* (sum of a, b, c, d) of four int32 vectors: one reduction per 4 rows. */
+static inline __attribute__((always_inline)) __m128i tq1_hsum4(__m256i a, __m256i b, __m256i c,
+                                                               __m256i d)
 {
+    __m256i v = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+/* sum codes * xq of R <= 4 consecutive rows (lane r; lanes >= R unspecified).
+ * The GEMV keeps t in the sign-flipped domain tf = t ^ 0x80 all along: since
+ * 3 (t + 128) = 3t + 128 (mod 256), tf_{i+1} = 3 tf_i (two byte adds) stays
+ * flipped, so each digit is two signed compares and two subtractions, with
+ * one XOR per 32 bytes instead of one per digit.  Activations are memory
+ * operands (L1); int16 sums per block (<= 10 * 508) widened by vpmaddwd;
+ * each 64-byte row load is paired with a prefetch of the same block of the
+ * next row group (R rows on: the thread's rows are one contiguous stream). */
+static inline __attribute__((always_inline)) __m128i
+tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
+{
+    const __m256i flip = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
+    const __m256i c86 = _mm256_set1_epi8(86 - 128 - 1), c171 = _mm256_set1_epi8(171 - 128 - 1);
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    __m256i acc[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+        acc[r] = _mm256_setzero_si256();
     for (int64_t b = 0; b < nblk; b++) {
-        __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        const int8_t *ab = a + b * TB_TQ1_BLOCK;
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) {
+            const uint8_t *wb = w + r * rb + b * TB_TQ1_BLOCK_BYTES;
+            _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
+            __m256i s = _mm256_setzero_si256();
 #pragma GCC unroll 2
-        for (int h = 0; h < 2; h++) {
-            const int8_t *ab = a + b * TB_TQ1_BLOCK + 32 * h;
-#pragma GCC unroll 2
-            for (int r = 0; r < R; r++) {
-                __m256i t = _mm256_load_si256(
-                    (const __m256i *)(const void *)(w + r * rb + b * TB_TQ1_BLOCK_BYTES + 32 * h));
+            for (int h = 0; h < 2; h++) {
+                const __m256i *x = (const __m256i *)(const void *)(ab + 32 * h);
+                __m256i t = _mm256_xor_si256(
+                    _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h)), flip);
 #pragma GCC unroll 5
                 for (int i = 0; i < 5; i++) {
-                    __m256i x = _mm256_load_si256((const __m256i *)(const void *)(ab + 64 * i));
-                    s[r] = _mm256_add_epi16(s[r], _mm256_maddubs_epi16(tq1_digits(t), x));
-                    t = tq1_times3(t);
+                    __m256i d = _mm256_sub_epi8(_mm256_sub_epi8(zero, _mm256_cmpgt_epi8(t, c86)),
+                                                _mm256_cmpgt_epi8(t, c171));
+                    s = _mm256_add_epi16(s, _mm256_maddubs_epi16(d, x[2 * i]));
+                    if (i < 4)
+                        t = _mm256_add_epi8(_mm256_add_epi8(t, t), t);
                 }
             }
+            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s, ones));
         }
-#pragma GCC unroll 2
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s[r], ones));
     }
-    for (int r = 0; r < R; r++)
-        out[r] = tb_tern_hsum_avx2(acc[r]);
+    return tq1_hsum4(acc[0], acc[1], acc[2], acc[3]);
+}
+
+/* y[i] = (float)(v[i] - asum) * fac for the first nr lanes. */
+static inline void tq1_store4(float *y, __m128i v, int32_t asum, float fac, int nr)
+{
+    __m128 f = _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(v, _mm_set1_epi32(asum))),
+                          _mm_set1_ps(fac));
+    if (nr == 4) {
+        _mm_storeu_ps(y, f);
+        return;
+    }
+    float t[4];
+    _mm_storeu_ps(t, f);
+    for (int i = 0; i < nr; i++)
+        y[i] = t[i];
 }
 
 static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
-    int32_t v[2];
     int64_t r = r0;
-    for (; r + 2 <= r1; r += 2) {
-        tq1_dot_rows(m->data + r * rb, rb, xq, nblk, v, 2);
-        y[r] = (float)(v[0] - asum[0]) * fac[0];
-        y[r + 1] = (float)(v[1] - asum[0]) * fac[0];
-    }
-    if (r < r1) {
-        tq1_dot_rows(m->data + r * rb, rb, xq, nblk, v, 1);
-        y[r] = (float)(v[0] - asum[0]) * fac[0];
+    for (; r + 4 <= r1; r += 4)
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0], fac[0], 4);
+    switch (r1 - r) {
+    case 3:
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0], fac[0], 3);
+        break;
+    case 2:
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0], fac[0], 2);
+        break;
+    case 1:
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0], fac[0], 1);
+        break;
+    default:
+        break;
     }
 }
 
-static void tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
-                            int64_t klen, uint8_t *dst, int64_t dstride)
+void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
+                        int64_t klen, uint8_t *dst, int64_t dstride)
 {
     for (int64_t i = 0; i < nrows; i++) {
         const uint8_t *w = m->data + (row + i) * m->row_bytes + k0 / 5;
@@ -90,7 +132,7 @@ static void tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_
 static void tq1_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    tb_tern_gemm_avx2(m, tq1_decode_avx2, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
+    tb_tern_gemm_avx2(m, tb_tq1_decode_avx2, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
                       fac, n, y, r0, r1);
 }
 

@@ -110,6 +110,7 @@ const tb_kernel *const tb_kernels_tq1[] = {
     &tb_k_tq1_ref,
 #ifdef TB_ISA_REQ_AVX2 /* x86 build: its variants (the Arm ones: kernels/arm/) */
     &tb_k_tq1_avx2,
+    &tb_k_tq1_avxvnni,
     &tb_k_tq1_avx512vnni,
 #endif
     NULL,

@@ -5,57 +5,92 @@
  * codes, then the blocked engine of tern-gemm-avx2.c. */
 #include "tern-x86.h"
 
-static inline __attribute__((always_inline)) void
-tq2_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, int32_t out[2],
-             const int R)
+/* (sum of a, b, c, d) of four int32 vectors: one reduction per 4 rows. */
+static inline __attribute__((always_inline)) __m128i tq2_hsum4(__m256i a, __m256i b, __m256i c,
+                                                               __m256i d)
+{
+    __m256i v = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+/* sum codes * xq of R <= 4 consecutive rows (lane r of the result; lanes >= R
+ * unspecified).  Per block: codes by shift + AND, vpmaddubsw against the
+ * activations (a memory operand: they stay in L1), int16 sums per block
+ * (<= 8 * 508), widened by vpmaddwd.  Each 64-byte load of a row is paired
+ * with a prefetch of the same block R rows further on (the next row group):
+ * the thread's rows are one contiguous stream, prefetched one group ahead. */
+static inline __attribute__((always_inline)) __m128i
+tq2_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
 {
     const __m256i m3 = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
-    __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    __m256i acc[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+        acc[r] = _mm256_setzero_si256();
     for (int64_t b = 0; b < nblk; b++) {
-        __m256i s[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        const int8_t *ab = a + b * TB_TQ2_BLOCK;
+        __m256i s[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) {
+            const uint8_t *wb = w + r * rb + b * TB_TQ2_BLOCK_BYTES;
+            _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
+            s[r] = _mm256_setzero_si256();
 #pragma GCC unroll 2
-        for (int h = 0; h < 2; h++) {
-            const int8_t *ab = a + b * TB_TQ2_BLOCK + 32 * h;
-            __m256i x0 = _mm256_load_si256((const __m256i *)(const void *)ab);
-            __m256i x1 = _mm256_load_si256((const __m256i *)(const void *)(ab + 64));
-            __m256i x2 = _mm256_load_si256((const __m256i *)(const void *)(ab + 128));
-            __m256i x3 = _mm256_load_si256((const __m256i *)(const void *)(ab + 192));
-#pragma GCC unroll 2
-            for (int r = 0; r < R; r++) {
-                __m256i v = _mm256_load_si256(
-                    (const __m256i *)(const void *)(w + r * rb + b * TB_TQ2_BLOCK_BYTES + 32 * h));
-                __m256i p = _mm256_maddubs_epi16(_mm256_and_si256(v, m3), x0);
-                p = _mm256_add_epi16(
-                    p, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 2), m3), x1));
-                p = _mm256_add_epi16(
-                    p, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m3), x2));
-                p = _mm256_add_epi16(
-                    p, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 6), m3), x3));
-                s[r] = _mm256_add_epi16(s[r], p);
+            for (int h = 0; h < 2; h++) {
+                const __m256i *x = (const __m256i *)(const void *)(ab + 32 * h);
+                __m256i v = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
+                __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(v, m3), x[0]);
+                __m256i p1 = _mm256_maddubs_epi16(
+                    _mm256_and_si256(_mm256_srli_epi16(v, 2), m3), x[2]);
+                __m256i p2 = _mm256_maddubs_epi16(
+                    _mm256_and_si256(_mm256_srli_epi16(v, 4), m3), x[4]);
+                __m256i p3 = _mm256_maddubs_epi16(
+                    _mm256_and_si256(_mm256_srli_epi16(v, 6), m3), x[6]);
+                s[r] = _mm256_add_epi16(s[r], _mm256_add_epi16(_mm256_add_epi16(p0, p1),
+                                                               _mm256_add_epi16(p2, p3)));
             }
         }
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int r = 0; r < R; r++)
             acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s[r], ones));
     }
-    for (int r = 0; r < R; r++)
-        out[r] = tb_tern_hsum_avx2(acc[r]);
+    return tq2_hsum4(acc[0], acc[1], acc[2], acc[3]);
+}
+
+/* y[i] = (float)(v[i] - asum) * fac for the first nr lanes. */
+static inline void tq2_store4(float *y, __m128i v, int32_t asum, float fac, int nr)
+{
+    __m128 f = _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(v, _mm_set1_epi32(asum))),
+                          _mm_set1_ps(fac));
+    if (nr == 4) {
+        _mm_storeu_ps(y, f);
+        return;
+    }
+    float t[4];
+    _mm_storeu_ps(t, f);
+    for (int i = 0; i < nr; i++)
+        y[i] = t[i];
 }
 
 static void tq2_gemv_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ2_BLOCK_BYTES;
-    int32_t v[2];
     int64_t r = r0;
-    for (; r + 2 <= r1; r += 2) {
-        tq2_dot_rows(m->data + r * rb, rb, xq, nblk, v, 2);
-        y[r] = (float)(v[0] - asum[0]) * fac[0];
-        y[r + 1] = (float)(v[1] - asum[0]) * fac[0];
-    }
-    if (r < r1) {
-        tq2_dot_rows(m->data + r * rb, rb, xq, nblk, v, 1);
-        y[r] = (float)(v[0] - asum[0]) * fac[0];
+    for (; r + 4 <= r1; r += 4)
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0], fac[0], 4);
+    switch (r1 - r) {
+    case 3:
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0], fac[0], 3);
+        break;
+    case 2:
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0], fac[0], 2);
+        break;
+    case 1:
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0], fac[0], 1);
+        break;
+    default:
+        break;
     }
 }
 

@@ -100,9 +100,9 @@ int main(void)
             /* --isa avx2 means an AVX2-only CPU: no AVX-VNNI variant */
             if (!strcmp(levels[l], "avx2") && (have & TB_ISA_AVX2))
                 CHECK(!strcmp(k->isa, "avx2"));
-            /* AVX-VNNI without AVX-512: int8 and tq2 take their VEX VNNI variant */
+            /* AVX-VNNI without AVX-512: int8, tq2 and tq1 take their VEX VNNI variant */
             if (!strcmp(levels[l], "avxvnni") && (have & TB_ISA_AVXVNNI) &&
-                (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2")))
+                (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "tq1")))
                 CHECK(!strcmp(k->isa, "avxvnni"));
             /* --isa neon: plain Armv8.0 code; int8, tq2, tq1 and fp16 have it */
             const int has_dot = !strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "tq1");

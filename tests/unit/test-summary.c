@@ -3,7 +3,9 @@
  * bandwidth table has GB/s and no GOP/s; the matmul table shows the cache
  * mode, the ceiling a roofline % was computed against, 'suspect' instead
  * of a roofline above the margin, the paired speedup with its CI and the
- * baseline; the summary writes nothing to the database. */
+ * baseline; the summary writes nothing to the database.  An `isa` run gets
+ * the ladder table (speedups over the scalar and AVX2 levels of the same
+ * format and group); other suites do not. */
 #include "tb-bench.h"
 #include "tb-cli.h"
 #include "tb-params.h"
@@ -180,6 +182,56 @@ int main(void)
     CHECK(strstr(text, "1 case(s) beat their ceiling") != NULL);
     const char *drift = strstr(text, "ceiling drift");
     CHECK(drift && strstr(drift, "bw/read/avx2/64MiB/t1") && strstr(drift, "-50%")); /* best 20 -> 10 GB/s */
+    if (tb_test_failures)
+        fputs(text, stderr);
+
+    CHECK(strstr(text, "ISA ladder") == NULL); /* a quick run has no ladder table */
+
+    /* an isa run: tq2 at three levels in one group, 100 / 10 / 5 us */
+    int64_t rid2;
+    CHECK(tb_store_run_begin(s, mid, bid, "isa", "tritbench run isa", "{}", "{}", NULL, &rid2) == 0);
+    static const struct { const char *backend, *isa; double ns; } lv[] = {
+        {"tq2_ref", "scalar", 100000}, {"tq2_avx2", "avx2", 10000}, {"tq2_avx512vnni", "avx512vnni", 5000}};
+    tb_case lc[3];
+    tb_rep lreps[3][6];
+    for (int i = 0; i < 3; i++) {
+        mm_case(&lc[i], lv[i].backend, "tq2", TB_CACHE_COLD, 0);
+        snprintf(lc[i].isa, sizeof lc[i].isa, "%s", lv[i].isa);
+        tb_case_result lr = result(&lc[i], lreps[i], lv[i].ns);
+        lr.counts.v[TB_CNT_BYTES_WEIGHTS] = 4.0 * 1048576;
+        tb_derive(&lr, cl);
+        CHECK(tb_store_case(s, rid2, &lr, 0, &cid) == 0);
+    }
+    CHECK(tb_store_run_end(s, rid2, "ok", NULL) == 0);
+    fflush(stdout);
+    saved = dup(1);
+    CHECK(freopen(out, "w", stdout) != NULL);
+    rc = tb_summary_print(s, rid2, 0);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    CHECK(rc == 0);
+    f = fopen(out, "r");
+    n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    const char *lad = strstr(text, "ISA ladder");
+    CHECK(lad != NULL);
+    const char *la = lad ? strstr(lad, "tq2_avx2 ") : NULL, *lb = lad ? strstr(lad, "tq2_avx512vnni") : NULL;
+    const char *lr0 = lad ? strstr(lad, "tq2_ref") : NULL;
+    char la1[512] = "", lb1[512] = "", lr1[512] = "";
+    if (la)
+        sscanf(la, "%511[^\n]", la1);
+    if (lb)
+        sscanf(lb, "%511[^\n]", lb1);
+    if (lr0)
+        sscanf(lr0, "%511[^\n]", lr1);
+    CHECK(strstr(la1, "10.00x") && strstr(la1, "1.00x"));  /* avx2: 10x over scalar */
+    CHECK(strstr(lb1, "20.00x") && strstr(lb1, "2.00x"));  /* avx512vnni: 20x scalar, 2x avx2 */
+    CHECK(strstr(lr1, "1.00x") && strstr(lr1, "0.10x"));   /* scalar vs avx2 */
+    CHECK(lad && strstr(lad, "\ntq2    4096x4096/n1/t1/cold ")); /* the group, without "matmul/" */
+    CHECK(strstr(la1, "suspect") != NULL); /* 4 MiB in 10 us beats the 20 GB/s ceiling */
     if (tb_test_failures)
         fputs(text, stderr);
 
