@@ -753,9 +753,16 @@ static int push_case(tb_caselist *out, const tb_suite_opts *o, const e2e_spec *s
     p->max_batch = max_batch;
     snprintf(c.backend, sizeof c.backend, "%s", k->name);
     snprintf(c.isa, sizeof c.isa, "%s", k->isa);
-    snprintf(c.group, sizeof c.group, "e2e/%s/%s/b%lld/l%lld/t%d/%s", p->model, p->test, (long long)batch,
+    /* a tgN-matmuls companion joins its decode test's group: measured in
+     * the same rounds, its per-round ratio to the decode case is paired */
+    char gtest[sizeof p->test];
+    snprintf(gtest, sizeof gtest, "%s", p->test);
+    char *mm = strstr(gtest, "-matmuls");
+    if (mm)
+        *mm = 0;
+    snprintf(c.group, sizeof c.group, "e2e/%s/%s/b%lld/l%lld/t%d/%s", p->model, gtest, (long long)batch,
              (long long)p->layers, threads, tb_cache_mode_name(cache));
-    c.baseline = k->gpu ? !strcmp(k->name, "fp16_cuda") : !strcmp(k->format, "fp16");
+    c.baseline = !mm && (k->gpu ? !strcmp(k->name, "fp16_cuda") : !strcmp(k->format, "fp16"));
     if (k->gpu) { /* GPU rows form their own groups, fp16_cuda their baseline */
         size_t gl = strlen(c.group);
         snprintf(c.group + gl, sizeof c.group - gl, "/gpu");

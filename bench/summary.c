@@ -189,27 +189,56 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
 
 /* Decode steps against the same steps' matmuls alone (--matmuls): what
  * the decoder adds around its GEMVs (norms, RoPE, attention, GLU, copies
- * of activations), per model, format, batch and threads. */
+ * of activations), per model, format, batch and threads.  The two cases
+ * are measured in the same interleaved rounds: the ratio is paired, per
+ * round decode time / matmuls time, median with its 95% CI. */
 static int overhead_lines(tb_store *s, int64_t run_id)
 {
     tb_cursor *c = tb_store_select(
-        s, "SELECT a.case_key, xa.value, xb.value FROM cases a JOIN cases b ON b.run_id=a.run_id"
+        s, "SELECT a.case_key, a.id, b.id FROM cases a JOIN cases b ON b.run_id=a.run_id"
            " AND b.workload='e2e' AND b.status='ok'"
            " AND b.case_key=replace(a.case_key, '/' || (SELECT value FROM case_params p WHERE p.case_id=a.id"
            " AND p.name='test') || '/', '/' || (SELECT value FROM case_params p WHERE p.case_id=a.id"
            " AND p.name='test') || '-matmuls/')"
-           " JOIN metrics xa ON xa.case_id=a.id AND xa.name='ms_per_token'"
-           " JOIN metrics xb ON xb.case_id=b.id AND xb.name='ms_per_token'"
            " WHERE a.run_id=? AND a.workload='e2e' AND a.status='ok' ORDER BY a.id");
     if (!c)
         return -1;
     tb_cursor_bind_int(c, 1, run_id);
     int rc, n = 0;
     while ((rc = tb_cursor_next(c)) == 1) {
+        char key[200];
+        snprintf(key, sizeof key, "%s", tb_cursor_text(c, 0));
+        int64_t ida = tb_cursor_int(c, 1), idb = tb_cursor_int(c, 2);
+        tb_cursor *q = tb_store_select(s, "SELECT 1.0 * a.wall_ns / a.iters, 1.0 * b.wall_ns / b.iters FROM samples a"
+                                          " JOIN samples b ON b.case_id=?2 AND b.round=a.round WHERE a.case_id=?1"
+                                          " ORDER BY a.round");
+        if (!q)
+            break;
+        tb_cursor_bind_int(q, 1, ida);
+        tb_cursor_bind_int(q, 2, idb);
+        double r[1024], da[1024], db[1024];
+        int m = 0, qr;
+        while ((qr = tb_cursor_next(q)) == 1 && m < 1024) {
+            da[m] = tb_cursor_real(q, 0);
+            db[m] = tb_cursor_real(q, 1);
+            r[m] = db[m] > 0 ? da[m] / db[m] : NAN;
+            m++;
+        }
+        tb_cursor_close(q);
+        if (qr < 0)
+            break;
+        tb_stats st, sa, sb;
+        if (m < 1 || tb_stats_compute(r, m, &st) < 0 || tb_stats_compute(da, m, &sa) < 0 ||
+            tb_stats_compute(db, m, &sb) < 0)
+            continue;
         if (n++ == 0)
-            printf("\ndecode step vs its matmuls alone (median ms per step; same weights, copies and threads):\n");
-        double a = tb_cursor_real(c, 1), b = tb_cursor_real(c, 2);
-        printf("  %-54s %9.3f vs %9.3f ms  (%+.1f%%)\n", tb_cursor_text(c, 0), a, b, 100 * (a / b - 1));
+            printf("\ndecode vs the same steps' matmuls alone (same build, copies, threads; measured in the same "
+                   "rounds):\n");
+        char ci[64] = "";
+        if (!isnan(st.ci_lo))
+            snprintf(ci, sizeof ci, " [%.3f, %.3f]", st.ci_lo, st.ci_hi);
+        printf("  %-54s %9.3f vs %9.3f ms/iter: decode/matmuls %.3f%s over %d paired rounds (%+.1f%%)\n", key,
+               sa.median / 1e6, sb.median / 1e6, st.median, ci, m, 100 * (st.median - 1));
     }
     tb_cursor_close(c);
     return rc < 0 ? -1 : 0;

@@ -75,11 +75,17 @@ grep -q "decoder (e2e)" "$TMP/out" && ok "summary has the decoder table" || bad 
 
 # an integer head: the whole path is integer, the logits bit-exact
 DB=$TMP/h.db
-"$BIN" run e2e --db "$DB" --model "$SPEC" --format int8,tq2 --head int8 --test tg2 "${COMMON[@]}" --filter 'e2e/' \
-    >"$TMP/out" 2>"$TMP/err" || bad "--head int8 run: $(head -c 400 "$TMP/err")"
+"$BIN" run e2e --db "$DB" --model "$SPEC" --format int8,tq2 --head int8 --test tg2 --matmuls "${COMMON[@]}" \
+    --filter 'e2e/' >"$TMP/out" 2>"$TMP/err" || bad "--head int8 run: $(head -c 400 "$TMP/err")"
 [ "$(sql "SELECT count(*) FROM cases WHERE workload='e2e' AND status='ok' AND nmse_bound=0
           AND verify_method LIKE '%bit-exact%'")" = 2 ] && ok "int8 and tq2 with an int8 head: bit-exact" \
     || bad "bit-exact: $(sql "SELECT status, verify_method FROM cases")"
+# --matmuls: each companion shares its decode case's group (paired rounds) and is not verified itself
+[ "$(sql "SELECT count(*) FROM cases a JOIN cases b ON b.group_key=a.group_key AND b.case_key=replace(a.case_key,
+          '/tg2/', '/tg2-matmuls/') WHERE b.status='ok' AND b.verify_method LIKE 'matmuls only%'")" = 2 ] \
+    && ok "--matmuls companions in their decode case's group" || bad "companions: $(sql "SELECT case_key, group_key FROM cases")"
+grep -q "decode/matmuls [0-9.]* .* paired rounds" "$TMP/out" && ok "summary: decode vs matmuls, paired" \
+    || bad "no overhead line: $(grep -A3 'matmuls alone' "$TMP/out")"
 
 # --layers 1 of 2: extrapolated, said in the figures' notes
 DB=$TMP/l.db
