@@ -200,7 +200,7 @@ static int overhead_lines(tb_store *s, int64_t run_id)
            " AND b.case_key=replace(a.case_key, '/' || (SELECT value FROM case_params p WHERE p.case_id=a.id"
            " AND p.name='test') || '/', '/' || (SELECT value FROM case_params p WHERE p.case_id=a.id"
            " AND p.name='test') || '-matmuls/')"
-           " WHERE a.run_id=? AND a.workload='e2e' AND a.status='ok' ORDER BY a.id");
+           " WHERE a.run_id=? AND a.workload='e2e' AND a.status='ok' AND b.id != a.id ORDER BY a.id");
     if (!c)
         return -1;
     tb_cursor_bind_int(c, 1, run_id);

@@ -82,9 +82,9 @@ DB=$TMP/h.db
     || bad "bit-exact: $(sql "SELECT status, verify_method FROM cases")"
 # --matmuls: each companion shares its decode case's group (paired rounds) and is not verified itself
 [ "$(sql "SELECT count(*) FROM cases a JOIN cases b ON b.group_key=a.group_key AND b.case_key=replace(a.case_key,
-          '/tg2/', '/tg2-matmuls/') WHERE b.status='ok' AND b.verify_method LIKE 'matmuls only%'")" = 2 ] \
+          '/tg2/', '/tg2-matmuls/') AND b.id != a.id WHERE b.status='ok' AND b.verify_method LIKE 'matmuls only%'")" = 2 ] \
     && ok "--matmuls companions in their decode case's group" || bad "companions: $(sql "SELECT case_key, group_key FROM cases")"
-grep -q "decode/matmuls [0-9.]* .* paired rounds" "$TMP/out" && ok "summary: decode vs matmuls, paired" \
+[ "$(grep -c "decode/matmuls [0-9.]* .* paired rounds" "$TMP/out")" = 2 ] && ok "summary: decode vs matmuls, paired" \
     || bad "no overhead line: $(grep -A3 'matmuls alone' "$TMP/out")"
 
 # --layers 1 of 2: extrapolated, said in the figures' notes
