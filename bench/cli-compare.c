@@ -5,7 +5,8 @@
  * a verdict against max(threshold, the case's A/A noise floor); the suite
  * geometric mean with its CI.  A markdown table (for a pull-request
  * comment) or JSON on stdout; every verdict stored in table comparisons of
- * the candidate's database.  Exit 1 when a case is confidently slower. */
+ * the candidate's database.  Exit 1 when a case is confidently slower.
+ * --machines hands over to compare-machines.c (machines side by side). */
 #include "tb-cli.h"
 #include "tb-cmpdata.h"
 #include "tb-compare.h"
