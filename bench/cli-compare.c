@@ -5,7 +5,8 @@
  * a verdict against max(threshold, the case's A/A noise floor); the suite
  * geometric mean with its CI.  A markdown table (for a pull-request
  * comment) or JSON on stdout; every verdict stored in table comparisons of
- * the candidate's database.  Exit 1 when a case is confidently slower. */
+ * the candidate's database.  Exit 1 when a case is confidently slower.
+ * --machines hands over to compare-machines.c (machines side by side). */
 #include "tb-cli.h"
 #include "tb-cmpdata.h"
 #include "tb-compare.h"
@@ -20,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { O_DB = 1, O_DB2, O_THRESHOLD, O_ALPHA, O_FILTER, O_CROSS, O_JSON, O_NO_STORE };
+enum { O_DB = 1, O_DB2, O_THRESHOLD, O_ALPHA, O_FILTER, O_CROSS, O_JSON, O_NO_STORE, O_MACHINES, O_REF };
 
 static const tb_opt compare_opts[] = {
     {O_DB, "db", 0, NULL, "PATH", "database holding BASE (and CAND unless --db2)", "results/tritbench.db"},
@@ -32,12 +33,15 @@ static const tb_opt compare_opts[] = {
     {O_CROSS, "cross-machine", 0, NULL, NULL, "compare runs of different machines (every row says so)", NULL},
     {O_JSON, "json", 0, NULL, NULL, "JSON instead of the markdown table", NULL},
     {O_NO_STORE, "no-store", 0, NULL, NULL, "do not store the verdicts in the candidate's database", NULL},
+    {O_MACHINES, "machines", 0, NULL, NULL, "machines side by side instead of two runs (no BASE CAND)", NULL},
+    {O_REF, "ref", 0, NULL, "M", "with --machines: the reference machine, a fingerprint prefix or a host-name "
+                                 "substring", "the first machine"},
     {0},
 };
 
 static const tb_cmd_spec compare_spec = {
     .name = "compare",
-    .args = "BASE CAND",
+    .args = "BASE CAND | --machines",
     .about = "Compare two stored runs case by case (cases matched by key on the same machine fingerprint).\n"
              "BASE and CAND: a run id, last, last~N (N runs before the latest) or a git commit prefix;\n"
              "BASE is looked up in --db, CAND in --db2 (default: --db).  Per case: both medians, the time\n"
@@ -47,7 +51,10 @@ static const tb_cmd_spec compare_spec = {
              "threshold), same (the CI inside the band), unstable (neither, and a side was flagged unstable\n"
              "or too few repetitions), ambiguous (neither).  The threshold in force per case is the larger\n"
              "of --threshold and the case's A/A noise floor (table noise_floor).  Then the suite's\n"
-             "geometric-mean ratio with its CI.  Verdicts are stored in table comparisons of CAND's database.\n",
+             "geometric-mean ratio with its CI.  Verdicts are stored in table comparisons of CAND's database.\n"
+             "--machines: every machine in --db (e.g. a file `tritbench merge` filled from a fleet), one column\n"
+             "each (keyed by fingerprint, labelled by CPU model) with its latest median per case, and each\n"
+             "machine's time ratio to --ref (> 1: slower); \"-\" marks a case not measured on that machine.\n",
     .opts = compare_opts,
     .footer = "Exit status: 0 no case confidently slower, 1 a case slower beyond the threshold (or a failure),\n"
               "2 usage error (bad reference, runs of different machines without --cross-machine).\n",
@@ -189,7 +196,8 @@ int tb_cmd_compare(int argc, char **argv)
 {
     const char *db = "results/tritbench.db", *db2 = NULL, *filter = NULL, *pos[2];
     double thr = 0.05, alpha = 0.05;
-    int npos = 0, cross = 0, json = 0, store = 1;
+    const char *ref = NULL;
+    int npos = 0, cross = 0, json = 0, store = 1, machines = 0;
     tb_optparse p;
     tb_opt_init(&p, &compare_spec, argc, argv);
     for (int id; (id = tb_opt_next(&p)) != TB_OPT_END;) {
@@ -237,8 +245,24 @@ int tb_cmd_compare(int argc, char **argv)
         case O_CROSS: cross = 1; break;
         case O_JSON: json = 1; break;
         case O_NO_STORE: store = 0; break;
+        case O_MACHINES: machines = 1; break;
+        case O_REF: ref = p.arg; break;
         }
         (void)dummy;
+    }
+    if (ref && !machines)
+        return tb_die(TB_EXIT_USAGE, "compare: --ref needs --machines (try: tritbench compare --help)");
+    if (machines) {
+        if (npos)
+            return tb_die(TB_EXIT_USAGE, "compare: --machines takes no BASE CAND, got '%s'", tb_clip(pos[0]));
+        if (db2 || cross)
+            return tb_die(TB_EXIT_USAGE, "compare: --machines reads one --db; %s does not apply",
+                          db2 ? "--db2" : "--cross-machine");
+        if (ref && !*ref)
+            return tb_die(TB_EXIT_USAGE, "compare: --ref: expected a fingerprint prefix or a host name, got ''");
+        if (access(db, F_OK) != 0)
+            return tb_die(TB_EXIT_USAGE, "compare: --db %s: no such database", tb_clip(db));
+        return tb_cmp_machines(db, ref, filter, json);
     }
     if (npos < 2)
         return tb_die(TB_EXIT_USAGE, "compare: expected BASE CAND, e.g. last~1 last (try: tritbench compare --help)");

@@ -536,9 +536,7 @@ static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][
     return fclose(f) == 0 ? 0 : -1;
 }
 
-/* Run gnuplot on one script for one terminal; 0, -ENOENT when gnuplot is
- * not installed, or the exit status (> 0). */
-static int gnuplot(const char *dir, const char *plots, const char *fig, const char *term)
+int tb_report_gnuplot(const char *dir, const char *plots, const char *fig, const char *term)
 {
     char script[4096], e[4300];
     snprintf(script, sizeof script, "%s/%s.gp", plots, fig);
@@ -590,9 +588,9 @@ int tb_report_figures(tb_report *r, const char *dir, const char *plots, char *er
         return 0;
     }
     for (int k = 0; k < NFIG; k++) {
-        int rc = gnuplot(dir, plots, figures[k], "png");
+        int rc = tb_report_gnuplot(dir, plots, figures[k], "png");
         if (rc == 0)
-            rc = gnuplot(dir, plots, figures[k], "svg");
+            rc = tb_report_gnuplot(dir, plots, figures[k], "svg");
         if (rc == -ENOENT) {
             snprintf(r->figs_why, sizeof r->figs_why, "gnuplot is not installed (apt-get install gnuplot-nox);"
                      " the figures' CSV is in %s", dir);

@@ -37,4 +37,11 @@ const tb_cmp_case *tb_cmp_find(const tb_cmp_side *side, const char *key);
 /* Median of the case's samples, NAN when it has none (or out of memory). */
 double tb_cmp_median(const tb_cmp_case *c);
 
+/* `compare --machines` (compare-machines.c): every machine's latest median
+ * per case key in DB and its ratio to the reference machine (REF: a
+ * fingerprint prefix or a host-name substring; NULL: the first machine),
+ * only keys matching FILTER when given (already validated).  Markdown or
+ * JSON on stdout; returns the exit code. */
+int tb_cmp_machines(const char *db, const char *ref, const char *filter, int json);
+
 #endif

@@ -136,6 +136,10 @@ int tb_report_html(const tb_report *r, FILE *f);
  * (a report without figures is still a report).  -1 only when outdir
  * cannot be written (reason in err). */
 int tb_report_figures(tb_report *r, const char *outdir, const char *plots_dir, char *err, int errlen);
+/* Run gnuplot on plots_dir/FIG.gp for one terminal ("png" or "svg") in
+ * outdir (messages appended to outdir/gnuplot.log); 0, -ENOENT when
+ * gnuplot is not installed, or the exit status (> 0). */
+int tb_report_gnuplot(const char *outdir, const char *plots_dir, const char *fig, const char *term);
 
 /* report-table.c: the case table md and html share. */
 #define TB_REP_NCOL 12
