@@ -773,8 +773,11 @@ static int push_case(tb_caselist *out, const tb_suite_opts *o, const e2e_spec *s
 }
 
 /* The members of each group must fit the budget together (they are set up
- * at once and measured round by round); else each runs alone, and the
- * summary's ratio is then unpaired. */
+ * at once and measured round by round), with room to spare for the rest of
+ * the machine (E2E_GROUP_SHARE of it: 7B fp16 + int8 + tq2 took 22.2 of
+ * 23.4 GB available and left the guest 1 GB); else each runs alone, and
+ * the summary's ratio is then unpaired. */
+#define E2E_GROUP_SHARE 0.8
 static void split_groups(tb_caselist *out, int from, double budget)
 {
     for (int i = from; i < out->n; i++) {
@@ -794,7 +797,7 @@ static void split_groups(tb_caselist *out, int from, double budget)
             if (tb_decoder_plan_bytes(&((const e2e_spec *)m->spec)->cfg, &o, &pl, err, sizeof err) == 0)
                 sum += pl.peak_bytes;
         }
-        if (sum > budget) {
+        if (sum > E2E_GROUP_SHARE * budget) {
             char g[sizeof c->group];
             snprintf(g, sizeof g, "%s", c->group);
             for (int j = from; j < out->n; j++)
