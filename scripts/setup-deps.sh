@@ -3,7 +3,8 @@
 # missing (idempotent): compiler, CMake, SQLite (library + CLI), cJSON, PAPI,
 # likwid, gnuplot, chromium (headless, for tests/e2e/test-report-chromium.sh),
 # and clang with libFuzzer (libclang-rt-14-dev) for the fuzzing pass of
-# scripts/test.sh, and the AArch64 cross check of scripts/test-arm64.sh: gcc-aarch64-linux-gnu, qemu-user and, after
+# scripts/test.sh, and the AArch64 cross check of scripts/test-arm64.sh:
+# gcc-aarch64-linux-gnu, qemu-user and, after
 # `dpkg --add-architecture arm64`, libsqlite3-dev:arm64 (where the apt
 # sources serve arm64; without it test-arm64.sh builds the kernels only).  valgrind (scripts/test.sh's long mode,
 # TRITBENCH_TEST_LONG=1) is not installed here: CI does not run it.
