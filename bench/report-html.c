@@ -70,11 +70,13 @@ static void paper_html(const tb_report *r, FILE *f)
 
 int tb_report_html(const tb_report *r, FILE *f)
 {
+    /* gnuplot's SVGs carry a viewBox and no width: the CSS gives them one (at the
+     * terminal's 900 px), else a browser shrinks them to a thumbnail. */
     fputs("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>tritbench report</title>\n<style>\n"
           "body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
           "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;vertical-align:top}th{background:#eee}"
           "td.num{text-align:right;white-space:nowrap}td.why{color:#a33;max-width:40em}"
-          "figure{display:inline-block;margin:0 1em 1em 0}svg{max-width:100%;height:auto}\n"
+          "figure{margin:0 0 1.5em}svg{width:900px;max-width:100%;height:auto}\n"
           "</style></head><body>\n<h1>tritbench report</h1>\n<p>database <code>", f);
     tb_rep_put_html(f, r->db);
     fputs("</code>, layout " TB_REPORT_LAYOUT "</p>\n", f);

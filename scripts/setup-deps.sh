@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # setup-deps.sh - install what tritbench needs from Debian, only what is
 # missing (idempotent): compiler, CMake, SQLite (library + CLI), cJSON, PAPI,
-# likwid, gnuplot, and clang with libFuzzer (libclang-rt-14-dev) for the
-# fuzzing pass of scripts/test.sh, and the AArch64 cross check of
-# scripts/test-arm64.sh: gcc-aarch64-linux-gnu, qemu-user and, after
+# likwid, gnuplot, chromium (headless, for tests/e2e/test-report-chromium.sh),
+# and clang with libFuzzer (libclang-rt-14-dev) for the fuzzing pass of
+# scripts/test.sh, and the AArch64 cross check of scripts/test-arm64.sh:
+# gcc-aarch64-linux-gnu, qemu-user and, after
 # `dpkg --add-architecture arm64`, libsqlite3-dev:arm64 (where the apt
 # sources serve arm64; without it test-arm64.sh builds the kernels only).  valgrind (scripts/test.sh's long mode,
 # TRITBENCH_TEST_LONG=1) is not installed here: CI does not run it.
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
-PKGS=(build-essential cmake pkg-config git libsqlite3-dev sqlite3 libcjson-dev libpapi-dev papi-tools likwid gnuplot-nox
+PKGS=(build-essential cmake pkg-config git libsqlite3-dev sqlite3 libcjson-dev libpapi-dev papi-tools likwid gnuplot-nox chromium
       python3 clang libclang-rt-14-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 ARM64_PKGS=(libsqlite3-dev:arm64 libcjson-dev:arm64)
 missing=()
