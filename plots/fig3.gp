@@ -10,7 +10,8 @@ load plots.'style.gp'
 title_text = 'Figure 3: energy for 512 tokens (energy model, 7 nm)'
 nodata = nodata_fig3
 if (strlen(nodata) > 0) { load plots.'nodata.gp' } else {
-    set title title_text
+    # title and the measured-energy note on lines of their own, above the plot
+    set label 1 title_text at screen 0.4, screen 0.965 center
     set style data histogram
     set style histogram clustered gap 1
     set boxwidth 0.9
@@ -20,8 +21,9 @@ if (strlen(nodata) > 0) { load plots.'nodata.gp' } else {
     set ylabel 'joules for 512 tokens (log scale)'
     set key outside right top opaque font ',9'
     set rmargin 22
-    set tmargin 4
+    set tmargin 5
     if (strlen(energy_measured_why) > 0) {
+        # its own line between the title and the plot
         set label 2 energy_measured_why at screen 0.4, screen 0.925 center font ',9' textcolor rgb '#aa3333'
     }
     f(i) = word(e2e_formats,i)
