@@ -117,8 +117,8 @@ static double ours(paper_ctx *p, const char *model, int ternary, const char *met
         if (isnan(v) && !why[0])
             snprintf(why, (size_t)why_len, "%s: no %s stored", fmt_out, metric);
     } else {
-        snprintf(why, (size_t)why_len, "not measured: no %s e2e case of model %s in run %lld", ternary ? "ternary" : "fp16",
-                 model, (long long)p->run);
+        snprintf(why, (size_t)why_len, "not measured: no %s e2e case of model %s in run %lld%s", ternary ? "ternary" : "fp16",
+                 model, (long long)p->run, strstr(where, "full_model") ? " whose whole model fits the memory budget" : "");
     }
     tb_cursor_close(c);
     return v;
@@ -155,8 +155,13 @@ static int row_e2e_by(paper_ctx *p, const char *table, const char *size, const c
     w->paper_tern = pt;
     w->paper_ratio = pr;
     char fb[32], ft[32], wb[384] = "", wt[384] = "";
-    /* Table 3 takes any decode batch; the others decode one sequence (not a --max-batch case) */
-    const char *where = !strcmp(order, BIGGEST_BATCH) ? "AND v.n_gen > 0" : "AND v.batch=1 AND v.max_batch=0";
+    /* Table 3 takes any decode batch the whole model could hold (a batch
+     * measured on --layers K of a model above the memory budget is
+     * flagged full_model_does_not_fit and left out); the others decode
+     * one sequence (not a --max-batch case) */
+    const char *where = !strcmp(order, BIGGEST_BATCH)
+                            ? "AND v.n_gen > 0 AND coalesce(c.flags,'') NOT LIKE '%full_model_does_not_fit%'"
+                            : "AND v.batch=1 AND v.max_batch=0";
     w->ours_base = ours(p, size, 0, metric, test_like, where, order, fb, sizeof fb, w->our_flags, sizeof w->our_flags, wb, sizeof wb);
     w->ours_tern = ours(p, size, 1, metric, test_like, where, order, ft, sizeof ft, w->our_flags, sizeof w->our_flags, wt, sizeof wt);
     snprintf(w->base_name, sizeof w->base_name, "LLaMA %s", fb[0] ? fb : "fp16");
