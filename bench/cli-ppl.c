@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 enum { P_MODEL = 1, P_TOKENS, P_FORMAT, P_HEAD, P_CTX, P_THREADS, P_ISA, P_SEED, P_MAX };
 
@@ -120,33 +119,6 @@ static int read_tokens(const char *path, int64_t vocab, int32_t **out, int64_t *
     return 0;
 }
 
-static int resolve(const char *m, tb_model_config *cfg, int *is_dir)
-{
-    struct stat st;
-    char err[400];
-    *is_dir = 0;
-    const tb_model_config *b = tb_model_config_find(m);
-    if (b) {
-        *cfg = *b;
-        return 0;
-    }
-    if (strchr(m, '=')) {
-        if (tb_model_config_parse(m, cfg, err, sizeof err) < 0)
-            return tb_die(TB_EXIT_USAGE, "--model %s: %s", tb_clip(m), err), -1;
-        return 0;
-    }
-    if (stat(m, &st) == 0 && S_ISDIR(st.st_mode)) {
-        char path[1100];
-        snprintf(path, sizeof path, "%s/config.json", m);
-        if (tb_model_config_from_json(path, cfg, err, sizeof err) < 0)
-            return tb_die(TB_EXIT_USAGE, "%s", err), -1;
-        *is_dir = 1;
-        return 0;
-    }
-    return tb_die(TB_EXIT_USAGE, "--model %s: not a checkpoint directory, built-in model or key=value spec",
-                  tb_clip(m)), -1;
-}
-
 int tb_cmd_ppl(int argc, char **argv)
 {
     const char *model = NULL, *tokens = NULL, *format = "fp16", *head = "fp16";
@@ -182,10 +154,10 @@ int tb_cmd_ppl(int argc, char **argv)
         return tb_die(TB_EXIT_USAGE, "ppl: one --format and one --head at a time");
     tb_isa_set_cap(cap);
     tb_model_config cfg;
-    int is_dir;
-    if (resolve(model, &cfg, &is_dir) < 0)
-        return TB_EXIT_USAGE;
-    char err[512];
+    char err[512], dir[1024];
+    if (tb_model_resolve(model, &cfg, dir, sizeof dir, err, sizeof err) < 0)
+        return tb_die(TB_EXIT_USAGE, "%s", err);
+    const int is_dir = dir[0] != 0;
     if (tb_model_config_check(&cfg, err, sizeof err) < 0)
         return tb_die(TB_EXIT_USAGE, "--model %s: %s", tb_clip(model), err);
     if (ctx > cfg.max_ctx && cfg.max_ctx > 0)

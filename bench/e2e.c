@@ -46,7 +46,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #define E2E_COLD_LLC_FACTOR 4.0
 #define E2E_MAX_COPIES 64
@@ -85,40 +84,6 @@ static const e2e_spec *spec_new(const tb_model_config *cfg, const char *dir, dou
     s->budget = budget;
     g_specs[g_nspecs++] = s;
     return s;
-}
-
-/* A --model item: a built-in name, a key=value spec, or a checkpoint
- * directory holding config.json.  0 or -EINVAL with err set. */
-static int resolve_model(const char *item, tb_model_config *cfg, char *dir, size_t dirlen, char *err, int errlen)
-{
-    struct stat st;
-    dir[0] = 0;
-    const tb_model_config *b = tb_model_config_find(item);
-    if (b) {
-        *cfg = *b;
-        return 0;
-    }
-    if (strchr(item, '=')) {
-        if (tb_model_config_parse(item, cfg, err, errlen) < 0)
-            return -EINVAL;
-        if (!cfg->name[0])
-            snprintf(cfg->name, sizeof cfg->name, "custom-h%lld-l%lld", (long long)cfg->hidden,
-                     (long long)cfg->layers);
-        return 0;
-    }
-    if (stat(item, &st) == 0 && S_ISDIR(st.st_mode)) {
-        char path[600];
-        snprintf(path, sizeof path, "%s/config.json", item);
-        if (tb_model_config_from_json(path, cfg, err, errlen) < 0)
-            return -EINVAL;
-        snprintf(dir, dirlen, "%s", item);
-        return 0;
-    }
-    snprintf(err, (size_t)errlen,
-             "--model %s: not a built-in model (see `tritbench list models`), a key=value spec or a checkpoint "
-             "directory",
-             item);
-    return -EINVAL;
 }
 
 /* ---- decoders shared by cases ----
@@ -894,7 +859,7 @@ int tb_e2e_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which
         snprintf(item, sizeof item, "%.*s", (int)(ml < sizeof item ? ml : sizeof item - 1), mp);
         tb_model_config cfg;
         char dir[512];
-        if (resolve_model(item, &cfg, dir, sizeof dir, err, errlen) < 0)
+        if (tb_model_resolve(item, &cfg, dir, sizeof dir, err, errlen) < 0)
             return -EINVAL;
         char cerr[256];
         if (tb_model_config_check(&cfg, cerr, sizeof cerr) < 0) {

@@ -8,6 +8,7 @@
 #ifndef TB_MODEL_H
 #define TB_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum tb_ffn_act {
@@ -54,6 +55,11 @@ int tb_model_config_parse(const char *spec, tb_model_config *out, char *err, int
 /* A Hugging Face config.json (LlamaForCausalLM, BitNetForCausalLM, ...),
  * parsed with cJSON: 0, or a negative errno with "<path>: <problem>". */
 int tb_model_config_from_json(const char *path, tb_model_config *out, char *err, int errlen);
+
+/* A --model item: a built-in name, a key=value spec (named
+ * "custom-h<H>-l<L>" when it gives no name) or a checkpoint directory
+ * (dir receives it; "" otherwise).  0, or -EINVAL with one line in err. */
+int tb_model_resolve(const char *item, tb_model_config *cfg, char *dir, size_t dirlen, char *err, int errlen);
 
 /* Tensor names (Hugging Face LLaMA naming):
  *   model.embed_tokens.weight                     [vocab][hidden]
