@@ -19,6 +19,7 @@ static const struct { const char *name; uint32_t bit; } bits[] = {
     {"avx512fp16", TB_ISA_AVX512FP16}, {"cuda", TB_ISA_CUDA},
     {"neon", TB_ISA_NEON},           {"neondot", TB_ISA_NEONDOT},
     {"neoni8mm", TB_ISA_NEONI8MM},   {"neonfp16", TB_ISA_NEONFP16},
+    {"neonbf16", TB_ISA_NEONBF16},
 };
 
 int tb_isa_parse(const char *name, uint32_t *mask)
@@ -39,13 +40,15 @@ int tb_isa_parse(const char *name, uint32_t *mask)
     else if (!strcmp(name, "avx512bf16"))
         *mask = all;
     /* Arm levels: plain Armv8.0 NEON; Armv8.2 class (dotprod + fp16
-     * arithmetic: Neoverse N1, Cortex-A76); Armv8.6 class (+ i8mm). */
+     * arithmetic: Neoverse N1, Cortex-A76); Armv8.6 class (+ i8mm and
+     * bf16, both mandatory from Armv8.6-A: Neoverse V1/N2, Graviton 3). */
     else if (!strcmp(name, "neon"))
         *mask = TB_ISA_CUDA | TB_ISA_NEON;
     else if (!strcmp(name, "neondot"))
         *mask = TB_ISA_CUDA | TB_ISA_NEON | TB_ISA_NEONDOT | TB_ISA_NEONFP16;
     else if (!strcmp(name, "neoni8mm"))
-        *mask = TB_ISA_CUDA | TB_ISA_NEON | TB_ISA_NEONDOT | TB_ISA_NEONFP16 | TB_ISA_NEONI8MM;
+        *mask = TB_ISA_CUDA | TB_ISA_NEON | TB_ISA_NEONDOT | TB_ISA_NEONFP16 | TB_ISA_NEONI8MM |
+                TB_ISA_NEONBF16;
     else
         return -1;
     return 0;

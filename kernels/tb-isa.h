@@ -24,6 +24,7 @@ enum {
     TB_ISA_NEONDOT    = 1u << 17, /* dot product sdot/udot (asimddp) */
     TB_ISA_NEONI8MM   = 1u << 18, /* int8 matrix multiply smmla, usdot (i8mm) */
     TB_ISA_NEONFP16   = 1u << 19, /* half-precision arithmetic (fphp + asimdhp) */
+    TB_ISA_NEONBF16   = 1u << 20, /* bfloat16 bfdot/bfmmla/bfcvt (bf16, HWCAP2) */
 };
 
 /* Features of this CPU (and OS state saving), cached after the first call;

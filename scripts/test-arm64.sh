@@ -8,7 +8,8 @@
 #     and the decoder-op test (test-ops: every ops variant bit-exact);
 #   - with one that has none of them (cortex-a72, Armv8.0): the verification
 #     of the -neon variants again, so the plain-NEON dispatch path runs, and
-#     of the -neondot ones, which must report a skip (exit 77);
+#     of the -neondot, -neonfp16 and -neonbf16 ones, which must report a
+#     skip (exit 77);
 #   - when the whole binary links (libsqlite3-dev:arm64 installed), one small
 #     `tritbench run` (one tq2 GEMV case) and `tritbench list backends` under
 #     both models.
@@ -62,6 +63,15 @@ if [ "$rc" != 77 ]; then
     echo "test-arm64: FAIL: test-kernels-verify neondot under cortex-a72 exited $rc, expected 77 (skipped: no dotprod)"
     exit 1
 fi
+# no fp16 arithmetic, no bf16: the -neonfp16 and -neonbf16 variants likewise
+for sfx in neonfp16 neonbf16; do
+    rc=0
+    q cortex-a72 "$t/test-kernels-verify" $sfx || rc=$?
+    if [ "$rc" != 77 ]; then
+        echo "test-arm64: FAIL: test-kernels-verify $sfx under cortex-a72 exited $rc, expected 77 (skipped: no $sfx)"
+        exit 1
+    fi
+done
 q cortex-a72 "$t/test-ops"
 if [ "$only" = OFF ]; then
     db=$(mktemp -d)/arm64.db

@@ -7,6 +7,7 @@ extern const tb_kernel tb_k_int8_neon, tb_k_int8_neondot;
 extern const tb_kernel tb_k_tq2_neon, tb_k_tq2_neondot;
 extern const tb_kernel tb_k_tq1_neon, tb_k_tq1_neondot;
 extern const tb_kernel tb_k_fp16_neon;
+extern const tb_kernel tb_k_fp16_neonfp16, tb_k_bf16_neon, tb_k_bf16_neonbf16;
 
 const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_int8_neon,
@@ -16,5 +17,8 @@ const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_tq1_neon,
     &tb_k_tq1_neondot,
     &tb_k_fp16_neon,
+    &tb_k_fp16_neonfp16,
+    &tb_k_bf16_neon,
+    &tb_k_bf16_neonbf16,
     NULL,
 };

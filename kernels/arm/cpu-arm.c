@@ -15,6 +15,7 @@
 #define HWCAP_BIT_ASIMDHP (1ul << 10) /* asimdhp: vector fp16 arithmetic */
 #define HWCAP_BIT_ASIMDDP (1ul << 20) /* asimddp: sdot/udot */
 #define HWCAP2_BIT_I8MM (1ul << 13)   /* i8mm: smmla/ummla/usmmla, usdot */
+#define HWCAP2_BIT_BF16 (1ul << 14)   /* bf16: bfdot, bfmmla, bfmlal, bfcvt */
 
 uint32_t tb_cpu_detect_isa(void)
 {
@@ -30,6 +31,8 @@ uint32_t tb_cpu_detect_isa(void)
         m |= TB_ISA_NEONI8MM;
     if ((hw & HWCAP_BIT_FPHP) && (hw & HWCAP_BIT_ASIMDHP))
         m |= TB_ISA_NEONFP16;
+    if (hw2 & HWCAP2_BIT_BF16)
+        m |= TB_ISA_NEONBF16;
     return m;
 }
 

@@ -10,7 +10,8 @@
  * mask; every level (x86 and Arm) keeps the device bit, a level of the other
  * architecture allows scalar CPU code only, and dispatch under a cap never
  * picks a variant needing more (avx2 -> avx2, avxvnni -> avxvnni for int8
- * and tq2, neon -> neon, neondot -> neondot where the CPU has them). */
+ * and tq2, neon -> neon, neondot -> neondot where the CPU has them; fp16 at
+ * neondot -> neonfp16, bf16 at neoni8mm -> neonbf16 where it has those). */
 #include <stdio.h>
 #include <string.h>
 
@@ -71,7 +72,8 @@ int main(void)
     CHECK(tb_isa_cap() == 0xffffffffu && tb_isa_allowed() == (have | tb_gpu_bits()));
     /* the device bit is its own: no CPU level bit of either architecture,
      * and every bit has at most one name */
-    const uint32_t arm_bits = TB_ISA_NEON | TB_ISA_NEONDOT | TB_ISA_NEONI8MM | TB_ISA_NEONFP16;
+    const uint32_t arm_bits =
+        TB_ISA_NEON | TB_ISA_NEONDOT | TB_ISA_NEONI8MM | TB_ISA_NEONFP16 | TB_ISA_NEONBF16;
     CHECK((TB_ISA_CUDA & arm_bits) == 0 && (arm_bits & 0x0000ffffu) == 0);
     for (int b = 0; b < 32; b++) {
         char nb[64];
@@ -104,10 +106,19 @@ int main(void)
             if (!strcmp(levels[l], "avxvnni") && (have & TB_ISA_AVXVNNI) &&
                 (!strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "tq1")))
                 CHECK(!strcmp(k->isa, "avxvnni"));
-            /* --isa neon: plain Armv8.0 code; int8, tq2, tq1 and fp16 have it */
+            /* --isa neon: plain Armv8.0 code; int8, tq2, tq1, fp16 and bf16 have it */
             const int has_dot = !strcmp(fmts[f], "int8") || !strcmp(fmts[f], "tq2") || !strcmp(fmts[f], "tq1");
-            if (!strcmp(levels[l], "neon") && arm && (has_dot || !strcmp(fmts[f], "fp16")))
+            if (!strcmp(levels[l], "neon") && arm &&
+                (has_dot || !strcmp(fmts[f], "fp16") || !strcmp(fmts[f], "bf16")))
                 CHECK(!strcmp(k->isa, "neon"));
+            /* the Armv8.2 level (neondot) includes fp16 arithmetic, the
+             * Armv8.6 level (neoni8mm) bf16 as well */
+            if (!strcmp(levels[l], "neondot") && (have & TB_ISA_NEONFP16) && !strcmp(fmts[f], "fp16"))
+                CHECK(!strcmp(k->isa, "neonfp16"));
+            if (!strcmp(levels[l], "neondot") && arm && !strcmp(fmts[f], "bf16"))
+                CHECK(!strcmp(k->isa, "neon"));
+            if (!strcmp(levels[l], "neoni8mm") && (have & TB_ISA_NEONBF16) && !strcmp(fmts[f], "bf16"))
+                CHECK(!strcmp(k->isa, "neonbf16"));
             /* with dotprod, int8, tq2 and tq1 take their sdot variant */
             if (!strcmp(levels[l], "neondot") && (have & TB_ISA_NEONDOT) && has_dot)
                 CHECK(!strcmp(k->isa, "neondot"));

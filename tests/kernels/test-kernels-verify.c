@@ -222,11 +222,14 @@ int main(int argc, char **argv)
     const char *only = argc > 1 ? argv[1] : NULL;
     static const int64_t dims[] = {1, 3, 7, 15, 17, 31, 33, 63, 65, 127, 129, 255, 256, 257};
     static const int64_t ns[] = {1, 2, 5, 17, 64};
-    /* shapes that cross every K block size in use (256..1024 columns), and
-     * activations too big for the panel-outer GEMM order (> 1 MiB packed) */
+    /* shapes that cross every K block size in use (256..1024 columns),
+     * activations too big for the panel-outer GEMM order (> 1 MiB packed),
+     * and the longest K of the paper's models (11008: LLaMA-2 7B down,
+     * 13824: 13B down), where an error growing with K would show */
     static const shape extra[] = {
         {100, 2051, 17, 2}, {33, 1030, 13, 1}, {64, 4096, 1, 2},  {48, 1500, 64, 2},
-        {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1},
+        {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1}, {17, 11008, 1, 2},
+        {20, 13824, 5, 2},
     };
     const int nd = (int)(sizeof dims / sizeof dims[0]), nn = (int)(sizeof ns / sizeof ns[0]);
     tb_pool *pool;
