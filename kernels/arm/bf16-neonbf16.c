@@ -15,9 +15,14 @@
  * the same pairwise operation).
  *
  * GEMV: per 4 pair steps 16 weight loads and 16 BFDOT into 8 chains (even /
- * odd steps apart).  GEMM: up to 4 tokens share each weight load (16
- * accumulators).  Threads split the panels.  BFMMLA (2x4 by 4x2 tiles) would
- * need the pair steps re-zipped per row pair; not done. */
+ * odd steps apart), activations in one row (2 kp4 bf16).
+ * GEMM (n > 1): BFMMLA, 2 rows x 4 columns of weights times 4 columns x 2
+ * tokens per instruction.  Two pair steps of 4 rows (two 16-byte loads) zip
+ * (zip1/zip2 .4s) into the row pairs' 2x4 operands; activations are packed
+ * per token pair and 4 columns (16 bytes: token 2t's 4 bf16, then token
+ * 2t+1's; an odd last token is paired with zeros).  Tile 16 rows x 4 tokens:
+ * 16 accumulators of 2x2, 8 loads + 8 zips + 16 BFMMLA per 4 columns
+ * (BFDOT by lane would take 32).  Threads split the panels. */
 #include <arm_neon.h>
 
 #include "bf16-neon-round.h"
@@ -27,7 +32,9 @@
 
 typedef struct job {
     const tb_f16mat *m;
-    const uint16_t *xb; /* n rows of 2 * kp4 bf16 (kp4 = kstep rounded up to 4) */
+    /* n == 1: one row of 2 kp4 bf16 (kp4 = kstep rounded up to 4);
+     * n > 1: ceil(n / 2) token pairs of kp4 / 2 blocks of 8 bf16 (pack_pairs) */
+    const uint16_t *xb;
     int64_t kp4, n;
     float *y;
 } job;
@@ -36,7 +43,27 @@ static int64_t kp4_of(const tb_f16mat *m) { return (m->kstep + 3) / 4 * 4; }
 
 static size_t scratch_bytes(const tb_kmat *km, int64_t n)
 {
-    return (size_t)n * (size_t)(2 * kp4_of(tb_f16mat_of(km))) * sizeof(uint16_t);
+    const int64_t ne = (n + 1) / 2 * 2; /* tokens padded to pairs */
+    return (size_t)ne * (size_t)(2 * kp4_of(tb_f16mat_of(km))) * sizeof(uint16_t);
+}
+
+/* Tokens j, j+1 (x1 == NULL: a zero token) rounded to bf16 and interleaved
+ * by 4 columns: out[8 b + h] = token h/4's column 4 b + h % 4. */
+static void pack_pair(const float *x0, const float *x1, int64_t cols, int64_t kp4, uint16_t *out)
+{
+    const int64_t nb = kp4 / 2; /* blocks of 4 columns */
+    int64_t b = 0;
+    for (; 4 * b + 4 <= cols; b++) {
+        const uint16x4_t a = vmovn_u32(tb_bf16_round4_neon(vld1q_f32(x0 + 4 * b)));
+        const uint16x4_t c = x1 ? vmovn_u32(tb_bf16_round4_neon(vld1q_f32(x1 + 4 * b))) : vdup_n_u16(0);
+        vst1q_u16(out + 8 * b, vcombine_u16(a, c));
+    }
+    for (; b < nb; b++)
+        for (int h = 0; h < 4; h++) {
+            const int64_t c = 4 * b + h;
+            out[8 * b + h] = c < cols ? tb_bf16_from_f32(x0[c]) : 0;
+            out[8 * b + 4 + h] = c < cols && x1 ? tb_bf16_from_f32(x1[c]) : 0;
+        }
 }
 
 #define WV(q, i) vreinterpretq_bf16_u16(vld1q_u16(w + (q) * 32 + 8 * (i)))
@@ -85,42 +112,43 @@ static void gemv_panel(const uint16_t *w, int64_t pairs, const uint16_t *xb, flo
     store_rows(y, a0, nr);
 }
 
-INLINE void gemm_panel(const int nj, const uint16_t *w, int64_t pairs, const uint16_t *xb,
-                       int64_t kp4, float *y, int64_t rows, int nr)
+/* GEMM tile: 16 rows (8 row pairs) x ntp token pairs (1 or 2); xp: the
+ * token pairs' packed rows (kp4 * 4 bf16 each); nt valid tokens (1..4). */
+INLINE void gemm_panel(const int ntp, const uint16_t *w, int64_t pairs, const uint16_t *xp,
+                       int64_t kp4, float *y, int64_t rows, int nr, int nt)
 {
-    float32x4_t a[NJ][4];
-    for (int j = 0; j < NJ; j++)
-        for (int i = 0; i < 4; i++)
-            a[j][i] = vdupq_n_f32(0);
-#define GEMM_STEP(q, l)                                                      \
-    do {                                                                     \
-        const bfloat16x8_t w0 = WV(q, 0), w1 = WV(q, 1), w2 = WV(q, 2), w3 = WV(q, 3); \
-        for (int j = 0; j < nj; j++) {                                       \
-            a[j][0] = vbfdotq_laneq_f32(a[j][0], w0, xv[j], l);              \
-            a[j][1] = vbfdotq_laneq_f32(a[j][1], w1, xv[j], l);              \
-            a[j][2] = vbfdotq_laneq_f32(a[j][2], w2, xv[j], l);              \
-            a[j][3] = vbfdotq_laneq_f32(a[j][3], w3, xv[j], l);              \
-        }                                                                    \
-    } while (0)
-    for (int64_t q0 = 0; q0 < pairs; q0 += 4) {
-        bfloat16x8_t xv[NJ];
-        for (int j = 0; j < nj; j++)
-            xv[j] = XV(xb + j * 2 * kp4 + 2 * q0);
-        GEMM_STEP(q0, 0);
-        if (q0 + 4 <= pairs) {
-            GEMM_STEP(q0 + 1, 1);
-            GEMM_STEP(q0 + 2, 2);
-            GEMM_STEP(q0 + 3, 3);
-        } else {
-            if (q0 + 1 < pairs)
-                GEMM_STEP(q0 + 1, 1);
-            if (q0 + 2 < pairs)
-                GEMM_STEP(q0 + 2, 2);
+    float32x4_t a[2][8];
+    for (int t = 0; t < 2; t++)
+        for (int r = 0; r < 8; r++)
+            a[t][r] = vdupq_n_f32(0);
+    const uint32x4_t zero = vdupq_n_u32(0);
+    for (int64_t q = 0; q < pairs; q += 2) {
+        bfloat16x8_t xv[2];
+        for (int t = 0; t < ntp; t++)
+            xv[t] = XV(xp + t * 4 * kp4 + 4 * q);
+        const uint32_t *w0 = (const uint32_t *)(const void *)(w + q * 32);
+        const int two = q + 1 < pairs; /* the next panel follows: never read past kstep */
+        for (int g = 0; g < 4; g++) {
+            const uint32x4_t s0 = vld1q_u32(w0 + 4 * g);
+            const uint32x4_t s1 = two ? vld1q_u32(w0 + 16 + 4 * g) : zero;
+            const bfloat16x8_t lo = vreinterpretq_bf16_u32(vzip1q_u32(s0, s1)); /* rows 4g, 4g+1 */
+            const bfloat16x8_t hi = vreinterpretq_bf16_u32(vzip2q_u32(s0, s1)); /* rows 4g+2, 4g+3 */
+            for (int t = 0; t < ntp; t++) {
+                a[t][2 * g] = vbfmmlaq_f32(a[t][2 * g], lo, xv[t]);
+                a[t][2 * g + 1] = vbfmmlaq_f32(a[t][2 * g + 1], hi, xv[t]);
+            }
         }
     }
-#undef GEMM_STEP
-    for (int j = 0; j < nj; j++)
-        store_rows(y + j * rows, a[j], nr);
+    /* a[t][r] = (row 2r, tokens 2t, 2t+1; row 2r+1, tokens 2t, 2t+1) */
+    for (int t = 0; t < ntp; t++)
+        for (int r = 0; r < 8; r++) {
+            float v[4];
+            vst1q_f32(v, a[t][r]);
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++)
+                    if (2 * r + i < nr && 2 * t + j < nt)
+                        y[(2 * t + j) * rows + 2 * r + i] = v[2 * i + j];
+        }
 }
 
 static void worker(void *arg, int tid, int nthreads)
@@ -139,14 +167,13 @@ static void worker(void *arg, int tid, int nthreads)
             continue;
         }
         for (int64_t j0 = 0; j0 < jb->n; j0 += NJ) {
-            const uint16_t *xb = jb->xb + j0 * 2 * jb->kp4;
+            const uint16_t *xp = jb->xb + j0 * 2 * jb->kp4; /* pair j0 / 2 */
             float *y = jb->y + j0 * m->rows + r0;
-            switch (jb->n - j0 < NJ ? (int)(jb->n - j0) : NJ) {
-            case 1: gemm_panel(1, w, pairs, xb, jb->kp4, y, m->rows, nr); break;
-            case 2: gemm_panel(2, w, pairs, xb, jb->kp4, y, m->rows, nr); break;
-            case 3: gemm_panel(3, w, pairs, xb, jb->kp4, y, m->rows, nr); break;
-            default: gemm_panel(4, w, pairs, xb, jb->kp4, y, m->rows, nr); break;
-            }
+            const int nt = jb->n - j0 < NJ ? (int)(jb->n - j0) : NJ;
+            if (nt > 2)
+                gemm_panel(2, w, pairs, xp, jb->kp4, y, m->rows, nr, nt);
+            else
+                gemm_panel(1, w, pairs, xp, jb->kp4, y, m->rows, nr, nt);
         }
     }
 }
@@ -157,8 +184,12 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
     const tb_f16mat *m = tb_f16mat_of(km);
     const int64_t kp4 = kp4_of(m);
     uint16_t *xb = scratch;
-    for (int64_t j = 0; j < n; j++)
-        tb_bf16_round_row_neon(x + j * m->cols, m->cols, 2 * kp4, xb + j * 2 * kp4);
+    if (n == 1)
+        tb_bf16_round_row_neon(x, m->cols, 2 * kp4, xb);
+    else
+        for (int64_t j = 0; j < n; j += 2)
+            pack_pair(x + j * m->cols, j + 1 < n ? x + (j + 1) * m->cols : NULL, m->cols, kp4,
+                      xb + j * 2 * kp4);
     job jb = {m, xb, kp4, n, y};
     tb_pool_run(pool, nthreads, worker, &jb);
 }
