@@ -223,10 +223,12 @@ int main(int argc, char **argv)
     static const int64_t dims[] = {1, 3, 7, 15, 17, 31, 33, 63, 65, 127, 129, 255, 256, 257};
     static const int64_t ns[] = {1, 2, 5, 17, 64};
     /* shapes that cross every K block size in use (256..1024 columns), and
-     * activations too big for the panel-outer GEMM order (> 1 MiB packed) */
+     * activations too big for the panel-outer GEMM order (> 1 MiB packed);
+     * the last one, on one thread, crosses fp16-avx2.c's row chunk (32
+     * panels) and token chunk (192 tokens) */
     static const shape extra[] = {
         {100, 2051, 17, 2}, {33, 1030, 13, 1}, {64, 4096, 1, 2},  {48, 1500, 64, 2},
-        {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1},
+        {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1}, {520, 1300, 199, 1},
     };
     const int nd = (int)(sizeof dims / sizeof dims[0]), nn = (int)(sizeof ns / sizeof ns[0]);
     tb_pool *pool;
