@@ -217,6 +217,10 @@ void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0
 void tb_tern_gemm_avx2(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
                        const int8_t *xq, const int32_t *asum, const float *fac,
                        int64_t n, float *y, int64_t r0, int64_t r1);
+/* The same engine with VEX vpdpbusd (tern-gemm-avxvnni.c; AVX-VNNI CPUs only). */
+void tb_tern_gemm_avxvnni(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
+                          const int8_t *xq, const int32_t *asum, const float *fac,
+                          int64_t n, float *y, int64_t r0, int64_t r1);
 
 /* ---- run() driver for tl (tl.c) ----
  * Scratch: [n * xstride int8][n int32][n float][1 or 2 x TB_TL_TCHUNK token
