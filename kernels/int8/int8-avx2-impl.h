@@ -11,6 +11,12 @@
  * |xq| * (wq * sign(xq)) <= 127 * 127, and a pair sums to <= 32258 < 32767:
  * never saturates, so the int32 sums (vpmaddwd with ones) are exact.
  *
+ * GEMM on AVX-VNNI drops vpsignb: area B holds xq + 128 (u8, stored as
+ * xq ^ 0x80) and vpdpbusd multiplies it by the signed weights directly;
+ * the last K block adds corr[r] = -128 * rowsum(wq[r]) (prepare's, as
+ * int8_avx512vnni does), so the int32 sums stay exact: one uop per 32
+ * MACs instead of two.
+ *
  * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per
  * chunk of rows x tokens, per K block of KCQ groups (16 rows x KCQ x 4 B =
  * 8 KiB) a 16 x NJ micro-kernel runs over the chunk's activation tiles;
@@ -24,6 +30,11 @@
 #include "int8-internal.h"
 
 #define NJ 4    /* tokens per activation tile in GEMM (8 ymm accumulators) */
+#if defined(__AVXVNNI__)
+#define GEMM_OFFSET 1 /* GEMM: area B = xq + 128, corr added at the end (see top) */
+#else
+#define GEMM_OFFSET 0
+#endif
 #define KCQ 128 /* K block in 4-column groups (512 columns) */
 static_assert(NJ <= TB_I8_NJ_MAX, "scratch is sized for TB_I8_NJ_MAX");
 
@@ -84,7 +95,10 @@ static void quant_token(const job *jb, int64_t j)
         const __m128i b =
             _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
         _mm_storeu_si128((__m128i *)ts, b);
-        _mm_storeu_si128((__m128i *)ta, _mm_abs_epi8(b));
+        if (GEMM_OFFSET && tw > 1)
+            _mm_storeu_si128((__m128i *)ta, _mm_xor_si128(b, _mm_set1_epi8((char)0x80)));
+        else
+            _mm_storeu_si128((__m128i *)ta, _mm_abs_epi8(b));
         const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
         for (int64_t g = 0; g < ng; g++) {
             jb->xs[base + (g0 + g) * tw] = ts[g];
@@ -200,13 +214,32 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
 #pragma GCC unroll 4
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
-                const __m256i s = _mm256_set1_epi32((int)ts[q * NJ + j]);
                 const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
+#if GEMM_OFFSET
+                lo[j] = _mm256_dpbusd_avx_epi32(lo[j], a, wl);
+                hi[j] = _mm256_dpbusd_avx_epi32(hi[j], a, wh);
+#else
+                const __m256i s = _mm256_set1_epi32((int)ts[q * NJ + j]);
                 lo[j] = dot4(lo[j], a, s, wl);
                 hi[j] = dot4(hi[j], a, s, wh);
+#endif
             }
         }
     }
+#if GEMM_OFFSET
+    (void)ts;
+    if (last) {
+        const __m256i cl = _mm256_load_si256((const __m256i *)(const void *)(m->corr + r0));
+        const __m256i ch = _mm256_load_si256((const __m256i *)(const void *)(m->corr + r0 + 8));
+#pragma GCC unroll 4
+        for (int j = 0; j < NJ; j++) {
+            if (j < nj) {
+                lo[j] = _mm256_add_epi32(lo[j], cl);
+                hi[j] = _mm256_add_epi32(hi[j], ch);
+            }
+        }
+    }
+#endif
 #pragma GCC unroll 4
     for (int j = 0; j < NJ; j++) {
         if (j < nj) {
