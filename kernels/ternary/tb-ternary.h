@@ -183,7 +183,9 @@ void tb_tq2_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
                        uint8_t *dst, int64_t dstride);
 void tb_tq1_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
                        uint8_t *dst, int64_t dstride);
-/* Blocked GEMM over decoded codes (AVX2: tern-gemm-avx2.c); kc is the
+/* Blocked GEMM over decoded codes (AVX2: tern-gemm-avx2.c); a slice of
+ * klen not a multiple of 32 is padded to it: the decoder then writes code 0
+ * in [klen, round_up(klen, 32)) (tl) and kc must leave room for that; kc is the
  * K slice (multiple of the format block, <= TB_TERN_KC_MAX). */
 #define TB_TERN_KC_MAX 4096
 #define TB_TERN_MC 32

@@ -3,7 +3,10 @@
  * tern-gemm-avxvnni.c (tb_tern_gemm_avxvnni, built with -mavxvnni), each
  * defining TERN_GEMM_NAME first.  Decode a TB_TERN_MC x K-slice block of
  * codes (row-major) once, reuse it for every token, with a 2-row x 4-token
- * register tile.  The step (tern_dot): AVX2 vpmaddubsw (codes {0,1,2} x
+ * register tile.  A slice whose length is not a multiple of 32 (tl: kpad is
+ * a multiple of 9) runs to the next multiple: the decoder writes code 0
+ * there and the activations are read up to round_up(kpad, 32) <= xstride.
+ * The step (tern_dot): AVX2 vpmaddubsw (codes {0,1,2} x
  * int8: |pair| <= 508, never saturates) + vpmaddwd by ones + vpaddd, 3
  * uops per 32 MACs; AVX-VNNI one vpdpbusd on the same operands (exact: no
  * intermediate saturation).  Partial sums of earlier K slices are parked
@@ -108,7 +111,7 @@ void TERN_GEMM_NAME(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc, const i
                 int nc = (int)(base + (ti < rem));
                 for (int64_t rt = 0; rt < mr; rt += MR) {
                     int nr = (int)(mr - rt < MR ? mr - rt : MR);
-                    micro_any(nr, nc, wbuf + rt * kc, kc, xq + c0 * xs + k0, xs, kl / 32,
+                    micro_any(nr, nc, wbuf + rt * kc, kc, xq + c0 * xs + k0, xs, (kl + 31) / 32,
                               y + c0 * rows, rows, rb + rt, asum + c0, fac + c0, first, last);
                 }
             }
