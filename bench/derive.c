@@ -3,7 +3,7 @@
  * only the ones that mean something: GB/s for bandwidth probes, GOP/s for
  * compute peaks, both for matmul), the ceilings a matmul case is judged
  * against (tb-ceilings.h: this run's probes, chosen by cache mode and
- * weight size), its roofline share, and the ceiling_suspect flag.  Probe
+ * weight size; the compute peak of the variant's ISA level), its roofline share, and the ceiling_suspect flag.  Probe
  * cases feed the run's ceilings.
  * roofline % = max(bytes / read bandwidth, MACs / MAC peak) / median. */
 #include "tb-bench.h"
@@ -42,6 +42,7 @@ void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r)
     } else if (!strcmp(c->wl->name, "peak")) {
         const tb_peak_params *p = TB_CASE_CPARAMS(c, tb_peak_params);
         o.kind = !strcmp(p->kind, "int8") ? TB_CEIL_PEAK_INT8 : TB_CEIL_PEAK_FP32;
+        snprintf(o.isa, sizeof o.isa, "%s", c->isa);
         o.end = p->phase[0] != 0;
         o.best = tb_result_metric_value(r, "gops_best");
         o.median = tb_result_metric_value(r, "gops");
@@ -67,7 +68,10 @@ static void derive_matmul(tb_case_result *r, const tb_ceilings *cl)
     tb_ceiling_pick bw, pk;
     int is_float = !strcmp(p->format, "fp16") || !strcmp(p->format, "bf16");
     int have_bw = tb_ceiling_bandwidth(cl, c->threads, c->cache, wbytes, &bw) == 0;
-    int have_pk = tb_ceiling_peak(cl, is_float ? TB_CEIL_PEAK_FP32 : TB_CEIL_PEAK_INT8, c->threads, &pk) == 0;
+    /* the peak of the variant's own ISA level and data type: an AVX2 GEMM is
+     * judged against vpmaddubsw on ymm, not AVX-512 VNNI */
+    int have_pk = tb_ceiling_peak(cl, is_float ? TB_CEIL_PEAK_FP32 : TB_CEIL_PEAK_INT8, c->threads,
+                                  tb_probe_peak_isa(!is_float, c->isa), &pk) == 0;
     tb_result_metric(r, "bw_ceiling_gbps", have_bw ? bw.value : NAN, "GB/s",
                      have_bw ? bw.note : "no read-bandwidth probe at this thread count in this run");
     tb_result_metric(r, "bw_ceiling_mib", have_bw ? bw.bytes / 1048576.0 : NAN, "MiB",

@@ -1,7 +1,8 @@
 /* probes.c - machine-ceiling workloads: memory bandwidth (STREAM-style
  * read, copy, triad over arrays several times the LLC, and a read ladder
  * of cache-resident sizes, 1..N threads) and compute peak (fp32 FMA per
- * ISA, int8 multiply-add per ISA).  A ceiling is the best sustained
+ * ISA, int8 multiply-add per ISA: vpmaddubsw on ymm and zmm, vpdpbusd on
+ * ymm (AVX-VNNI) and zmm), and which peak a matmul variant's ISA maps to.  A ceiling is the best sustained
  * repetition of many (min_reps); suites run the probes at their start and
  * at their end (phase "end" in the key), and both are kept. */
 #include "tb-bench.h"
@@ -241,17 +242,52 @@ typedef struct peak_impl {
     tb_peak_int8_fn i8;
 } peak_impl;
 
+/* One row per ISA level a matmul variant can be judged at (see
+ * tb_probe_peak_isa): fp32 FMA and int8 multiply-add each at every level
+ * that changes the instruction or its width. */
 static const peak_impl peak_impls[] = {
 #ifdef TB_ISA_REQ_AVX512
     {"peak-fp32-avx512", "avx512", TB_ISA_REQ_AVX512, 0, 16, tb_peak_fma_avx512, NULL},
+#endif
+#ifdef TB_ISA_REQ_AVX2
     {"peak-fp32-avx2", "avx2", TB_ISA_REQ_AVX2, 0, 8, tb_peak_fma_avx2, NULL},
 #endif
     {"peak-fp32-scalar", "scalar", 0, 0, 1, tb_peak_fma_scalar, NULL},
 #ifdef TB_ISA_REQ_AVX512VNNI
     {"peak-int8-avx512vnni", "avx512vnni", TB_ISA_REQ_AVX512VNNI, 1, 64, NULL, tb_peak_int8_avx512vnni},
+#endif
+#ifdef TB_ISA_REQ_AVX512
+    {"peak-int8-avx512", "avx512", TB_ISA_REQ_AVX512, 1, 64, NULL, tb_peak_int8_avx512},
+#endif
+#ifdef TB_ISA_REQ_AVXVNNI
+    {"peak-int8-avxvnni", "avxvnni", TB_ISA_REQ_AVXVNNI, 1, 32, NULL, tb_peak_int8_avxvnni},
+#endif
+#ifdef TB_ISA_REQ_AVX2
     {"peak-int8-avx2", "avx2", TB_ISA_REQ_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
 #endif
 };
+
+/* The probe ISA level whose instructions a matmul variant of ISA `isa`
+ * computes with: fp32 FMA for the float formats (fp16/bf16 widen to fp32;
+ * AVX-VNNI adds nothing to them), int8 multiply-add for int8 and ternary
+ * (AVX-512 without VNNI: vpmaddubsw on zmm).  Levels without a probe of
+ * their own map to themselves and find none (tb_ceiling_peak falls back). */
+const char *tb_probe_peak_isa(int int8, const char *isa)
+{
+    static const struct { const char *isa, *fp32, *int8; } map[] = {
+        {"avx2", "avx2", "avx2"},
+        {"avxvnni", "avx2", "avxvnni"},
+        {"avx512", "avx512", "avx512"},
+        {"avx512vnni", "avx512", "avx512vnni"},
+        {"avx512vbmi", "avx512", "avx512"},
+        {"avx512bf16", "avx512", "avx512"},
+        {"avx512fp16", "avx512", "avx512"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i].isa, isa))
+            return int8 ? map[i].int8 : map[i].fp32;
+    return isa;
+}
 
 #define PEAK_LOOPS 200000 /* ~0.5 ms per iteration: pool hand-off cost < 1% */
 
@@ -292,7 +328,7 @@ static int peak_verify(void *v, tb_verdict *vd)
     vd->bound = 0;
     if (x->im->int8) {
         /* Each chain j starts at j in every int32 lane and adds 4 x (3 x -2) = -24
-         * per step.  VNNI reduces 16 lanes; the AVX2 loop returns lane 0. */
+         * per step.  AVX-512 VNNI reduces 16 lanes; the others return lane 0. */
         int lanes = x->im->mask & TB_ISA_AVX512VNNI ? 16 : 1;
         int64_t want = 0;
         for (int j = 0; j < TB_PEAK_CHAINS; j++)
@@ -465,7 +501,7 @@ _Static_assert(sizeof(tb_peak_params) <= TB_PARAM_BYTES, "peak parameters fit th
 
 int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which, const char *phase)
 {
-    int full = !strcmp(which, "full");
+    int full = !strcmp(which, "full"), ladder_pk = full || !strcmp(which, "ladder");
     int ladder[16], nl = thread_ladder(o, full, ladder);
     size_t big = bw_floats(), mib[4];
     int nsz = bw_ladder(mib, 4);
@@ -496,8 +532,8 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
         const peak_impl *im = &peak_impls[i];
         if ((im->mask & ~o->isa_allowed) != 0)
             continue;
-        if (!full && (im->int8 ? have_i8 : have_fp))
-            continue; /* quick: best ISA per kind */
+        if (!ladder_pk && (im->int8 ? have_i8 : have_fp))
+            continue; /* quick: best ISA per kind; ladder and full: every level */
         if (im->int8)
             have_i8 = 1;
         else

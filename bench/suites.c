@@ -50,13 +50,15 @@ static int build_probes(tb_caselist *out, const tb_suite_opts *o)
     return tb_probes_add_cases(out, o, "full", "");
 }
 
+/* matmul and isa time every variant: each is judged against the compute
+ * peak of its own ISA level ("ladder" probes every level's peak). */
 static int build_matmul(tb_caselist *out, const tb_suite_opts *o)
 {
-    int rc = tb_probes_add_cases(out, o, "quick", ""); /* this run's own ceilings, side by side */
+    int rc = tb_probes_add_cases(out, o, "ladder", ""); /* this run's own ceilings, side by side */
     if (rc == 0)
         rc = tb_matmul_add_cases(out, o, "full");
     if (rc == 0)
-        rc = tb_probes_add_cases(out, o, "quick", "end");
+        rc = tb_probes_add_cases(out, o, "ladder", "end");
     return rc;
 }
 
@@ -74,11 +76,11 @@ static int build_e2e(tb_caselist *out, const tb_suite_opts *o)
 
 static int build_isa(tb_caselist *out, const tb_suite_opts *o)
 {
-    int rc = tb_probes_add_cases(out, o, "quick", "");
+    int rc = tb_probes_add_cases(out, o, "ladder", "");
     if (rc == 0)
         rc = tb_matmul_add_cases(out, o, "isa");
     if (rc == 0)
-        rc = tb_probes_add_cases(out, o, "quick", "end");
+        rc = tb_probes_add_cases(out, o, "ladder", "end");
     return rc;
 }
 

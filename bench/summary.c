@@ -106,11 +106,32 @@ static int probe_table(tb_store *s, int64_t run_id, const char *wl, const char *
     return rc < 0 ? -1 : 0;
 }
 
-/* The ceiling a roofline % was computed against, in a few characters. */
-static void ceiling_text(const char *roof_note, double bw, double bw_mib, double peak, char *buf, size_t len)
+/* The ISA level of the peak probe named in a peak ceiling's note
+ * ("... peak/int8-avx2/t1 ..." -> "avx2"); "" if it names none. */
+static void peak_level(const char *note, char *buf, size_t len)
 {
+    const char *k = strstr(note, "peak/");
+    buf[0] = 0;
+    if (!k)
+        return;
+    k += 5;
+    const char *dash = strchr(k, '-'), *slash = strchr(k, '/');
+    if (!dash || !slash || dash > slash)
+        return;
+    snprintf(buf, len, "%.*s", (int)(slash - dash - 1), dash + 1);
+}
+
+/* The ceiling a roofline % was computed against, in a few characters:
+ * the read probe's size and rate, or the compute peak's ISA level and rate. */
+static void ceiling_text(const char *roof_note, double bw, double bw_mib, double peak, const char *peak_note,
+                         char *buf, size_t len)
+{
+    char lvl[32];
+    peak_level(peak_note, lvl, sizeof lvl);
     if (strstr(roof_note, "memory-bound") && !isnan(bw))
         snprintf(buf, len, "rd%.0fM %.1f", bw_mib, bw);
+    else if (!isnan(peak) && lvl[0])
+        snprintf(buf, len, "pk %s %.0f", lvl, peak);
     else if (!isnan(peak))
         snprintf(buf, len, "peak %.0f", peak);
     else
@@ -129,7 +150,8 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='bw_ceiling_gbps'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='bw_ceiling_mib'),"
            " (SELECT value FROM metrics x WHERE x.case_id=c.id AND x.name='peak_ceiling_gops'),"
-           " q.median, q.ci_lo, q.ci_hi, coalesce(c.is_baseline, 0)"
+           " q.median, q.ci_lo, q.ci_hi, coalesce(c.is_baseline, 0),"
+           " (SELECT coalesce(note,'') FROM metrics x WHERE x.case_id=c.id AND x.name='peak_ceiling_gops')"
            " FROM cases c LEFT JOIN stats s ON s.case_id=c.id AND s.metric='ns_per_iter'"
            " LEFT JOIN ratios q ON q.case_id=c.id AND q.metric='speedup'"
            " WHERE c.run_id=? AND c.workload='matmul' ORDER BY c.id");
@@ -139,7 +161,7 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
     int rc, rows = 0, suspect = 0;
     while ((rc = tb_cursor_next(c)) == 1) {
         if (rows++ == 0)
-            printf("\n%-46s %-5s %-6s %11s %23s %8s %8s %7s %-13s %-19s  %s\n", "matmul", "cache", "status",
+            printf("\n%-46s %-5s %-6s %11s %23s %8s %8s %7s %-18s %-19s  %s\n", "matmul", "cache", "status",
                    "median", "95% CI of median", "GB/s", "GOP/s", "%roof", "ceiling", "vs fp16 [95% CI]", "flags");
         const char *status = tb_cursor_text(c, 2), *flags = tb_cursor_text(c, 7), *rnote = tb_cursor_text(c, 11);
         char mb[32], ci[64], g1[16], g2[16], roof[16], ceil[32], vs[48], tail[600];
@@ -158,7 +180,8 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
         if (isnan(r))
             snprintf(ceil, sizeof ceil, "-");
         else
-            ceiling_text(rnote, tb_cursor_real(c, 12), bw_mib, tb_cursor_real(c, 14), ceil, sizeof ceil);
+            ceiling_text(rnote, tb_cursor_real(c, 12), bw_mib, tb_cursor_real(c, 14), tb_cursor_text(c, 19), ceil,
+                         sizeof ceil);
         double q = tb_cursor_real(c, 15), lo = tb_cursor_real(c, 16), hi = tb_cursor_real(c, 17);
         if (tb_cursor_int(c, 18))
             snprintf(vs, sizeof vs, "baseline");
@@ -168,7 +191,7 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
             snprintf(vs, sizeof vs, "%.2fx", q);
         else
             snprintf(vs, sizeof vs, "%.2fx [%.2f,%.2f]", q, lo, hi);
-        printf("%-46s %-5s %-6s %11s %23s %8s %8s %7s %-13s %-19s  %s\n", tb_cursor_text(c, 0), tb_cursor_text(c, 1),
+        printf("%-46s %-5s %-6s %11s %23s %8s %8s %7s %-18s %-19s  %s\n", tb_cursor_text(c, 0), tb_cursor_text(c, 1),
                status, mb, ci, g1, g2, roof, ceil, vs,
                status_tail(status, flags, tb_cursor_text(c, 3), color, tail, sizeof tail));
     }
@@ -178,7 +201,8 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
     if (rows) {
         printf("  %%roof: max(bytes / read-bandwidth ceiling, MACs / MAC-peak ceiling) / median; ceiling: the binding\n"
                "  one (rdNM G = read probe of N MiB at G GB/s, best repetition; cold cases: the probe beyond the LLC;\n"
-               "  hot: a cache-resident probe of the weights' size class; peak P = compute probe, GOP/s)\n"
+               "  hot: a cache-resident probe of the weights' size class; pk L P = the compute probe of the variant's ISA\n"
+               "  level L and data type (fp32 FMA for fp16/bf16, int8 multiply-add for int8 and ternary), P GOP/s)\n"
                "  vs fp16: per interleaved round, fp16 time / this case's time; median over rounds with its 95%% CI\n");
         if (suspect)
             printf("  %d case(s) beat their ceiling by more than 5%%: shown as 'suspect' (reasons in cases.flags_reason)\n",

@@ -110,8 +110,12 @@ const tb_workload *tb_probe_bw_workload(void);
 const tb_workload *tb_probe_peak_workload(void);
 
 /* Case generators of each workload (which = "quick" or "full"; probes
- * also take phase "" for the start of a suite or "end" for its end). */
+ * also take "ladder": quick's bandwidth probes with the compute peaks at
+ * every ISA level, and phase "" for the start of a suite or "end" for its end). */
 int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which, const char *phase);
+/* The ISA level of the compute-peak probe a matmul variant of ISA `isa` is
+ * judged against (int8: int8 multiply-add, else fp32 FMA) (probes.c). */
+const char *tb_probe_peak_isa(int int8, const char *isa);
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
 /* The decoder's cases (e2e.c): which = "e2e" (the options' models, formats,
  * tests, batches; defaults when absent).  -EINVAL with a one-line reason in

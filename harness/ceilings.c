@@ -83,19 +83,30 @@ int tb_ceiling_bandwidth(const tb_ceilings *c, int threads, tb_cache_mode cache,
     return 0;
 }
 
-int tb_ceiling_peak(const tb_ceilings *c, tb_ceil_kind kind, int threads, tb_ceiling_pick *out)
+int tb_ceiling_peak(const tb_ceilings *c, tb_ceil_kind kind, int threads, const char *isa, tb_ceiling_pick *out)
 {
     memset(out, 0, sizeof *out);
-    const tb_ceiling_obs *best = NULL;
+    const tb_ceiling_obs *best = NULL, *own = NULL;
+    int want = isa && *isa;
     for (int i = 0; i < c->n; i++) {
         const tb_ceiling_obs *o = &c->v[i];
-        if (o->kind == kind && o->threads == threads && (!best || o->best > best->best))
+        if (o->kind != kind || o->threads != threads)
+            continue;
+        if (!best || o->best > best->best)
             best = o;
+        if (want && !strcmp(o->isa, isa) && (!own || o->best > own->best))
+            own = o;
     }
     if (!best)
         return -ENOENT;
-    merge(c, best, out);
-    snprintf(out->note, sizeof out->note, "%s peak probe %s (start %.1f, end %.1f GOP/s)",
-             kind == TB_CEIL_PEAK_FP32 ? "fp32 FMA" : "int8 multiply-add", out->key, out->start, out->end);
+    const tb_ceiling_obs *pick = own ? own : best;
+    merge(c, pick, out);
+    const char *what = kind == TB_CEIL_PEAK_FP32 ? "fp32 FMA" : "int8 multiply-add";
+    if (own || !want)
+        snprintf(out->note, sizeof out->note, "%s peak probe %s (start %.1f, end %.1f GOP/s)", what, out->key,
+                 out->start, out->end);
+    else
+        snprintf(out->note, sizeof out->note, "no %s %s peak probe in this run: the fastest, %s (start %.1f, end %.1f GOP/s)",
+                 isa, what, out->key, out->start, out->end);
     return 0;
 }

@@ -24,6 +24,7 @@ typedef struct tb_ceiling_obs {
     double best;        /* GB/s or GOP/s of the fastest repetition */
     double median;
     char key[96];
+    char isa[24];       /* the probe's ISA level (peaks: the one a variant is matched to) */
 } tb_ceiling_obs;
 
 typedef struct tb_ceilings {
@@ -50,7 +51,11 @@ int tb_ceilings_add(tb_ceilings *c, const tb_ceiling_obs *o);
  * DRAM.  0 found, -ENOENT none. */
 int tb_ceiling_bandwidth(const tb_ceilings *c, int threads, tb_cache_mode cache, double weight_bytes,
                          tb_ceiling_pick *out);
-int tb_ceiling_peak(const tb_ceilings *c, tb_ceil_kind kind, int threads, tb_ceiling_pick *out);
+/* Compute-peak ceiling of `kind` at `threads` measured at ISA level `isa`
+ * (the probe level of the case's variant, tb_probe_peak_isa); with isa
+ * NULL or "", or no probe of that level in the run, the fastest probe of
+ * the kind, and the note says so.  0 found, -ENOENT none. */
+int tb_ceiling_peak(const tb_ceilings *c, tb_ceil_kind kind, int threads, const char *isa, tb_ceiling_pick *out);
 /* 1 when a measured rate beats the ceiling by more than TB_CEILING_SUSPECT. */
 static inline int tb_ceiling_suspect(double rate, double ceiling)
 {

@@ -40,7 +40,13 @@ float tb_bw_read_avx512(const float *a, size_t n);
 void tb_bw_copy_avx512(float *dst, const float *src, size_t n);
 void tb_bw_triad_avx512(float *a, const float *b, const float *c, float s, size_t n);
 float tb_peak_fma_avx512(uint64_t loops); /* TB_PEAK_CHAINS chains x 16 lanes FMA */
+int32_t tb_peak_int8_avx512(uint64_t loops); /* vpmaddubsw+vpmaddwd+vpaddd on zmm, 64 int8 MACs each */
+
+int32_t tb_peak_int8_avxvnni(uint64_t loops); /* chains of VEX vpdpbusd ymm, 32 int8 MACs each */
 
 int32_t tb_peak_int8_avx512vnni(uint64_t loops); /* chains of vpdpbusd, 64 int8 MACs each */
+
+/* The int8 loops other than avx512vnni return lane 0 of the summed chains
+ * (bench/probes.c checks them against the closed form). */
 
 #endif

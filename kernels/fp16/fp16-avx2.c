@@ -111,7 +111,7 @@ static void pack_worker(void *arg, int tid, int nthreads)
 }
 
 INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, float *y,
-                  int64_t ldy, int accum, int full, __m256i ml, __m256i mh, const char *pf)
+                  int64_t ldy, int accum, int full, __m256i ml, __m256i mh)
 {
     __m256 lo[NJ], hi[NJ];
 #pragma GCC unroll 6
@@ -132,7 +132,6 @@ INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, flo
     for (int64_t c = 0; c < kn; c++) {
         const __m256 w0 = _mm256_load_ps(b + c * 16), w1 = _mm256_load_ps(b + c * 16 + 8);
         const float *xc = xt + c * NJ;
-        _mm_prefetch(pf + c * 32, _MM_HINT_T1); /* the next block's halves */
 #pragma GCC unroll 6
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
@@ -157,27 +156,26 @@ INLINE void micro(const int nj, const float *b, int64_t kn, const float *xt, flo
 }
 
 typedef void (*micro_fn)(const float *, int64_t, const float *, float *, int64_t, int, int,
-                         __m256i, __m256i, const char *);
+                         __m256i, __m256i);
 
 #define MICRO(NJV)                                                                            \
     static void micro_##NJV(const float *b, int64_t kn, const float *xt, float *y,             \
-                            int64_t ldy, int accum, int full, __m256i ml, __m256i mh,         \
-                            const char *pf)                                                   \
+                            int64_t ldy, int accum, int full, __m256i ml, __m256i mh)         \
     {                                                                                         \
-        micro(NJV, b, kn, xt, y, ldy, accum, full, ml, mh, pf);                               \
+        micro(NJV, b, kn, xt, y, ldy, accum, full, ml, mh);                                   \
     }
 MICRO(1) MICRO(2) MICRO(3) MICRO(4) MICRO(5) MICRO(6)
 
 static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4, micro_5, micro_6};
 
-/* Widen panel p over [k0, k0+kn) into buf, then run the micro-kernel over
- * every activation tile; the first tile's pass prefetches pf (kn * 32 bytes:
- * the next block's halves in loop order). */
-static void gemm_block(const job *jb, float *buf, int64_t p, int64_t k0, int64_t kn,
-                       const char *pf)
+/* Widen panel p over [k0, k0+kn) into buf, prefetch pf (kn * 32 bytes: the
+ * next block's halves in loop order), then run the micro-kernel over the
+ * activation tiles of tokens [j0b, j1b) (j0b a multiple of NJ). */
+static void gemm_block(const job *jb, float *buf, int64_t p, int64_t k0, int64_t kn, int64_t j0b,
+                       int64_t j1b, const char *pf)
 {
     const tb_f16mat *m = jb->m;
-    const int64_t cols = jb->k, rows = m->rows, n = jb->n;
+    const int64_t cols = jb->k, rows = m->rows, n = j1b;
     const uint16_t *src = m->w + (p * cols + k0) * TB_F16_PANEL;
     if (jb->bf16) { /* a pair step: rows' (even, odd) bf16 in one u32 */
         const __m256i hi16 = _mm256_set1_epi32((int)0xffff0000u);
@@ -195,20 +193,30 @@ static void gemm_block(const job *jb, float *buf, int64_t p, int64_t k0, int64_t
             _mm256_store_ps(buf + c * 16 + 8, cvt8(src + c * 16 + 8));
         }
     }
+    for (int64_t c = 0; c < kn; c += 2) /* the next block's halves, one line per step */
+        _mm_prefetch(pf + c * 32, _MM_HINT_T1);
     __m256i ml, mh;
     row_masks(rows, p, &ml, &mh);
     const int full = rows - p * TB_F16_PANEL >= 16;
-    for (int64_t j0 = 0; j0 < n; j0 += NJ) {
+    for (int64_t j0 = j0b; j0 < n; j0 += NJ) {
         const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
         const float *xt = jb->xp + (j0 / NJ) * cols * NJ + k0 * NJ;
         micro_tab[nj - 1](buf, kn, xt, jb->y + j0 * rows + p * TB_F16_PANEL, rows, k0 > 0, full,
-                          ml, mh, j0 == 0 ? pf : (const char *)buf);
+                          ml, mh);
     }
 }
 
-/* Loop order as in fp16-avx512.c: panel outermost while the packed
- * activations fit in half an L2, K blocks outermost otherwise. */
+/* Loop order: panel outermost while the packed activations fit in half an
+ * L2 (y's panel tile then stays in L1 across K).  Otherwise chunks of
+ * ROW_CHUNK panels x TOK_CHUNK tokens, K blocks inside a chunk: the chunk's
+ * partial sums in y (512 x 192 x 4 B = 384 KiB) and its activation slice
+ * per K block (192 x KC x 4 B = 192 KiB) stay in L2.  Running every K block
+ * over all n tokens instead re-read y (rows x n x 4 B, MiBs) from beyond
+ * the L2 at each K block, one scattered cache line per accumulator load,
+ * and cost ~10% of the time at 4096 x 4096, n = 512 (kernels/README.md). */
 #define X_L2_BYTES (1 << 20)
+#define ROW_CHUNK 32       /* panels (512 rows) */
+#define TOK_CHUNK (32 * NJ) /* 192 tokens */
 
 static void gemm_worker(void *arg, int tid, int nthreads)
 {
@@ -227,11 +235,19 @@ static void gemm_worker(void *arg, int tid, int nthreads)
     if (xbytes <= X_L2_BYTES) {
         for (int64_t p = p0; p < p1; p++)
             for (int64_t k0 = 0; k0 < cols; k0 += KC)
-                gemm_block(jb, buf, p, k0, cols - k0 < KC ? cols - k0 : KC, PANEL_AT(p, k0 + KC));
+                gemm_block(jb, buf, p, k0, cols - k0 < KC ? cols - k0 : KC, 0, jb->n,
+                           PANEL_AT(p, k0 + KC));
     } else {
-        for (int64_t k0 = 0; k0 < cols; k0 += KC)
-            for (int64_t p = p0; p < p1; p++)
-                gemm_block(jb, buf, p, k0, cols - k0 < KC ? cols - k0 : KC, PANEL_AT(p + 1, k0));
+        for (int64_t pc = p0; pc < p1; pc += ROW_CHUNK) {
+            const int64_t pe = p1 - pc < ROW_CHUNK ? p1 : pc + ROW_CHUNK;
+            for (int64_t jc = 0; jc < jb->n; jc += TOK_CHUNK) {
+                const int64_t je = jb->n - jc < TOK_CHUNK ? jb->n : jc + TOK_CHUNK;
+                for (int64_t k0 = 0; k0 < cols; k0 += KC)
+                    for (int64_t p = pc; p < pe; p++)
+                        gemm_block(jb, buf, p, k0, cols - k0 < KC ? cols - k0 : KC, jc, je,
+                                   p + 1 < pe ? PANEL_AT(p + 1, k0) : PANEL_AT(pc, k0 + KC));
+            }
+        }
     }
 #undef PANEL_AT
 }

@@ -11,10 +11,17 @@
  * |xq| * (wq * sign(xq)) <= 127 * 127, and a pair sums to <= 32258 < 32767:
  * never saturates, so the int32 sums (vpmaddwd with ones) are exact.
  *
- * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per K
- * block of KCQ groups (16 rows x KCQ x 4 B = 8 KiB) a 16 x NJ micro-kernel
- * runs over every activation tile; partial int32 sums live in y's memory
- * between K blocks, the float epilogue follows the last block. */
+ * GEMM on AVX-VNNI drops vpsignb: area B holds xq + 128 (u8, stored as
+ * xq ^ 0x80) and vpdpbusd multiplies it by the signed weights directly;
+ * the last K block adds corr[r] = -128 * rowsum(wq[r]) (prepare's, as
+ * int8_avx512vnni does), so the int32 sums stay exact: one uop per 32
+ * MACs instead of two.
+ *
+ * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per
+ * chunk of rows x tokens, per K block of KCQ groups (16 rows x KCQ x 4 B =
+ * 8 KiB) a 16 x NJ micro-kernel runs over the chunk's activation tiles;
+ * partial int32 sums live in y's memory between K blocks, the float
+ * epilogue follows the last block. */
 #ifndef TB_INT8_AVX2_IMPL_H
 #define TB_INT8_AVX2_IMPL_H
 
@@ -23,6 +30,11 @@
 #include "int8-internal.h"
 
 #define NJ 4    /* tokens per activation tile in GEMM (8 ymm accumulators) */
+#if defined(__AVXVNNI__)
+#define GEMM_OFFSET 1 /* GEMM: area B = xq + 128, corr added at the end (see top) */
+#else
+#define GEMM_OFFSET 0
+#endif
 #define KCQ 128 /* K block in 4-column groups (512 columns) */
 static_assert(NJ <= TB_I8_NJ_MAX, "scratch is sized for TB_I8_NJ_MAX");
 
@@ -83,7 +95,10 @@ static void quant_token(const job *jb, int64_t j)
         const __m128i b =
             _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
         _mm_storeu_si128((__m128i *)ts, b);
-        _mm_storeu_si128((__m128i *)ta, _mm_abs_epi8(b));
+        if (GEMM_OFFSET && tw > 1)
+            _mm_storeu_si128((__m128i *)ta, _mm_xor_si128(b, _mm_set1_epi8((char)0x80)));
+        else
+            _mm_storeu_si128((__m128i *)ta, _mm_abs_epi8(b));
         const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
         for (int64_t g = 0; g < ng; g++) {
             jb->xs[base + (g0 + g) * tw] = ts[g];
@@ -199,13 +214,32 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
 #pragma GCC unroll 4
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
-                const __m256i s = _mm256_set1_epi32((int)ts[q * NJ + j]);
                 const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
+#if GEMM_OFFSET
+                lo[j] = _mm256_dpbusd_avx_epi32(lo[j], a, wl);
+                hi[j] = _mm256_dpbusd_avx_epi32(hi[j], a, wh);
+#else
+                const __m256i s = _mm256_set1_epi32((int)ts[q * NJ + j]);
                 lo[j] = dot4(lo[j], a, s, wl);
                 hi[j] = dot4(hi[j], a, s, wh);
+#endif
             }
         }
     }
+#if GEMM_OFFSET
+    (void)ts;
+    if (last) {
+        const __m256i cl = _mm256_load_si256((const __m256i *)(const void *)(m->corr + r0));
+        const __m256i ch = _mm256_load_si256((const __m256i *)(const void *)(m->corr + r0 + 8));
+#pragma GCC unroll 4
+        for (int j = 0; j < NJ; j++) {
+            if (j < nj) {
+                lo[j] = _mm256_add_epi32(lo[j], cl);
+                hi[j] = _mm256_add_epi32(hi[j], ch);
+            }
+        }
+    }
+#endif
 #pragma GCC unroll 4
     for (int j = 0; j < NJ; j++) {
         if (j < nj) {
@@ -247,6 +281,13 @@ MICRO(1) MICRO(2) MICRO(3) MICRO(4)
 
 static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
 
+/* Chunks of ROW_CHUNK panels x TOK_CHUNK tokens, K blocks inside a chunk:
+ * the chunk's int32 partial sums in y (512 x 128 x 4 B = 256 KiB) stay in
+ * L2 across K blocks instead of being re-read from beyond it (rows x n x
+ * 4 B) at every block, as fp16-avx2.c does. */
+#define ROW_CHUNK 32        /* panels (512 rows) */
+#define TOK_CHUNK (32 * NJ) /* 128 tokens */
+
 static void gemm_worker(void *arg, int tid, int nthreads)
 {
     const job *jb = arg;
@@ -254,21 +295,30 @@ static void gemm_worker(void *arg, int tid, int nthreads)
     const int64_t kq = m->kq, rows = m->rows, n = jb->n;
     long p0, p1;
     tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
-    for (int64_t k0 = 0; k0 < kq; k0 += KCQ) {
-        const int64_t kn = kq - k0 < KCQ ? kq - k0 : KCQ;
-        const int first = k0 == 0, last = k0 + kn == kq;
-        for (int64_t p = p0; p < p1; p++) {
-            const int8_t *b = m->w + (p * kq + k0) * 64;
-            const int64_t r0 = p * TB_I8_PANEL;
-            /* next block in loop order: panel p+1 at this K block (formed as an
-             * integer: may lie past the matrix; prefetches never fault) */
-            const char *nb = (const char *)((uintptr_t)b + (uintptr_t)(kq * 64));
-            for (int64_t j0 = 0; j0 < n; j0 += NJ) {
-                const int nj = n - j0 < NJ ? (int)(n - j0) : NJ;
-                const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
-                micro_tab[nj - 1](b, kn, jb->xs + off, jb->xb + off, jb->y + j0 * rows + r0, rows,
-                                  first, last, rows - r0, m, r0, jb->sx + j0,
-                                  j0 == 0 ? nb : (const char *)b);
+    for (int64_t pc = p0; pc < p1; pc += ROW_CHUNK) {
+        const int64_t pe = p1 - pc < ROW_CHUNK ? p1 : pc + ROW_CHUNK;
+        for (int64_t jc = 0; jc < n; jc += TOK_CHUNK) {
+            const int64_t je = n - jc < TOK_CHUNK ? n : jc + TOK_CHUNK;
+            for (int64_t k0 = 0; k0 < kq; k0 += KCQ) {
+                const int64_t kn = kq - k0 < KCQ ? kq - k0 : KCQ;
+                const int first = k0 == 0, last = k0 + kn == kq;
+                for (int64_t p = pc; p < pe; p++) {
+                    const int8_t *b = m->w + (p * kq + k0) * 64;
+                    const int64_t r0 = p * TB_I8_PANEL;
+                    /* next block in loop order: panel p+1 at this K block, or the
+                     * chunk's first panel at the next (formed as an integer: may lie
+                     * past the matrix; prefetches never fault) */
+                    const char *nb = p + 1 < pe ? (const char *)((uintptr_t)b + (uintptr_t)(kq * 64))
+                                                : (const char *)((uintptr_t)m->w +
+                                                                 (uintptr_t)((pc * kq + k0 + kn) * 64));
+                    for (int64_t j0 = jc; j0 < je; j0 += NJ) {
+                        const int nj = je - j0 < NJ ? (int)(je - j0) : NJ;
+                        const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
+                        micro_tab[nj - 1](b, kn, jb->xs + off, jb->xb + off, jb->y + j0 * rows + r0,
+                                          rows, first, last, rows - r0, m, r0, jb->sx + j0,
+                                          j0 == jc ? nb : (const char *)b);
+                    }
+                }
             }
         }
     }

@@ -183,7 +183,9 @@ void tb_tq2_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
                        uint8_t *dst, int64_t dstride);
 void tb_tq1_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
                        uint8_t *dst, int64_t dstride);
-/* Blocked GEMM over decoded codes (AVX2: tern-gemm-avx2.c); kc is the
+/* Blocked GEMM over decoded codes (AVX2: tern-gemm-avx2.c); a slice of
+ * klen not a multiple of 32 is padded to it: the decoder then writes code 0
+ * in [klen, round_up(klen, 32)) (tl) and kc must leave room for that; kc is the
  * K slice (multiple of the format block, <= TB_TERN_KC_MAX). */
 #define TB_TERN_KC_MAX 4096
 #define TB_TERN_MC 32
@@ -217,6 +219,10 @@ void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0
 void tb_tern_gemm_avx2(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
                        const int8_t *xq, const int32_t *asum, const float *fac,
                        int64_t n, float *y, int64_t r0, int64_t r1);
+/* The same engine with VEX vpdpbusd (tern-gemm-avxvnni.c; AVX-VNNI CPUs only). */
+void tb_tern_gemm_avxvnni(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
+                          const int8_t *xq, const int32_t *asum, const float *fac,
+                          int64_t n, float *y, int64_t r0, int64_t r1);
 
 /* ---- run() driver for tl (tl.c) ----
  * Scratch: [n * xstride int8][n int32][n float][1 or 2 x TB_TL_TCHUNK token

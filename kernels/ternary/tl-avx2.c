@@ -16,7 +16,15 @@
  * every 28 words (28 * 3 * 381 < 32768).  Two tiles (64 rows) share each
  * table load (4 table registers + 4 accumulators + temporaries fit the 16
  * ymm).  Bit-exact vs tl_ref: the same exact integer sums, the same float
- * multiply. */
+ * multiply.
+ *
+ * GEMM (n >= TL_CODES_MIN_N): the tables are built per token, while the
+ * words can be decoded to codes once per matrix: so for many tokens the
+ * words are decoded (tl_decode_avx2, one 3-code entry per 5-bit index) and
+ * multiplied by the blocked ternary engine of tq2_avx2 (tern-gemm-ymm-impl.h,
+ * vpmaddubsw: 3 uops per 32 weights x token, against ~16 per 96 for a
+ * lookup).  K slices are multiples of 288 (9 x 32), the last one padded with
+ * code 0 to a multiple of 32; the activations past kpad are zeroed. */
 #include "tern-x86.h"
 
 #define TL_FLUSH 28
@@ -174,16 +182,79 @@ static float tl_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int
     return tb_tern_quant_act_avx2(x, cols, kpad, q, sum);
 }
 
+/* ---- GEMM through codes ---- */
+
+#define TL_CODES_MIN_N 16 /* below it the per-token tables are cheaper */
+#define TL_SLICE (TB_TL_WCOLS * 32) /* K slices: whole words and 32-column chunks */
+
+/* The 3 codes (weight + 1, columns 3g, 3g+1, 3g+2) of each 5-bit index i =
+ * c0 + 3 c1 + 9 c2 (as the tables: d0 = i % 3 - 1, ...); 27..31 unused. */
+static const uint8_t tl_codes3[32][3] = {
+    {0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {0, 1, 0}, {1, 1, 0}, {2, 1, 0}, {0, 2, 0}, {1, 2, 0},
+    {2, 2, 0}, {0, 0, 1}, {1, 0, 1}, {2, 0, 1}, {0, 1, 1}, {1, 1, 1}, {2, 1, 1}, {0, 2, 1},
+    {1, 2, 1}, {2, 2, 1}, {0, 0, 2}, {1, 0, 2}, {2, 0, 2}, {0, 1, 2}, {1, 1, 2}, {2, 1, 2},
+    {0, 2, 2}, {1, 2, 2}, {2, 2, 2},
+};
+
+/* Codes of rows [row, row+nrows) x columns [k0, k0+klen) (k0 a multiple of
+ * 9), row-major at dst (stride dstride), code 0 in [klen, round_up(klen, 32)). */
+static void tl_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
+                           uint8_t *dst, int64_t dstride)
+{
+    const uint16_t *w = (const uint16_t *)(const void *)m->data;
+    const int64_t nw = m->nwords, m0 = k0 / TB_TL_WCOLS;
+    const int64_t mw = klen / TB_TL_WCOLS, end = tb_tern_round_up(klen, 32);
+    for (int64_t i = 0; i < nrows; i++) {
+        const int64_t r = row + i;
+        const uint16_t *wr = w + (r / TB_TL_ROWS) * nw * TB_TL_ROWS + r % TB_TL_ROWS;
+        uint8_t *d = dst + i * dstride;
+        for (int64_t mm = 0; mm < mw; mm++) {
+            const unsigned v = wr[(m0 + mm) * TB_TL_ROWS];
+            uint8_t *o = d + mm * TB_TL_WCOLS;
+            memcpy(o, tl_codes3[v & 31], 3);
+            memcpy(o + 3, tl_codes3[(v >> 5) & 31], 3);
+            memcpy(o + 6, tl_codes3[(v >> 10) & 31], 3);
+        }
+        memset(d + klen, 0, (size_t)(end - klen)); /* klen is a multiple of 9 */
+    }
+}
+
+static void tl_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum, const float *fac,
+                         int64_t n, float *y, int64_t r0, int64_t r1)
+{
+    const int64_t cap = TB_TERN_KC_MAX / TL_SLICE * TL_SLICE;
+    const int64_t nb = (m->kpad + cap - 1) / cap;
+    const int64_t kc = tb_tern_round_up((m->kpad + nb - 1) / nb, TL_SLICE);
+    tb_tern_gemm_avx2(m, tl_decode_avx2, kc, xq, asum, fac, n, y, r0, r1);
+}
+
+/* tl_quant, and zeros in [kpad, round_up(kpad, 64)) = [kpad, xstride): the
+ * GEMM reads the activations up to round_up(kpad, 32) (times code 0). */
+static float tl_quant_padded(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
+{
+    memset(q + kpad, 0, (size_t)(tb_tern_round_up(kpad, 64) - kpad));
+    return tb_tern_quant_act_avx2(x, cols, kpad, q, sum);
+}
+
+static size_t tl_scratch_avx2(const tb_kmat *m, int64_t n)
+{
+    return n >= TL_CODES_MIN_N ? tb_tern_scratch_bytes(m, n) : tb_tl_scratch_bytes(m, n);
+}
+
 static void tl_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
                         tb_pool *pool, int nthreads)
 {
     static const tb_tl_impl impl = {tl_quant, tl_build_avx2, tl_rows_avx2};
-    tb_tl_run(&impl, m, x, n, y, scratch, pool, nthreads);
+    static const tb_tern_impl codes = {tl_quant_padded, NULL, tl_gemm_avx2, 0};
+    if (n >= TL_CODES_MIN_N)
+        tb_tern_run(&codes, m, x, n, y, scratch, pool, nthreads);
+    else
+        tb_tl_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 
 const tb_kernel tb_k_tl_avx2 = {
     .name = "tl_avx2", .format = "tl", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tl_ref", .max_nmse = 0.0, .bits_per_weight = 16.0 / 9.0, .act = TB_ACT_I8,
-    .prepare = tb_tl_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tl_scratch_bytes,
+    .prepare = tb_tl_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tl_scratch_avx2,
     .run = tl_run_avx2, .ops = tb_tl_ops,
 };

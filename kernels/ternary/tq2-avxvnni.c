@@ -7,8 +7,8 @@
  * once per row); 2 rows at a time (8 accumulators + 4 masks in the 16 ymm),
  * the next row pair prefetched at the same offset.  No vpmaddubsw/vpmaddwd
  * chain, no int16 partial sums.  Result = sum codes*x - sum x, bit-exact
- * with tq2_ref.  GEMM (n > 1): tq2_avx2's decoder and the AVX2 blocked engine
- * (tern-gemm-avx2.c). */
+ * with tq2_ref.  GEMM (n > 1): tq2_avx2's decoder and the blocked engine
+ * with vpdpbusd (tern-gemm-avxvnni.c). */
 #include "tern-x86.h"
 
 static inline __attribute__((always_inline)) void
@@ -72,7 +72,7 @@ static void tq2_gemv_avxvnni(const tb_kmat *m, const int8_t *xq, const int32_t *
 static void tq2_gemm_avxvnni(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                              const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    tb_tern_gemm_avx2(m, tb_tq2_decode_avx2, TB_TERN_KC_MAX, xq, asum, fac, n, y, r0, r1);
+    tb_tern_gemm_avxvnni(m, tb_tq2_decode_avx2, TB_TERN_KC_MAX, xq, asum, fac, n, y, r0, r1);
 }
 
 static float tq2_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)

@@ -225,11 +225,14 @@ int main(int argc, char **argv)
     /* shapes that cross every K block size in use (256..1024 columns),
      * activations too big for the panel-outer GEMM order (> 1 MiB packed),
      * and the longest K of the paper's models (11008: LLaMA-2 7B down,
-     * 13824: 13B down), where an error growing with K would show */
+     * 13824: 13B down), where an error growing with K would show;
+     * {520, 1300, 199, 1}, on one thread, crosses fp16-avx2.c's row chunk
+     * (32 panels) and token chunk (192 tokens); {33, 4100, 20, 2} gives
+     * tl_avx2's GEMM through codes two K slices, the last one padded to 32 */
     static const shape extra[] = {
         {100, 2051, 17, 2}, {33, 1030, 13, 1}, {64, 4096, 1, 2},  {48, 1500, 64, 2},
         {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1}, {17, 11008, 1, 2},
-        {20, 13824, 5, 2},
+        {20, 13824, 5, 2},  {520, 1300, 199, 1}, {33, 4100, 20, 2},
     };
     const int nd = (int)(sizeof dims / sizeof dims[0]), nn = (int)(sizeof ns / sizeof ns[0]);
     tb_pool *pool;

@@ -55,7 +55,7 @@ for f in $funcs; do
             for (l = 1; l <= nl; l++) {
                 arith = 0
                 for (i = 1; i <= n; i++)
-                    if (addr[i] >= lo[l] && addr[i] <= hi[l] && ins[i] ~ /^(v?fmadd|vpdpbusd|vpmaddubsw|v?mulss|v?mulps)/)
+                    if (addr[i] >= lo[l] && addr[i] <= hi[l] && ins[i] ~ /^(\{vex\} +)?(v?fmadd|vpdpbusd|vpmaddubsw|v?mulss|v?mulps)/)
                         arith = 1
                 if (!arith)
                     continue

@@ -5,7 +5,9 @@
  * class; and the derived figures of a synthetic matmul result: roofline
  * share against the chosen ceiling, ceiling_suspect when a case beats its
  * ceiling by more than 5%, probes feeding the ceilings from their best
- * repetition. */
+ * repetition; a GEMM judged against the compute peak of its own ISA level
+ * and data type (an AVX2 int8 case against vpmaddubsw on ymm, never the
+ * faster AVX-512 VNNI probe), and a peak probe feeding its ISA level. */
 #include "tb-bench.h"
 #include "tb-params.h"
 #include "tb-test.h"
@@ -20,6 +22,14 @@ static void add(tb_ceilings *c, tb_ceil_kind k, int t, double mib, int end, doub
 {
     tb_ceiling_obs o = {.kind = k, .threads = t, .bytes = mib * 1048576, .end = end, .best = best, .median = med};
     snprintf(o.key, sizeof o.key, "%s", key);
+    CHECK(tb_ceilings_add(c, &o) == 0);
+}
+
+static void add_peak(tb_ceilings *c, tb_ceil_kind k, int t, int end, double best, const char *key, const char *isa)
+{
+    tb_ceiling_obs o = {.kind = k, .threads = t, .end = end, .best = best, .median = best * 0.9};
+    snprintf(o.key, sizeof o.key, "%s", key);
+    snprintf(o.isa, sizeof o.isa, "%s", isa);
     CHECK(tb_ceilings_add(c, &o) == 0);
 }
 
@@ -58,9 +68,9 @@ int main(void)
     add(cl, TB_CEIL_READ_BW, 1, 128, 0, 18, 10, "bw/read/avx2/128MiB/t1");
     add(cl, TB_CEIL_READ_BW, 1, 128, 1, 21, 12, "bw/read/avx2/128MiB/t1");
     add(cl, TB_CEIL_READ_BW, 2, 128, 0, 30, 25, "bw/read/avx2/128MiB/t2");
-    add(cl, TB_CEIL_PEAK_INT8, 1, 0, 0, 200, 150, "peak/int8-avx2/t1");
-    add(cl, TB_CEIL_PEAK_INT8, 1, 0, 1, 190, 150, "peak/int8-avx2/t1");
-    add(cl, TB_CEIL_PEAK_FP32, 1, 0, 0, 100, 80, "peak/fp32-avx2/t1");
+    add_peak(cl, TB_CEIL_PEAK_INT8, 1, 0, 200, "peak/int8-avx2/t1", "avx2");
+    add_peak(cl, TB_CEIL_PEAK_INT8, 1, 1, 190, "peak/int8-avx2/t1", "avx2");
+    add_peak(cl, TB_CEIL_PEAK_FP32, 1, 0, 100, "peak/fp32-avx2/t1", "avx2");
 
     tb_ceiling_pick p;
     /* cold: DRAM probe, the higher of start and end */
@@ -77,8 +87,55 @@ int main(void)
     /* threads must match */
     CHECK(tb_ceiling_bandwidth(cl, 2, TB_CACHE_COLD, 1, &p) == 0 && p.value == 30);
     CHECK(tb_ceiling_bandwidth(cl, 4, TB_CACHE_COLD, 1, &p) == -ENOENT);
-    CHECK(tb_ceiling_peak(cl, TB_CEIL_PEAK_INT8, 1, &p) == 0 && p.value == 200 && p.start == 200 && p.end == 190);
-    CHECK(tb_ceiling_peak(cl, TB_CEIL_PEAK_FP32, 2, &p) == -ENOENT);
+    CHECK(tb_ceiling_peak(cl, TB_CEIL_PEAK_INT8, 1, "avx2", &p) == 0 && p.value == 200 && p.start == 200 && p.end == 190);
+    CHECK(tb_ceiling_peak(cl, TB_CEIL_PEAK_FP32, 2, "avx2", &p) == -ENOENT);
+
+    /* every ISA level's peak in one run: each case meets its own level's */
+    tb_ceilings *lad = malloc(sizeof *lad);
+    tb_ceilings_init(lad, 32.0 * 1048576);
+    add_peak(lad, TB_CEIL_PEAK_FP32, 1, 0, 176, "peak/fp32-avx512/t1", "avx512");
+    add_peak(lad, TB_CEIL_PEAK_FP32, 1, 0, 88, "peak/fp32-avx2/t1", "avx2");
+    add_peak(lad, TB_CEIL_PEAK_INT8, 1, 0, 620, "peak/int8-avx512vnni/t1", "avx512vnni");
+    add_peak(lad, TB_CEIL_PEAK_INT8, 1, 0, 330, "peak/int8-avx512/t1", "avx512");
+    add_peak(lad, TB_CEIL_PEAK_INT8, 1, 0, 310, "peak/int8-avxvnni/t1", "avxvnni");
+    add_peak(lad, TB_CEIL_PEAK_INT8, 1, 0, 165, "peak/int8-avx2/t1", "avx2");
+    add_peak(lad, TB_CEIL_PEAK_INT8, 1, 1, 170, "peak/int8-avx2/t1", "avx2");
+    CHECK(tb_ceiling_peak(lad, TB_CEIL_PEAK_INT8, 1, "avx2", &p) == 0 && p.value == 170 && p.start == 165);
+    CHECK(strstr(p.note, "peak/int8-avx2/t1") && !strstr(p.note, "no "));
+    CHECK(tb_ceiling_peak(lad, TB_CEIL_PEAK_INT8, 1, "avxvnni", &p) == 0 && p.value == 310);
+    CHECK(tb_ceiling_peak(lad, TB_CEIL_PEAK_INT8, 1, NULL, &p) == 0 && p.value == 620); /* no level: the fastest */
+    /* a level without a probe of its own: the fastest, and the note says so */
+    CHECK(tb_ceiling_peak(lad, TB_CEIL_PEAK_INT8, 1, "neondot", &p) == 0 && p.value == 620);
+    CHECK(strstr(p.note, "no neondot int8") && strstr(p.note, "peak/int8-avx512vnni/t1"));
+    /* the variant -> probe level map */
+    CHECK(!strcmp(tb_probe_peak_isa(1, "avx2"), "avx2") && !strcmp(tb_probe_peak_isa(0, "avx2"), "avx2"));
+    CHECK(!strcmp(tb_probe_peak_isa(1, "avxvnni"), "avxvnni") && !strcmp(tb_probe_peak_isa(0, "avxvnni"), "avx2"));
+    CHECK(!strcmp(tb_probe_peak_isa(1, "avx512vnni"), "avx512vnni"));
+    CHECK(!strcmp(tb_probe_peak_isa(0, "avx512vnni"), "avx512"));
+    CHECK(!strcmp(tb_probe_peak_isa(1, "avx512vbmi"), "avx512") && !strcmp(tb_probe_peak_isa(0, "avx512bf16"), "avx512"));
+    CHECK(!strcmp(tb_probe_peak_isa(1, "scalar"), "scalar"));
+    {
+        static const struct { const char *fmt, *isa; double peak; } gemm[] = {
+            {"int8", "avx2", 170}, {"tq2", "avx2", 170}, {"tq1", "avxvnni", 310}, {"tl", "avx512", 330},
+            {"int8", "avx512vnni", 620}, {"fp16", "avx2", 88}, {"bf16", "avx512bf16", 176}, {"fp16", "avx512", 176},
+        };
+        for (size_t g = 0; g < sizeof gemm / sizeof gemm[0]; g++) {
+            /* a compute-bound 4096x4096 n=512 GEMM, hot: 17.2 GMAC in 200 ms */
+            tb_case gc;
+            tb_case_result gr = mm_result(&gc, tb_matmul_workload(), gemm[g].fmt, TB_CACHE_HOT, 4.0 * 1048576, 2e8);
+            snprintf(gc.isa, sizeof gc.isa, "%s", gemm[g].isa);
+            TB_CASE_PARAMS(&gc, tb_mm_params)->n = 512;
+            tb_derive(&gr, lad);
+            double pk = tb_result_metric_value(&gr, "peak_ceiling_gops");
+            double want = 100 * (4096.0 * 4096 * 512 / (gemm[g].peak / 2)) / 2e8;
+            if (pk != gemm[g].peak)
+                fprintf(stderr, "%s_%s judged against %.0f GOP/s, want %.0f\n", gemm[g].fmt, gemm[g].isa, pk,
+                        gemm[g].peak);
+            CHECK(pk == gemm[g].peak);
+            CHECK_NEAR(tb_result_metric_value(&gr, "roofline_pct"), want, 1e-6);
+        }
+    }
+    free(lad);
 
     /* derived: a cold tq2-like GEMV, 4 MiB of weights in 400 us = 10.5 GB/s vs 21 */
     tb_case c;
@@ -134,6 +191,28 @@ int main(void)
     CHECK(empty->n == 1 && empty->v[0].end == 1 && strcmp(empty->v[0].key, "bw/read/avx2/64MiB/t1") == 0);
     CHECK_NEAR(empty->v[0].best, 64.0 * 1048576 / 4e6, 1e-9);
     CHECK(tb_ceiling_bandwidth(empty, 1, TB_CACHE_COLD, 1, &p) == 0 && isnan(p.start) && p.end == p.value);
+
+    /* a peak probe feeds the ceilings with its ISA level */
+    tb_case kc;
+    memset(&kc, 0, sizeof kc);
+    kc.wl = tb_probe_peak_workload();
+    kc.threads = 1;
+    snprintf(kc.isa, sizeof kc.isa, "avxvnni");
+    tb_peak_params *kp = TB_CASE_PARAMS(&kc, tb_peak_params);
+    snprintf(kp->probe, sizeof kp->probe, "int8-avxvnni");
+    snprintf(kp->kind, sizeof kp->kind, "int8");
+    CHECK(tb_case_finish(&kc) == 0);
+    tb_case_result kr;
+    memset(&kr, 0, sizeof kr);
+    kr.c = &kc;
+    kr.status = TB_STATUS_OK;
+    kr.have_stats = 1;
+    kr.st.median = kr.best_ns = 1e6;
+    kr.counts.v[TB_CNT_INT8_MUL] = kr.counts.v[TB_CNT_INT8_ADD] = 1e8;
+    tb_derive(&kr, empty);
+    tb_derive_ceiling(empty, &kr);
+    CHECK(empty->n == 2 && empty->v[1].kind == TB_CEIL_PEAK_INT8 && !strcmp(empty->v[1].isa, "avxvnni"));
+    CHECK(tb_ceiling_peak(empty, TB_CEIL_PEAK_INT8, 1, "avxvnni", &p) == 0 && p.value == 200);
 
     free(cl);
     free(empty);

@@ -80,8 +80,17 @@ int main(void)
     tb_ceiling_obs o = {.kind = TB_CEIL_READ_BW, .threads = 1, .bytes = 64.0 * 1048576, .best = 20, .median = 18};
     snprintf(o.key, sizeof o.key, "bw/read/avx2/64MiB/t1");
     tb_ceilings_add(cl, &o);
+    /* compute peaks of two ISA levels: an AVX2 GEMM is judged against the AVX2 one */
+    tb_ceiling_obs pk8 = {.kind = TB_CEIL_PEAK_INT8, .threads = 1, .best = 170, .median = 160};
+    snprintf(pk8.key, sizeof pk8.key, "peak/int8-avx2/t1");
+    snprintf(pk8.isa, sizeof pk8.isa, "avx2");
+    tb_ceilings_add(cl, &pk8);
+    tb_ceiling_obs pkv = {.kind = TB_CEIL_PEAK_INT8, .threads = 1, .best = 600, .median = 580};
+    snprintf(pkv.key, sizeof pkv.key, "peak/int8-avx512vnni/t1");
+    snprintf(pkv.isa, sizeof pkv.isa, "avx512vnni");
+    tb_ceilings_add(cl, &pkv);
 
-    tb_rep reps[3][6];
+    tb_rep reps[4][6];
     tb_case bw;
     memset(&bw, 0, sizeof bw);
     bw.wl = tb_probe_bw_workload();
@@ -124,6 +133,19 @@ int main(void)
     tb_derive(&r2, cl);
     CHECK(strstr(r2.flags, "ceiling_suspect") != NULL);
     CHECK(tb_store_case(s, rid, &r2, base_id, &cid) == 0);
+    /* int8_avx2 at n = 512, hot, at half the AVX2 int8 peak (170 GOP/s) */
+    tb_case g8;
+    mm_case(&g8, "int8_avx2", "int8", TB_CACHE_HOT, 0);
+    snprintf(g8.isa, sizeof g8.isa, "avx2");
+    TB_CASE_PARAMS(&g8, tb_mm_params)->n = 512;
+    snprintf(g8.group, sizeof g8.group, "matmul/4096x4096/n512/t1/hot");
+    tb_case_finish(&g8);
+    const double macs = 4096.0 * 4096 * 512;
+    tb_case_result r3 = result(&g8, reps[3], macs / 85 / 0.5);
+    r3.counts.v[TB_CNT_BYTES_WEIGHTS] = 16.0 * 1048576;
+    r3.counts.v[TB_CNT_INT8_MUL] = r3.counts.v[TB_CNT_INT8_ADD] = macs;
+    tb_derive(&r3, cl);
+    CHECK(tb_store_case(s, rid, &r3, 0, &cid) == 0);
     CHECK(tb_store_run_end(s, rid, "ok", NULL) == 0);
 
     sqlite3 *db;
@@ -180,6 +202,11 @@ int main(void)
     CHECK(strstr(l1, "cold") && strstr(l1, "80%") && strstr(l1, "rd64M 20.0") && strstr(l1, "baseline"));
     CHECK(strstr(l2, "suspect") && strstr(l2, "7.50x [7.10,7.90]") && strstr(l2, "ceiling_suspect"));
     CHECK(strstr(text, "1 case(s) beat their ceiling") != NULL);
+    const char *row3 = strstr(text, "matmul/int8_avx2/4096x4096/n512/t1/hot");
+    char l3[512] = "";
+    if (row3)
+        sscanf(row3, "%511[^\n]", l3);
+    CHECK(strstr(l3, "50%") && strstr(l3, "pk avx2 170")); /* its own level's peak, named */
     const char *drift = strstr(text, "ceiling drift");
     CHECK(drift && strstr(drift, "bw/read/avx2/64MiB/t1") && strstr(drift, "-50%")); /* best 20 -> 10 GB/s */
     if (tb_test_failures)
