@@ -1,11 +1,12 @@
-/* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  Digits of t (t_0 = byte,
- * t_{i+1} = 3 t_i mod 256 by two byte adds) come from two signed compares
- * (t >= 86, t >= 171 after flipping the sign bit); vpmaddubsw against the
- * activations, int16 sums per block (<= 5080), widened by vpmaddwd.  GEMM:
- * decode to codes, then the blocked engine of tern-gemm-avx2.c. */
+/* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  GEMV: digits from
+ * vpmaddubsw chains on 16-bit words (3 t = 256 d + t', no compares; see
+ * tq1_dot_rows), vpmaddubsw against the activations, int16 sums per block
+ * (<= 5080), widened by vpmaddwd.  GEMM: decode to codes (digits of
+ * t_{i+1} = 3 t_i mod 256 from two signed compares after flipping the sign
+ * bit), then the blocked engine of tern-gemm-avx2.c. */
 #include "tern-x86.h"
 
-/* codes (3t) >> 8 of 32 bytes */
+/* codes (3t) >> 8 of 32 bytes (the GEMM decoder) */
 static inline __attribute__((always_inline)) __m256i tq1_digits(__m256i t)
 {
     const __m256i flip = _mm256_set1_epi8((char)0x80);
