@@ -37,8 +37,11 @@ static inline __attribute__((always_inline)) __m128i tq1_hsum4(__m256i a, __m256
  * multiplied by 0).  The digit sits in byte 2k+1 of word k, so
  * vpmaddubsw(P, x') with x' = (0, x_odd) (x & 0xff00) or (0, x_even)
  * (x << 8), built once per digit for the R rows, gives d * x exactly
- * (|word| <= 254).  Per 32 bytes and row: 10 vpmaddubsw of the chains,
- * 10 of the dot products, 10 int16 adds. */
+ * (|word| <= 254; the int16 sums of a block <= 10 * 508, widened by
+ * vpmaddwd once per block).  Per 32 bytes and row: 10 vpmaddubsw of the
+ * chains, 10 of the dot products, 10 int16 adds.  Each 64-byte row load is
+ * paired with a prefetch of the same block of the next row group (R rows
+ * on: the thread's rows are one contiguous stream). */
 static inline __attribute__((always_inline)) __m128i
 tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
 {
@@ -68,12 +71,14 @@ tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const 
             }
 #pragma GCC unroll 5
             for (int i = 0; i < 5; i++) {
-                __m256i x = _mm256_load_si256((const __m256i *)(const void *)(ab + 64 * i + 32 * h));
+                __m256i x =
+                    _mm256_load_si256((const __m256i *)(const void *)(ab + 64 * i + 32 * h));
                 __m256i xe = _mm256_slli_epi16(x, 8), xo = _mm256_and_si256(x, hmask);
 #pragma GCC unroll 4
                 for (int r = 0; r < R; r++) {
-                    s[r] = _mm256_add_epi16(s[r], _mm256_add_epi16(_mm256_maddubs_epi16(pe[r], xe),
-                                                                   _mm256_maddubs_epi16(po[r], xo)));
+                    __m256i de = _mm256_maddubs_epi16(pe[r], xe);
+                    __m256i dod = _mm256_maddubs_epi16(po[r], xo);
+                    s[r] = _mm256_add_epi16(s[r], _mm256_add_epi16(de, dod));
                     if (i < 4) {
                         pe[r] = _mm256_maddubs_epi16(pe[r], c3e);
                         po[r] = _mm256_maddubs_epi16(po[r], c3e);
