@@ -1,11 +1,12 @@
-/* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  Digits of t (t_0 = byte,
- * t_{i+1} = 3 t_i mod 256 by two byte adds) come from two signed compares
- * (t >= 86, t >= 171 after flipping the sign bit); vpmaddubsw against the
- * activations, int16 sums per block (<= 5080), widened by vpmaddwd.  GEMM:
- * decode to codes, then the blocked engine of tern-gemm-avx2.c. */
+/* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  GEMV: digits from
+ * vpmaddubsw chains on 16-bit words (3 t = 256 d + t', no compares; see
+ * tq1_dot_rows), vpmaddubsw against the activations, int16 sums per block
+ * (<= 5080), widened by vpmaddwd.  GEMM: decode to codes (digits of
+ * t_{i+1} = 3 t_i mod 256 from two signed compares after flipping the sign
+ * bit), then the blocked engine of tern-gemm-avx2.c. */
 #include "tern-x86.h"
 
-/* codes (3t) >> 8 of 32 bytes */
+/* codes (3t) >> 8 of 32 bytes (the GEMM decoder) */
 static inline __attribute__((always_inline)) __m256i tq1_digits(__m256i t)
 {
     const __m256i flip = _mm256_set1_epi8((char)0x80);
@@ -29,46 +30,65 @@ static inline __attribute__((always_inline)) __m128i tq1_hsum4(__m256i a, __m256
 }
 
 /* sum codes * xq of R <= 4 consecutive rows (lane r; lanes >= R unspecified).
- * The GEMV keeps t in the sign-flipped domain tf = t ^ 0x80 all along: since
- * 3 (t + 128) = 3t + 128 (mod 256), tf_{i+1} = 3 tf_i (two byte adds) stays
- * flipped, so each digit is two signed compares and two subtractions, with
- * one XOR per 32 bytes instead of one per digit.  Activations are memory
- * operands (L1); int16 sums per block (<= 10 * 508) widened by vpmaddwd;
- * each 64-byte row load is paired with a prefetch of the same block of the
- * next row group (R rows on: the thread's rows are one contiguous stream). */
+ * Digits without compares: vpmaddubsw(t, (3, 0)) gives per 16-bit word
+ * 3 t_even = 256 d + t' (<= 765): the digit d in the high byte, the next
+ * state t' = 3 t mod 256 in the low byte; (0, 3) does the same for the odd
+ * bytes, and vpmaddubsw(P, (3, 0)) steps either chain on (the high byte is
+ * multiplied by 0).  The digit sits in byte 2k+1 of word k, so
+ * vpmaddubsw(P, x') with x' = (0, x_odd) (x & 0xff00) or (0, x_even)
+ * (x << 8), built once per digit for the R rows, gives d * x exactly
+ * (|word| <= 254; the int16 sums of a block <= 10 * 508, widened by
+ * vpmaddwd once per block).  Per 32 bytes and row: 10 vpmaddubsw of the
+ * chains, 10 of the dot products, 10 int16 adds.  Each 64-byte row load is
+ * paired with a prefetch of the same block of the next row group (R rows
+ * on: the thread's rows are one contiguous stream). */
 static inline __attribute__((always_inline)) __m128i
 tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
 {
-    const __m256i flip = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
-    const __m256i c86 = _mm256_set1_epi8(86 - 128 - 1), c171 = _mm256_set1_epi8(171 - 128 - 1);
-    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i c3e = _mm256_set1_epi16(3), c3o = _mm256_set1_epi16(3 << 8);
+    const __m256i hmask = _mm256_set1_epi16((short)0xff00), ones = _mm256_set1_epi16(1);
     __m256i acc[4];
 #pragma GCC unroll 4
     for (int r = 0; r < 4; r++)
         acc[r] = _mm256_setzero_si256();
     for (int64_t b = 0; b < nblk; b++) {
         const int8_t *ab = a + b * TB_TQ1_BLOCK;
+        __m256i s[4];
 #pragma GCC unroll 4
-        for (int r = 0; r < R; r++) {
-            const uint8_t *wb = w + r * rb + b * TB_TQ1_BLOCK_BYTES;
-            _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
-            __m256i s = _mm256_setzero_si256();
+        for (int r = 0; r < 4; r++)
+            s[r] = _mm256_setzero_si256();
 #pragma GCC unroll 2
-            for (int h = 0; h < 2; h++) {
-                const __m256i *x = (const __m256i *)(const void *)(ab + 32 * h);
-                __m256i t = _mm256_xor_si256(
-                    _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h)), flip);
+        for (int h = 0; h < 2; h++) {
+            __m256i pe[4], po[4];
+#pragma GCC unroll 4
+            for (int r = 0; r < R; r++) {
+                const uint8_t *wb = w + r * rb + b * TB_TQ1_BLOCK_BYTES;
+                if (h == 0)
+                    _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
+                __m256i t = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
+                pe[r] = _mm256_maddubs_epi16(t, c3e);
+                po[r] = _mm256_maddubs_epi16(t, c3o);
+            }
 #pragma GCC unroll 5
-                for (int i = 0; i < 5; i++) {
-                    __m256i d = _mm256_sub_epi8(_mm256_sub_epi8(zero, _mm256_cmpgt_epi8(t, c86)),
-                                                _mm256_cmpgt_epi8(t, c171));
-                    s = _mm256_add_epi16(s, _mm256_maddubs_epi16(d, x[2 * i]));
-                    if (i < 4)
-                        t = _mm256_add_epi8(_mm256_add_epi8(t, t), t);
+            for (int i = 0; i < 5; i++) {
+                __m256i x =
+                    _mm256_load_si256((const __m256i *)(const void *)(ab + 64 * i + 32 * h));
+                __m256i xe = _mm256_slli_epi16(x, 8), xo = _mm256_and_si256(x, hmask);
+#pragma GCC unroll 4
+                for (int r = 0; r < R; r++) {
+                    __m256i de = _mm256_maddubs_epi16(pe[r], xe);
+                    __m256i dod = _mm256_maddubs_epi16(po[r], xo);
+                    s[r] = _mm256_add_epi16(s[r], _mm256_add_epi16(de, dod));
+                    if (i < 4) {
+                        pe[r] = _mm256_maddubs_epi16(pe[r], c3e);
+                        po[r] = _mm256_maddubs_epi16(po[r], c3e);
+                    }
                 }
             }
-            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s, ones));
         }
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s[r], ones));
     }
     return tq1_hsum4(acc[0], acc[1], acc[2], acc[3]);
 }

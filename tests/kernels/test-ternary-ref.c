@@ -52,6 +52,19 @@ static void fill(float *w, float *x, int64_t rows, int64_t cols, int64_t n)
         memset(x + (n - 1) * cols, 0, (size_t)cols * sizeof *x);
 }
 
+/* Worst cases for the SIMD kernels' int16 / int32 partial sums: weight rows
+ * all +1, all -1 or alternating; tokens all +127, all -127 or alternating
+ * (every code 0 or 2, every activation at full scale). */
+static void fill_extreme(float *w, float *x, int64_t rows, int64_t cols, int64_t n)
+{
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++)
+            w[r * cols + c] = r % 3 == 0 ? 1.0f : r % 3 == 1 ? -1.0f : (c & 1) ? 1.0f : -1.0f;
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t c = 0; c < cols; c++)
+            x[j * cols + c] = j % 3 == 0 ? 1.0f : j % 3 == 1 ? -1.0f : (c & 1) ? -1.0f : 1.0f;
+}
+
 static void *scratch_for(const tb_kernel *k, const tb_kmat *m, int64_t n)
 {
     size_t b = k->scratch_bytes(m, n);
@@ -98,7 +111,7 @@ static void ref_exact(const tb_kernel *k, int64_t rows, int64_t cols, int64_t n,
 
 /* SIMD variant vs its ref, bit-exact */
 static void simd_vs_ref(const tb_kernel *k, int64_t rows, int64_t cols, int64_t n, tb_pool *pool,
-                        int nt)
+                        int nt, int extreme)
 {
     const tb_kernel *ref = tb_kernel_find(k->ref);
     CHECK(ref != NULL, "%s: no ref %s", k->name, k->ref);
@@ -106,7 +119,10 @@ static void simd_vs_ref(const tb_kernel *k, int64_t rows, int64_t cols, int64_t 
         return;
     float *w = malloc((size_t)(rows * cols) * 4), *x = malloc((size_t)(n * cols) * 4);
     float *y0 = malloc((size_t)(n * rows) * 4), *y1 = malloc((size_t)(n * rows) * 4);
-    fill(w, x, rows, cols, n);
+    if (extreme)
+        fill_extreme(w, x, rows, cols, n);
+    else
+        fill(w, x, rows, cols, n);
     tb_kmat *m0 = NULL, *m1 = NULL;
     CHECK(ref->prepare(w, rows, cols, &m0) == 0 && k->prepare(w, rows, cols, &m1) == 0,
           "%s prepare", k->name);
@@ -173,12 +189,14 @@ int main(void)
         for (int a = 0; a < nsz; a++)
             for (int b = 0; b < nsz; b++) {
                 int64_t n = (a + b) % 5 == 0 ? 1 : 1 + (a * 7 + b) % 14;
-                simd_vs_ref(k, sz[a], sz[b], n, pool, 1 + ((a + b) & 1));
+                simd_vs_ref(k, sz[a], sz[b], n, pool, 1 + ((a + b) & 1), 0);
             }
-        simd_vs_ref(k, 70, 4500, 1, pool, 2);
-        simd_vs_ref(k, 70, 4500, 9, pool, 2);    /* GEMM, 2 K slices, 2 threads */
-        simd_vs_ref(k, 100, 8200, 13, pool, 1);  /* 3 K slices, row/token tails */
-        simd_vs_ref(k, 256, 1024, 17, pool, 2);
+        simd_vs_ref(k, 70, 4500, 1, pool, 2, 0);
+        simd_vs_ref(k, 70, 4500, 9, pool, 2, 0);    /* GEMM, 2 K slices, 2 threads */
+        simd_vs_ref(k, 100, 8200, 13, pool, 1, 0);  /* 3 K slices, row/token tails */
+        simd_vs_ref(k, 256, 1024, 17, pool, 2, 0);
+        simd_vs_ref(k, 33, 9000, 1, pool, 2, 1);    /* full-scale sums, GEMV */
+        simd_vs_ref(k, 33, 9000, 3, pool, 1, 1);    /* and GEMM */
     }
     printf("checked %d SIMD ternary variants\n", nsimd);
     tb_pool_free(pool);
