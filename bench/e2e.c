@@ -108,16 +108,21 @@ static e2e_build g_builds[64];
 static int g_nbuilds;
 
 /* The fp16 embedding and head of one model and weight source, shared by
- * its builds in every format (tb_decoder_opts.share): counted like the
- * builds, so the set lives from the model's first build to its last
- * case's teardown, even when its formats' builds come and go in turn. */
+ * its builds in every format (tb_decoder_opts.share), and the packed
+ * projections of one model, format and layer count, shared by its builds
+ * of other capacities (ctx, batch: Table 1's and Table 3's cases of
+ * `tritbench paper`) when they have as many layer-stack copies
+ * (.share_proj; same cache mode): counted like the builds, so a set lives
+ * from its first build to its last case's teardown, even when builds come
+ * and go.  A build that cannot borrow the projections (the memory budget
+ * gave its capacity fewer copies) builds its own while the set is held. */
 typedef struct e2e_share {
     char key[320];
     struct tb_decoder_share *share;
     int uses;
 } e2e_share;
 
-static e2e_share g_shares[64];
+static e2e_share g_shares[128];
 static int g_nshares;
 
 static void build_key(const tb_case *c, char *out, size_t len)
@@ -127,10 +132,18 @@ static void build_key(const tb_case *c, char *out, size_t len)
              (long long)p->ctx, (long long)p->batch_cap, (long long)p->prefill_cap, tb_cache_mode_name(c->cache));
 }
 
-static void share_key(const tb_case *c, char *out, size_t len)
+/* proj = 0: the embedding and head's key; 1: the projections' key.  By
+ * content, not by spec: each part of a plan resolves its models anew. */
+static void share_key(const tb_case *c, int proj, char *out, size_t len)
 {
     const tb_e2e_params *p = TB_CASE_CPARAMS(c, tb_e2e_params);
-    snprintf(out, len, "%p|%s|%lld", c->spec, p->head, (long long)p->seed);
+    const e2e_spec *sp = c->spec;
+    int o = snprintf(out, len, "%s|%s|%s|%lld|%lld|%lld|%lld|%lld|%d|%s", proj ? "proj" : "head", sp->cfg.name, sp->dir,
+                     (long long)sp->cfg.hidden, (long long)sp->cfg.ffn, (long long)sp->cfg.layers,
+                     (long long)sp->cfg.vocab, (long long)p->seed, sp->cfg.tied, p->head);
+    if (proj && o > 0 && (size_t)o < len)
+        snprintf(out + o, len - (size_t)o, "|%s|%lld|%s", c->backend, (long long)p->layers,
+                 tb_cache_mode_name(c->cache));
 }
 
 static e2e_share *share_find(const char *key, int create)
@@ -182,10 +195,12 @@ void tb_e2e_count_uses(const tb_caselist *cases)
         e2e_build *b = build_find(key, 1);
         if (b)
             b->uses++;
-        share_key(&cases->v[i], key, sizeof key);
-        e2e_share *sh = share_find(key, 1);
-        if (sh)
-            sh->uses++;
+        for (int proj = 0; proj < 2; proj++) {
+            share_key(&cases->v[i], proj, key, sizeof key);
+            e2e_share *sh = share_find(key, 1);
+            if (sh)
+                sh->uses++;
+        }
     }
 }
 
@@ -206,6 +221,7 @@ typedef struct e2e_ctx {
     tb_decoder *d;            /* the shared build's */
     e2e_build *build;         /* NULL: d is this case's own (not in the plan's count) */
     e2e_share *share;         /* the model's embedding and head (NULL: not in the plan's count) */
+    e2e_share *wshare;        /* the model's projections in this format */
     tb_pool *pool;
     int threads;
     int32_t *prompt;          /* n_prompt (at least E2E_VERIFY_TOKENS) tokens */
@@ -273,6 +289,7 @@ static void e2e_teardown(void *ctx)
     else
         tb_decoder_free(x->d);
     share_release(x->share); /* after the decoder: the last reference frees the set */
+    share_release(x->wshare);
     free(x->prompt);
     free(x->next);
     free(x->logits);
@@ -344,10 +361,14 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
     x->build = build_find(key, 0);
     if (x->build && x->build->uses <= 0)
         x->build = NULL; /* not counted by the plan (a test calling setup directly): its own */
-    share_key(c, key, sizeof key);
+    share_key(c, 0, key, sizeof key);
     x->share = share_find(key, 0);
     if (x->share && x->share->uses <= 0)
         x->share = NULL;
+    share_key(c, 1, key, sizeof key);
+    x->wshare = share_find(key, 0);
+    if (x->wshare && x->wshare->uses <= 0)
+        x->wshare = NULL;
     tb_decoder_opts o;
     tb_decoder_plan one, plan;
     double rss0 = NAN, rss1 = NAN;
@@ -433,6 +454,8 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
     }
     if (x->share)
         o.share = &x->share->share; /* the model's embedding and head: made by its first build */
+    if (x->wshare)
+        o.share_proj = &x->wshare->share; /* its projections in this format, when the copies match */
     rc = tb_decoder_build(&sp->cfg, &o, &src, &x->d, info->why, sizeof info->why);
     if (src.close)
         src.close(src.ctx);

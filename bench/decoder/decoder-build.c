@@ -24,6 +24,11 @@ void tb_decoder_share_release(struct tb_decoder_share *s)
     if (s->head)
         s->kh->free(s->head);
     free(s->embed);
+    if (s->w)
+        for (int64_t i = 0; i < (int64_t)s->ncopies * s->layers * TB_DW__N; i++)
+            if (s->w[i])
+                s->k->free(s->w[i]);
+    free(s->w);
     free(s);
 }
 
@@ -36,7 +41,9 @@ void tb_decoder_free(tb_decoder *d)
         d->head = NULL;
         d->embed = NULL;
     }
-    if (d->w)
+    if (d->wshare) /* borrowed matrices: the share frees them */
+        tb_decoder_share_release(d->wshare);
+    else if (d->w)
         for (int64_t i = 0; i < (int64_t)d->ncopies * d->cfg.layers * TB_DW__N; i++)
             if (d->w[i])
                 d->k->free(d->w[i]);
@@ -102,9 +109,19 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
         d->embed = sh->embed;
         d->head = sh->head;
     }
+    struct tb_decoder_share *ws = o->share_proj && !d->kref ? *o->share_proj : NULL;
+    int make_wshare = o->share_proj && !d->kref && !ws;
+    if (ws && (strcmp(ws->model, c->name) || ws->k != d->k || ws->layers != c->layers || ws->ncopies != d->ncopies ||
+               ws->hidden != c->hidden))
+        ws = NULL;
     int64_t L = c->layers, half = c->head_dim / 2;
     rc = -ENOMEM;
     d->w = calloc((size_t)(d->ncopies * L * TB_DW__N), sizeof *d->w);
+    if (d->w && ws) { /* every copy borrowed: nothing filled, packed or cloned below */
+        ws->refs++;
+        d->wshare = ws;
+        memcpy(d->w, ws->w, sizeof *d->w * (size_t)(d->ncopies * L * TB_DW__N));
+    }
     if (!d->share)
         d->embed = dec_alloc((double)c->vocab * (double)c->hidden * 2);
     d->norms = dec_alloc(4.0 * (double)(L * d->norm_stride + c->hidden));
@@ -169,7 +186,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
             if (rc < 0)
                 goto fail;
         }
-        for (int i = 0; i < TB_DW__N; i++) {
+        for (int i = 0; i < TB_DW__N && !d->wshare; i++) {
             int64_t r, k;
             tb_dec_proj_shape(c, i, &r, &k);
             snprintf(name, sizeof name, "model.layers.%lld.%s", (long long)l, tb_dec_proj_names[i]);
@@ -205,7 +222,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
         d->share = sh;
         *o->share = sh;
     }
-    for (int cp = 1; cp < d->ncopies; cp++)
+    for (int cp = 1; cp < d->ncopies && !d->wshare; cp++)
         for (int64_t i = 0; i < L * TB_DW__N; i++) {
             rc = d->k->clone(d->w[i], &d->w[cp * L * TB_DW__N + i]);
             if (rc < 0) {
@@ -214,6 +231,22 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
                 goto fail;
             }
         }
+    if (make_wshare) { /* hand every copy's matrices to a share: the caller's reference and ours */
+        ws = calloc(1, sizeof *ws);
+        tb_kmat **w = ws ? malloc(sizeof *w * (size_t)(d->ncopies * L * TB_DW__N)) : NULL;
+        if (!w) {
+            free(ws);
+            rc = -ENOMEM;
+            snprintf(err, (size_t)errlen, "%s: out of memory", c->name);
+            goto fail;
+        }
+        memcpy(w, d->w, sizeof *w * (size_t)(d->ncopies * L * TB_DW__N));
+        *ws = (struct tb_decoder_share){.refs = 2, .hidden = c->hidden, .k = d->k, .layers = L,
+                                        .ncopies = d->ncopies, .w = w};
+        snprintf(ws->model, sizeof ws->model, "%s", c->name);
+        d->wshare = ws;
+        *o->share_proj = ws;
+    }
     tb_dec_rope_fill(d->rope_cos, d->rope_sin, d->ctx, c->head_dim, c->rope_theta);
     if (d->kref && (rc = tb_dec_gpu_create(d, err, errlen)) < 0)
         goto fail;

@@ -61,6 +61,13 @@ typedef struct tb_decoder_opts {
      * per weight source (seed or checkpoint).  Not in GPU mode.  Reference
      * counts are not atomic: build and free decoders from one thread. */
     struct tb_decoder_share **share;
+    /* The same for the packed projections (every copy of the layer stack):
+     * borrowed when *share_proj was made for the same config, kernel,
+     * layer count and number of copies (so the memory is exactly what this
+     * decoder would allocate), else made and stored when *share_proj is
+     * NULL.  For decoders of one model and format that differ only in
+     * context, batch or prefill capacity. */
+    struct tb_decoder_share **share_proj;
 } tb_decoder_opts;
 
 /* Bytes by component, as build() will allocate them (resident), and the

@@ -419,6 +419,29 @@ static void test_share(const tb_model_config *c)
         CHECK(!memcmp(a, b, sizeof(float) * (size_t)V)); /* same weights, same kernels: bit-identical */
         tb_decoder_free(alone);
     }
+    /* the projections of one format shared by builds of other capacities with as many copies */
+    struct tb_decoder_share *ws = NULL;
+    tb_decoder *p[3];
+    for (int i = 0; i < 3; i++) {
+        tb_decoder_opts op = { .format = "tq2", .ctx = 16 + 16 * (i % 2), .max_batch = 1 + 2 * i, .max_prefill = 8,
+                               .copies = i == 2 ? 1 : 2, .max_threads = 2, .share = &sh, .share_proj = &ws };
+        CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+        CHECK(tb_decoder_build(c, &op, &src, &p[i], err, sizeof err) == 0);
+        src.close(src.ctx);
+    }
+    CHECK(ws && p[0]->wshare == ws && p[1]->wshare == ws && ws->refs == 3 && ws->ncopies == 2);
+    CHECK(!memcmp(p[0]->w, p[1]->w, sizeof *p[0]->w * (size_t)(2 * c->layers * TB_DW__N)));
+    CHECK(p[2]->wshare == NULL && p[2]->w[0] != ws->w[0]); /* one copy asked: its own */
+    for (int i = 0; i < 3; i++) {
+        CHECK(tb_decoder_prefill(p[i], 0, prompt, NPROMPT, i ? b : a, 1, pool2, 2) == 0);
+        if (i)
+            CHECK(!memcmp(a, b, sizeof(float) * (size_t)V));
+    }
+    tb_decoder_free(p[0]);
+    tb_decoder_share_release(ws);
+    CHECK(ws->refs == 1);
+    tb_decoder_free(p[2]);
+    tb_decoder_free(p[1]); /* frees the projections' set */
     tb_decoder_share_release(sh); /* the caller's reference: d[1..3] still hold it */
     CHECK(sh->refs == 3);
     for (int i = 1; i < 4; i++)
