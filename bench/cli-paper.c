@@ -172,17 +172,24 @@ static void print_plan(const tb_run_args *a, const tb_caselist *cases, int quick
         double s = case_seconds(c, a->reps, a->min_time_s);
         total += s;
         ne2e++;
-        /* one build per model, format and layer count (cases share it) */
-        int first = 1;
-        for (int j = 0; j < i && first; j++) {
+        /* what is filled and packed (e2e.c shares it): the projections once
+         * per model, format, layer count and cache mode; the fp16
+         * embedding and head once per model */
+        int first_proj = 1, first_head = 1;
+        for (int j = 0; j < i && (first_proj || first_head); j++) {
             const tb_e2e_params *q = TB_CASE_CPARAMS(&cases->v[j], tb_e2e_params);
-            first = strcmp(cases->v[j].wl->name, "e2e") || strcmp(q->model, p->model) ||
-                    strcmp(q->format, p->format) || q->layers != p->layers || q->batch_cap != p->batch_cap;
+            if (strcmp(cases->v[j].wl->name, "e2e") || strcmp(q->model, p->model))
+                continue;
+            first_head = 0;
+            if (!strcmp(q->format, p->format) && q->layers == p->layers && cases->v[j].cache == c->cache)
+                first_proj = 0;
         }
         const tb_model_config *m = tb_model_config_find(p->model);
-        double head, w = m ? model_params(m, (int)p->layers, &head) + 2 * head : 0;
-        if (first)
-            weights += w;
+        double head, proj = m ? model_params(m, (int)p->layers, &head) : 0;
+        if (m && first_proj)
+            weights += proj;
+        if (m && first_head)
+            weights += 2 * head;
         if (dry)
             fprintf(f, "  %-58s %s%s  ~%.1fs\n", c->key, p->extrapolated ? "extrapolated " : "",
                     p->max_batch ? "max-batch " : "", s);
