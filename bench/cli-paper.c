@@ -173,7 +173,7 @@ static void print_plan(const tb_run_args *a, const tb_caselist *cases, int quick
         total += s;
         ne2e++;
         /* what is filled and packed (e2e.c shares it): the projections once
-         * per model, format, layer count and cache mode; the fp16
+         * per model, format and layer count; the fp16
          * embedding and head once per model */
         int first_proj = 1, first_head = 1;
         for (int j = 0; j < i && (first_proj || first_head); j++) {
@@ -181,7 +181,7 @@ static void print_plan(const tb_run_args *a, const tb_caselist *cases, int quick
             if (strcmp(cases->v[j].wl->name, "e2e") || strcmp(q->model, p->model))
                 continue;
             first_head = 0;
-            if (!strcmp(q->format, p->format) && q->layers == p->layers && cases->v[j].cache == c->cache)
+            if (!strcmp(q->format, p->format) && q->layers == p->layers)
                 first_proj = 0;
         }
         const tb_model_config *m = tb_model_config_find(p->model);
@@ -199,7 +199,8 @@ static void print_plan(const tb_run_args *a, const tb_caselist *cases, int quick
     fprintf(f, "tritbench paper%s: %d decoder cases in %s formats, %d cases in all\n", quick ? " --quick" : "", ne2e,
             PAPER_FORMATS, cases->n);
     fprintf(f, "estimate: about %.0f min (decode: bytes one token reads / an assumed %.0f GB/s x tokens x %ld reps x 2"
-            " for calibration and warm-up, %.0f min; building the weights at ~%.0e weights/s, %.0f min; the ceilings"
+            " for calibration and warm-up, %.0f min; filling and packing the weights (each model's fp16 embedding and head"
+            " once, its projections once per format and layer count) at ~%.1e weights/s, %.0f min; the ceilings"
             " ~%.0f min). The real time depends on this machine's bandwidth and load.\n",
             ceil(est / 60), PAPER_BW_GUESS / 1e9, a->reps, total / 60, PAPER_GEN_RATE, build / 60, probes / 60);
 }

@@ -112,10 +112,15 @@ static int g_nbuilds;
  * projections of one model, format and layer count, shared by its builds
  * of other capacities (ctx, batch: Table 1's and Table 3's cases of
  * `tritbench paper`) when they have as many layer-stack copies
- * (.share_proj; same cache mode): counted like the builds, so a set lives
- * from its first build to its last case's teardown, even when builds come
- * and go.  A build that cannot borrow the projections (the memory budget
- * gave its capacity fewer copies) builds its own while the set is held. */
+ * (.share_proj: a hot case borrows copy 0 of a cold case's copies):
+ * counted like the builds, so a set lives from its first build to its
+ * last case's teardown, even when builds come and go.  Memory: a hot
+ * case's plan counts one copy while the set holds the cold case's copies
+ * (at most 4x the LLC of projections, E2E_COLD_LLC_FACTOR) until the
+ * model's last case; the embedding and head it no longer makes per format
+ * are at least that much for the paper's models.  A build that cannot
+ * borrow (more copies than the set has: a cold case after a hot one, or
+ * a tighter budget) builds its own while the set is held. */
 typedef struct e2e_share {
     char key[320];
     struct tb_decoder_share *share;
@@ -142,8 +147,7 @@ static void share_key(const tb_case *c, int proj, char *out, size_t len)
                      (long long)sp->cfg.hidden, (long long)sp->cfg.ffn, (long long)sp->cfg.layers,
                      (long long)sp->cfg.vocab, (long long)p->seed, sp->cfg.tied, p->head);
     if (proj && o > 0 && (size_t)o < len)
-        snprintf(out + o, len - (size_t)o, "|%s|%lld|%s", c->backend, (long long)p->layers,
-                 tb_cache_mode_name(c->cache));
+        snprintf(out + o, len - (size_t)o, "|%s|%lld", c->backend, (long long)p->layers);
 }
 
 static e2e_share *share_find(const char *key, int create)

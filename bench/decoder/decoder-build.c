@@ -111,13 +111,13 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     }
     struct tb_decoder_share *ws = o->share_proj && !d->kref ? *o->share_proj : NULL;
     int make_wshare = o->share_proj && !d->kref && !ws;
-    if (ws && (strcmp(ws->model, c->name) || ws->k != d->k || ws->layers != c->layers || ws->ncopies != d->ncopies ||
+    if (ws && (strcmp(ws->model, c->name) || ws->k != d->k || ws->layers != c->layers || ws->ncopies < d->ncopies ||
                ws->hidden != c->hidden))
         ws = NULL;
     int64_t L = c->layers, half = c->head_dim / 2;
     rc = -ENOMEM;
     d->w = calloc((size_t)(d->ncopies * L * TB_DW__N), sizeof *d->w);
-    if (d->w && ws) { /* every copy borrowed: nothing filled, packed or cloned below */
+    if (d->w && ws) { /* its copies borrowed (the share's first ones): nothing filled, packed or cloned below */
         ws->refs++;
         d->wshare = ws;
         memcpy(d->w, ws->w, sizeof *d->w * (size_t)(d->ncopies * L * TB_DW__N));

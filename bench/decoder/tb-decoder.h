@@ -62,11 +62,13 @@ typedef struct tb_decoder_opts {
      * counts are not atomic: build and free decoders from one thread. */
     struct tb_decoder_share **share;
     /* The same for the packed projections (every copy of the layer stack):
-     * borrowed when *share_proj was made for the same config, kernel,
-     * layer count and number of copies (so the memory is exactly what this
-     * decoder would allocate), else made and stored when *share_proj is
-     * NULL.  For decoders of one model and format that differ only in
-     * context, batch or prefill capacity. */
+     * borrowed when *share_proj was made for the same config, kernel and
+     * layer count with at least as many copies (this decoder cycles over
+     * the first `copies` of them; the share's other copies stay resident
+     * as long as it lives, memory this decoder's plan does not count),
+     * else made and stored when *share_proj is NULL.  For decoders of one
+     * model and format that differ only in capacity (context, batch,
+     * prefill) or copies (a hot case after a cold one). */
     struct tb_decoder_share **share_proj;
 } tb_decoder_opts;
 

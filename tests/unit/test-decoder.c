@@ -429,9 +429,18 @@ static void test_share(const tb_model_config *c)
         CHECK(tb_decoder_build(c, &op, &src, &p[i], err, sizeof err) == 0);
         src.close(src.ctx);
     }
-    CHECK(ws && p[0]->wshare == ws && p[1]->wshare == ws && ws->refs == 3 && ws->ncopies == 2);
+    CHECK(ws && p[0]->wshare == ws && p[1]->wshare == ws && p[2]->wshare == ws && ws->refs == 4 && ws->ncopies == 2);
     CHECK(!memcmp(p[0]->w, p[1]->w, sizeof *p[0]->w * (size_t)(2 * c->layers * TB_DW__N)));
-    CHECK(p[2]->wshare == NULL && p[2]->w[0] != ws->w[0]); /* one copy asked: its own */
+    CHECK(!memcmp(p[2]->w, ws->w, sizeof *p[2]->w * (size_t)(c->layers * TB_DW__N))); /* one copy: the first */
+    /* more copies than the share has: its own */
+    tb_decoder_opts o3 = { .format = "tq2", .ctx = 16, .max_batch = 1, .max_prefill = 8, .copies = 3,
+                           .max_threads = 2, .share_proj = &ws };
+    tb_decoder *p3;
+    CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+    CHECK(tb_decoder_build(c, &o3, &src, &p3, err, sizeof err) == 0);
+    src.close(src.ctx);
+    CHECK(p3->wshare == NULL && p3->w[0] != ws->w[0] && ws->refs == 4);
+    tb_decoder_free(p3);
     for (int i = 0; i < 3; i++) {
         CHECK(tb_decoder_prefill(p[i], 0, prompt, NPROMPT, i ? b : a, 1, pool2, 2) == 0);
         if (i)
@@ -439,7 +448,7 @@ static void test_share(const tb_model_config *c)
     }
     tb_decoder_free(p[0]);
     tb_decoder_share_release(ws);
-    CHECK(ws->refs == 1);
+    CHECK(ws->refs == 2);
     tb_decoder_free(p[2]);
     tb_decoder_free(p[1]); /* frees the projections' set */
     tb_decoder_share_release(sh); /* the caller's reference: d[1..3] still hold it */
