@@ -28,7 +28,11 @@
 
 #define PAPER_FORMATS "fp16,int8,tq2,tq1,tl"
 #define PAPER_BW_GUESS 10e9       /* B/s: an assumed DRAM read bandwidth, for the estimate only */
-#define PAPER_GEN_RATE 1e8        /* weights generated and packed per second, for the estimate only */
+/* weights generated and packed per second, for the estimate only: 1e8 matched the 10 min 32 s of
+ * paper --quick on the 2-vCPU development VM (estimate 11 min); the ternary quantizer without a
+ * libm call per weight and the shared embedding/head cut the CPU time per built weight 1.54x in a
+ * side-by-side run (13B, 2 layers, 5 formats; 9.1 -> 5.9 CPU-s per 1e9 weights, loaded host) */
+#define PAPER_GEN_RATE 1.5e8
 
 enum { O_QUICK = 1, O_DB, O_OUT, O_DRY, O_THREADS, O_MEM_BUDGET };
 
@@ -75,8 +79,10 @@ static int fits_fp16(const char *name, double budget)
 }
 
 /* Seconds one case will take, roughly: its decode steps read the weights
- * once per step (bytes per token / PAPER_BW_GUESS), repeated reps times,
- * twice over for calibration and warm-up, at least --min-time each. */
+ * once per step (bytes per token / PAPER_BW_GUESS), repeated reps times
+ * at least --min-time each, plus calibration and warm-up: one iteration
+ * each when an iteration outlasts --min-time (the runner then calibrates
+ * once), else about as long as the repetitions. */
 static double case_seconds(const tb_case *c, long reps, double min_time)
 {
     const tb_e2e_params *p = TB_CASE_CPARAMS(c, tb_e2e_params);
@@ -89,7 +95,7 @@ static double case_seconds(const tb_case *c, long reps, double min_time)
     double per_token_s = step / PAPER_BW_GUESS;
     double iter = per_token_s * (double)(p->n_gen + p->n_prompt * p->batch) *
                   (p->batch > 1 ? 1 + 0.05 * (double)p->batch : 1); /* batches add GEMM work */
-    return (double)reps * 2 * (iter > min_time ? iter : min_time);
+    return iter > min_time ? (double)(reps + 2) * iter : (double)reps * 2 * min_time;
 }
 
 static int build_plan(const tb_run_args *a, int quick, tb_caselist *out, char *why, size_t whylen)
@@ -172,17 +178,24 @@ static void print_plan(const tb_run_args *a, const tb_caselist *cases, int quick
         double s = case_seconds(c, a->reps, a->min_time_s);
         total += s;
         ne2e++;
-        /* one build per model, format and layer count (cases share it) */
-        int first = 1;
-        for (int j = 0; j < i && first; j++) {
+        /* what is filled and packed (e2e.c shares it): the projections once
+         * per model, format and layer count; the fp16
+         * embedding and head once per model */
+        int first_proj = 1, first_head = 1;
+        for (int j = 0; j < i && (first_proj || first_head); j++) {
             const tb_e2e_params *q = TB_CASE_CPARAMS(&cases->v[j], tb_e2e_params);
-            first = strcmp(cases->v[j].wl->name, "e2e") || strcmp(q->model, p->model) ||
-                    strcmp(q->format, p->format) || q->layers != p->layers || q->batch_cap != p->batch_cap;
+            if (strcmp(cases->v[j].wl->name, "e2e") || strcmp(q->model, p->model))
+                continue;
+            first_head = 0;
+            if (!strcmp(q->format, p->format) && q->layers == p->layers)
+                first_proj = 0;
         }
         const tb_model_config *m = tb_model_config_find(p->model);
-        double head, w = m ? model_params(m, (int)p->layers, &head) + 2 * head : 0;
-        if (first)
-            weights += w;
+        double head, proj = m ? model_params(m, (int)p->layers, &head) : 0;
+        if (m && first_proj)
+            weights += proj;
+        if (m && first_head)
+            weights += 2 * head;
         if (dry)
             fprintf(f, "  %-58s %s%s  ~%.1fs\n", c->key, p->extrapolated ? "extrapolated " : "",
                     p->max_batch ? "max-batch " : "", s);
@@ -191,8 +204,9 @@ static void print_plan(const tb_run_args *a, const tb_caselist *cases, int quick
     double est = total + build + probes;
     fprintf(f, "tritbench paper%s: %d decoder cases in %s formats, %d cases in all\n", quick ? " --quick" : "", ne2e,
             PAPER_FORMATS, cases->n);
-    fprintf(f, "estimate: about %.0f min (decode: bytes one token reads / an assumed %.0f GB/s x tokens x %ld reps x 2"
-            " for calibration and warm-up, %.0f min; building the weights at ~%.0e weights/s, %.0f min; the ceilings"
+    fprintf(f, "estimate: about %.0f min (decode: bytes one token reads / an assumed %.0f GB/s x tokens x (%ld reps + "
+            "calibration and warm-up), %.0f min; filling and packing the weights (each model's fp16 embedding and head"
+            " once, its projections once per format and layer count) at ~%.1e weights/s, %.0f min; the ceilings"
             " ~%.0f min). The real time depends on this machine's bandwidth and load.\n",
             ceil(est / 60), PAPER_BW_GUESS / 1e9, a->reps, total / 60, PAPER_GEN_RATE, build / 60, probes / 60);
 }

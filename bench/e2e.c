@@ -107,11 +107,69 @@ typedef struct e2e_build {
 static e2e_build g_builds[64];
 static int g_nbuilds;
 
+/* The fp16 embedding and head of one model and weight source, shared by
+ * its builds in every format (tb_decoder_opts.share), and the packed
+ * projections of one model, format and layer count, shared by its builds
+ * of other capacities (ctx, batch: Table 1's and Table 3's cases of
+ * `tritbench paper`) when they have as many layer-stack copies
+ * (.share_proj: a hot case borrows copy 0 of a cold case's copies):
+ * counted like the builds, so a set lives from its first build to its
+ * last case's teardown, even when builds come and go.  Memory: a hot
+ * case's plan counts one copy while the set holds the cold case's copies
+ * (at most 4x the LLC of projections, E2E_COLD_LLC_FACTOR) until the
+ * model's last case; the embedding and head it no longer makes per format
+ * are at least that much for the paper's models.  A build that cannot
+ * borrow (more copies than the set has: a cold case after a hot one, or
+ * a tighter budget) builds its own while the set is held. */
+typedef struct e2e_share {
+    char key[320];
+    struct tb_decoder_share *share;
+    int uses;
+} e2e_share;
+
+static e2e_share g_shares[128];
+static int g_nshares;
+
 static void build_key(const tb_case *c, char *out, size_t len)
 {
     const tb_e2e_params *p = TB_CASE_CPARAMS(c, tb_e2e_params);
     snprintf(out, len, "%p|%s|%s|%lld|%lld|%lld|%lld|%s", c->spec, c->backend, p->head, (long long)p->layers,
              (long long)p->ctx, (long long)p->batch_cap, (long long)p->prefill_cap, tb_cache_mode_name(c->cache));
+}
+
+/* proj = 0: the embedding and head's key; 1: the projections' key.  By
+ * content, not by spec: each part of a plan resolves its models anew. */
+static void share_key(const tb_case *c, int proj, char *out, size_t len)
+{
+    const tb_e2e_params *p = TB_CASE_CPARAMS(c, tb_e2e_params);
+    const e2e_spec *sp = c->spec;
+    int o = snprintf(out, len, "%s|%s|%s|%lld|%lld|%lld|%lld|%lld|%d|%s", proj ? "proj" : "head", sp->cfg.name, sp->dir,
+                     (long long)sp->cfg.hidden, (long long)sp->cfg.ffn, (long long)sp->cfg.layers,
+                     (long long)sp->cfg.vocab, (long long)p->seed, sp->cfg.tied, p->head);
+    if (proj && o > 0 && (size_t)o < len)
+        snprintf(out + o, len - (size_t)o, "|%s|%lld", c->backend, (long long)p->layers);
+}
+
+static e2e_share *share_find(const char *key, int create)
+{
+    for (int i = 0; i < g_nshares; i++)
+        if (!strcmp(g_shares[i].key, key))
+            return &g_shares[i];
+    if (!create || g_nshares == (int)(sizeof g_shares / sizeof g_shares[0]))
+        return NULL;
+    e2e_share *b = &g_shares[g_nshares++];
+    memset(b, 0, sizeof *b);
+    snprintf(b->key, sizeof b->key, "%s", key);
+    return b;
+}
+
+static void share_release(e2e_share *b)
+{
+    if (b && --b->uses <= 0) {
+        tb_decoder_share_release(b->share);
+        b->share = NULL;
+        b->uses = 0;
+    }
 }
 
 static e2e_build *build_find(const char *key, int create)
@@ -131,6 +189,8 @@ void tb_e2e_count_uses(const tb_caselist *cases)
 {
     for (int i = 0; i < g_nbuilds; i++)
         g_builds[i].uses = 0;
+    for (int i = 0; i < g_nshares; i++)
+        g_shares[i].uses = 0;
     for (int i = 0; i < cases->n; i++) {
         if (cases->v[i].wl != tb_e2e_workload())
             continue;
@@ -139,6 +199,12 @@ void tb_e2e_count_uses(const tb_caselist *cases)
         e2e_build *b = build_find(key, 1);
         if (b)
             b->uses++;
+        for (int proj = 0; proj < 2; proj++) {
+            share_key(&cases->v[i], proj, key, sizeof key);
+            e2e_share *sh = share_find(key, 1);
+            if (sh)
+                sh->uses++;
+        }
     }
 }
 
@@ -158,6 +224,8 @@ typedef struct e2e_ctx {
     tb_e2e_params p;
     tb_decoder *d;            /* the shared build's */
     e2e_build *build;         /* NULL: d is this case's own (not in the plan's count) */
+    e2e_share *share;         /* the model's embedding and head (NULL: not in the plan's count) */
+    e2e_share *wshare;        /* the model's projections in this format */
     tb_pool *pool;
     int threads;
     int32_t *prompt;          /* n_prompt (at least E2E_VERIFY_TOKENS) tokens */
@@ -224,6 +292,8 @@ static void e2e_teardown(void *ctx)
         build_release(x->build);
     else
         tb_decoder_free(x->d);
+    share_release(x->share); /* after the decoder: the last reference frees the set */
+    share_release(x->wshare);
     free(x->prompt);
     free(x->next);
     free(x->logits);
@@ -295,6 +365,14 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
     x->build = build_find(key, 0);
     if (x->build && x->build->uses <= 0)
         x->build = NULL; /* not counted by the plan (a test calling setup directly): its own */
+    share_key(c, 0, key, sizeof key);
+    x->share = share_find(key, 0);
+    if (x->share && x->share->uses <= 0)
+        x->share = NULL;
+    share_key(c, 1, key, sizeof key);
+    x->wshare = share_find(key, 0);
+    if (x->wshare && x->wshare->uses <= 0)
+        x->wshare = NULL;
     tb_decoder_opts o;
     tb_decoder_plan one, plan;
     double rss0 = NAN, rss1 = NAN;
@@ -378,6 +456,10 @@ static int e2e_setup(const tb_case *c, void **out, tb_setup_info *info)
             snprintf(info->why, sizeof info->why, "weight source: %s", strerror(-rc));
         goto fail;
     }
+    if (x->share)
+        o.share = &x->share->share; /* the model's embedding and head: made by its first build */
+    if (x->wshare)
+        o.share_proj = &x->wshare->share; /* its projections in this format, when the copies match */
     rc = tb_decoder_build(&sp->cfg, &o, &src, &x->d, info->why, sizeof info->why);
     if (src.close)
         src.close(src.ctx);
@@ -433,7 +515,9 @@ built:;
     set_fact(info, "step_bytes", step_full, "B", "weights one decode step reads at full depth (batch shares them)");
     set_fact(info, "step_bytes_built", bp->step_weight_bytes, "B", "weights one decode step reads as built");
     set_fact(info, "resident_bytes", isnan(rss0) || isnan(rss1) ? NAN : rss1 - rss0, "B",
-             isnan(rss1) ? "no /proc/self/status" : "VmRSS grown by the build of this model and format (all copies)");
+             isnan(rss1) ? "no /proc/self/status"
+                         : "VmRSS grown by the build of this model and format (all copies; the fp16 embedding and "
+                           "head are made by the model's first build and shared by its other formats)");
     set_fact(info, "copies", o.copies, "copies", "layer-stack copies cycled, one per forward call");
     set_fact(info, "planned_bytes", bp->total_bytes, "B", "every byte the decoder holds (plan)");
     if (bp->device_bytes > 0)

@@ -1,13 +1,15 @@
 /* report-figs.c - the figures: exports, into the report's --out folder,
  * the CSV each gnuplot script of plots/ reads and a meta.gp with the
  * footer (machine, commit, date), the cache sizes, the run's measured
- * ceilings, the formats present and, per figure, why it has no data
- * ("" when it has); then runs every script twice (PNG, SVG).  gnuplot is
+ * ceilings (and which are missing, why), the formats present and, per
+ * figure, why it has no data ("" when it has); Figure 3 left's CSV comes
+ * from the energy model alone (harness/energy-model.c); then runs every script twice (PNG, SVG).  gnuplot is
  * started with posix_spawnp and an argument vector (no shell), in the
  * output folder; its messages go to gnuplot.log there.  An absent figure
  * is never exported as 0: its CSV is empty and meta.gp says why. */
 #define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np */
 #include "tb-report.h"
+#include "tb-energy-model.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +24,18 @@
 
 extern char **environ;
 
-static const char *const figures[] = {"roofline", "gemv_sweep", "threads", "latency",
-                                      "table1",   "fig2",       "fig3",    "table3"};
+/* rendered in this order; the first NFIG_RUN read the run's cases
+ * (export_csv), fig3_left the energy model alone (export_fig3_left) */
+static const char *const figures[] = {"roofline", "gemv_sweep", "threads", "latency", "table1",
+                                      "fig2",     "fig3_left",  "fig3",    "table3"};
 #define NFIG (int)(sizeof figures / sizeof figures[0])
+#define NFIG_RUN 8
+#define FIG3_LEFT 6
+/* figures[] index of export_csv's k-th figure (0..NFIG_RUN-1) */
+static int fig_of(int k)
+{
+    return k < FIG3_LEFT ? k : k + 1;
+}
 
 /* Formats in the order every figure uses (plots/style.gp gives each its colour). */
 static const char *const order[] = {"fp16", "bf16", "int8", "tq2", "tq1", "tl", "i2s", "tl2"};
@@ -350,7 +361,7 @@ static void export_e2e(const tb_rep_run *run, FILE *f[4], int rows[4], char why[
 static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], char t3model[64], char *err,
                       int errlen)
 {
-    int maxt = 1, rows[NFIG] = {0};
+    int maxt = 1, rows[NFIG_RUN] = {0};
     int present[NORDER] = {0};
     for (int i = 0; i < run->ncases; i++)
         if (is_ok_matmul(&run->cases[i])) {
@@ -358,10 +369,10 @@ static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][
                 maxt = run->cases[i].threads;
             present[fmt_rank(run->cases[i].format)] = 1;
         }
-    FILE *f[NFIG];
-    for (int k = 0; k < NFIG; k++) {
+    FILE *f[NFIG_RUN];
+    for (int k = 0; k < NFIG_RUN; k++) {
         char name[64];
-        snprintf(name, sizeof name, "%s.csv", figures[k]);
+        snprintf(name, sizeof name, "%s.csv", figures[fig_of(k)]);
         f[k] = open_out(dir, name, err, errlen);
         if (!f[k]) {
             while (k--)
@@ -446,7 +457,7 @@ static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][
     char e2e_why[4][256];
     export_e2e(run, f + 4, rows + 4, e2e_why, t3model);
     int bad = 0;
-    for (int k = 0; k < NFIG; k++)
+    for (int k = 0; k < NFIG_RUN; k++)
         bad |= fclose(f[k]) != 0;
     if (bad) {
         snprintf(err, (size_t)errlen, "--out %s: cannot write the figures' CSV (%s)", dir, strerror(errno));
@@ -459,14 +470,88 @@ static int export_csv(const tb_rep_run *run, const char *dir, char nodata[NFIG][
         "no GEMV (n = 1) in this run",
     };
     for (int k = 0; k < 4; k++)
-        snprintf(nodata[k], 256, "%s", rows[k] ? "" : why_matmul[k]);
-    for (int k = 4; k < NFIG; k++)
-        snprintf(nodata[k], 256, "%s", rows[k] ? "" : e2e_why[k - 4]);
+        snprintf(nodata[fig_of(k)], 256, "%s", rows[k] ? "" : why_matmul[k]);
+    for (int k = 4; k < NFIG_RUN; k++)
+        snprintf(nodata[fig_of(k)], 256, "%s", rows[k] ? "" : e2e_why[k - 4]);
     return 0;
 }
 
-static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], const char *t3model, char *err,
-                      int errlen)
+/* ---- Figure 3 left: the energy model alone ---- */
+
+/* pJ of one operation of count kind `kind` at `source` ("model-7nm"). */
+static double op_pj(int kind, const char *source)
+{
+    tb_counts k = {{0}};
+    tb_model_energy e[4];
+    k.v[kind] = 1;
+    int n = tb_energy_model(&k, e, 4);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(e[i].source, source))
+            return e[i].joules * 1e12;
+    return NAN;
+}
+
+/* fig3_left.csv: the arithmetic energy of one multiply-accumulate of a
+ * matmul, multiply and add apart, at 7 nm and 45 nm, in the paper's
+ * accounting: fp16 (LLaMA: fp16 mul + fp16 add), int8 (int8 mul + add),
+ * ternary (BitNet b1.58: weights in {-1, 0, 1}, an int8 add and no
+ * multiply).  The paper's totals and ratio (7 nm only) from the --paper
+ * rows when the report has them; `note` says where they are otherwise. */
+static int export_fig3_left(const tb_report *r, const char *dir, char note[256], char *err, int errlen)
+{
+    FILE *f = open_out(dir, "fig3_left.csv", err, errlen);
+    if (!f)
+        return -1;
+    const tb_rep_paper_row *pr = NULL;
+    for (int i = 0; r->paper && i < r->nprows && !pr; i++)
+        if (!strcmp(r->prows[i].table, "Figure 3 left") && !strcmp(r->prows[i].label, "one MAC, 7 nm"))
+            pr = &r->prows[i];
+    int have = pr && !isnan(pr->paper_ratio);
+    snprintf(note, 256, "%s", have ? ""
+                             : r->paper ? "not in this database (reference_figures)"
+                                        : "shown by report --paper");
+    static const struct { const char *node, *label; } nodes[] = {{"model-7nm", "7 nm"}, {"model-45nm", "45 nm"}};
+    static const struct { const char *name; int mul, add; } fmts[] = {
+        {"fp16", TB_CNT_FP16_MUL, TB_CNT_FP16_ADD},
+        {"int8", TB_CNT_INT8_MUL, TB_CNT_INT8_ADD},
+        {"ternary", -1, TB_CNT_INT8_ADD},
+    };
+    fputs("x,node,format,mul_pj,add_pj,total_pj,ratio_vs_fp16,paper_total_pj,paper_ratio,paper_label\n", f);
+    for (int n = 0; n < 2; n++) {
+        double base = op_pj(fmts[0].mul, nodes[n].node) + op_pj(fmts[0].add, nodes[n].node);
+        for (int i = 0; i < 3; i++) {
+            double mul = fmts[i].mul < 0 ? 0 : op_pj(fmts[i].mul, nodes[n].node);
+            double add = op_pj(fmts[i].add, nodes[n].node), tot = mul + add;
+            double ptot = NAN, pratio = NAN;
+            if (have && n == 0 && i == 0)
+                ptot = pr->paper_base, pratio = 1;
+            else if (have && n == 0 && i == 2)
+                ptot = pr->paper_tern, pratio = pr->paper_ratio;
+            fprintf(f, "%d,%s,%s", n * 4 + i, nodes[n].label, fmts[i].name);
+            csv_num(f, mul);
+            csv_num(f, add);
+            csv_num(f, tot);
+            csv_num(f, base / tot);
+            csv_num(f, ptot);
+            csv_num(f, pratio);
+            /* the label the figure prints (gnuplot drops a row whose used column is NaN) */
+            if (isfinite(pratio) && i > 0)
+                fprintf(f, ",paper: %.3gx\n", pratio);
+            else if (have && n == 1 && i == 2)
+                fputs(",paper: 7 nm only\n", f);
+            else
+                fputs(",-\n", f); /* not empty: gnuplot would reuse the previous row's text */
+        }
+    }
+    if (fclose(f) != 0) {
+        snprintf(err, (size_t)errlen, "--out %s: cannot write fig3_left.csv (%s)", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][256], const char *t3model,
+                      const char *f3l_note, char *err, int errlen)
 {
     FILE *f = open_out(dir, "meta.gp", err, errlen);
     if (!f)
@@ -491,6 +576,30 @@ static int write_meta(const tb_rep_run *run, const char *dir, char nodata[NFIG][
     gp_num(f, "bw_cache", cache);
     gp_num(f, "peak_int8", p8);
     gp_num(f, "peak_fp32", p32);
+    /* the ceilings the roofline cannot draw, and why (its legend leaves them out) */
+    char miss[512] = "";
+    const int nobw = isnan(dram) && isnan(cache), nopk = isnan(p8) && isnan(p32);
+    struct { int missing; const char *what, *probe; } m[] = {
+        {nobw, "DRAM and cache read bandwidth", "read bandwidth probe"},
+        {!nobw && isnan(dram), "DRAM read bandwidth", "read bandwidth probe"},
+        {!nobw && isnan(cache), "cache read bandwidth", "read bandwidth probe"},
+        {nopk, "int8 and fp32 peaks", "compute-peak probe"},
+        {!nopk && isnan(p8), "int8 peak", "int8 compute-peak probe"},
+        {!nopk && isnan(p32), "fp32 peak", "fp32 compute-peak probe"},
+    };
+    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+        if (!m[k].missing)
+            continue;
+        size_t o = strlen(miss);
+        snprintf(miss + o, sizeof miss - o, "%s%s (no %s at %d thread%s in this run)", o ? "; " : "", m[k].what,
+                 m[k].probe, maxt, maxt == 1 ? "" : "s");
+    }
+    fputs("missing_ceilings = ", f);
+    gp_str(f, miss);
+    fputc('\n', f);
+    fputs("fig3_left_paper_note = ", f);
+    gp_str(f, f3l_note);
+    fputc('\n', f);
     char fl[256] = "";
     for (int k = 0; k < NORDER; k++)
         for (int i = 0; i < run->ncases; i++)
@@ -568,14 +677,16 @@ int tb_report_gnuplot(const char *dir, const char *plots, const char *fig, const
 
 int tb_report_figures(tb_report *r, const char *dir, const char *plots, char *err, int errlen)
 {
-    char nodata[NFIG][256], t3model[64] = "";
+    char nodata[NFIG][256], t3model[64] = "", f3l_note[256] = "";
     r->outdir = dir;
     if (mkdirs(dir) < 0) {
         snprintf(err, (size_t)errlen, "--out %s: cannot create the folder (%s)", dir, strerror(errno));
         return -1;
     }
     const tb_rep_run *run = &r->runs[0];
-    if (export_csv(run, dir, nodata, t3model, err, errlen) < 0 || write_meta(run, dir, nodata, t3model, err, errlen) < 0)
+    nodata[FIG3_LEFT][0] = 0; /* the energy model's constants: always there */
+    if (export_csv(run, dir, nodata, t3model, err, errlen) < 0 || export_fig3_left(r, dir, f3l_note, err, errlen) < 0 ||
+        write_meta(run, dir, nodata, t3model, f3l_note, err, errlen) < 0)
         return -1;
     if (r->nruns > 1)
         snprintf(r->figs_why, sizeof r->figs_why, "figures show run %lld only (the first of %d)", (long long)run->id,

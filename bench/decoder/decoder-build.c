@@ -1,7 +1,9 @@
 /* decoder-build.c - building a decoder from a weight source: the plan
  * first, then every buffer, then each tensor filled into one fp32 buffer
  * and packed by the kernel's prepare() (one matrix at a time), clones for
- * the extra copies, RoPE tables.  Also free, reset and the accessors. */
+ * the extra copies, RoPE tables; the embedding and head made once and
+ * shared by the decoders of one model (struct tb_decoder_share).  Also
+ * free, reset and the accessors. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +17,33 @@ static void *dec_alloc(double bytes)
     return aligned_alloc(64, b ? b : 64);
 }
 
+void tb_decoder_share_release(struct tb_decoder_share *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    if (s->head)
+        s->kh->free(s->head);
+    free(s->embed);
+    if (s->w)
+        for (int64_t i = 0; i < (int64_t)s->ncopies * s->layers * TB_DW__N; i++)
+            if (s->w[i])
+                s->k->free(s->w[i]);
+    free(s->w);
+    free(s);
+}
+
 void tb_decoder_free(tb_decoder *d)
 {
     if (!d)
         return;
-    if (d->w)
+    if (d->share) { /* borrowed: the share frees them with its last reference */
+        tb_decoder_share_release(d->share);
+        d->head = NULL;
+        d->embed = NULL;
+    }
+    if (d->wshare) /* borrowed matrices: the share frees them */
+        tb_decoder_share_release(d->wshare);
+    else if (d->w)
         for (int64_t i = 0; i < (int64_t)d->ncopies * d->cfg.layers * TB_DW__N; i++)
             if (d->w[i])
                 d->k->free(d->w[i]);
@@ -73,10 +97,33 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     const tb_model_config *c = &d->cfg;
     const tb_decoder_plan *p = &d->plan;
     double n = (double)d->nrows;
+    /* a shared embedding and head: borrowed when one matches, else made here */
+    struct tb_decoder_share *sh = o->share && !d->kref ? *o->share : NULL;
+    int make_share = o->share && !d->kref && !sh;
+    if (sh && (strcmp(sh->model, c->name) || sh->vocab != c->vocab || sh->hidden != c->hidden ||
+               sh->tied != c->tied || sh->kh != d->kh || sh->ops != d->ops))
+        sh = NULL; /* another model or head: this decoder's own */
+    if (sh) {
+        sh->refs++;
+        d->share = sh;
+        d->embed = sh->embed;
+        d->head = sh->head;
+    }
+    struct tb_decoder_share *ws = o->share_proj && !d->kref ? *o->share_proj : NULL;
+    int make_wshare = o->share_proj && !d->kref && !ws;
+    if (ws && (strcmp(ws->model, c->name) || ws->k != d->k || ws->layers != c->layers || ws->ncopies < d->ncopies ||
+               ws->hidden != c->hidden))
+        ws = NULL;
     int64_t L = c->layers, half = c->head_dim / 2;
     rc = -ENOMEM;
     d->w = calloc((size_t)(d->ncopies * L * TB_DW__N), sizeof *d->w);
-    d->embed = dec_alloc((double)c->vocab * (double)c->hidden * 2);
+    if (d->w && ws) { /* its copies borrowed (the share's first ones): nothing filled, packed or cloned below */
+        ws->refs++;
+        d->wshare = ws;
+        memcpy(d->w, ws->w, sizeof *d->w * (size_t)(d->ncopies * L * TB_DW__N));
+    }
+    if (!d->share)
+        d->embed = dec_alloc((double)c->vocab * (double)c->hidden * 2);
     d->norms = dec_alloc(4.0 * (double)(L * d->norm_stride + c->hidden));
     d->rope_cos = dec_alloc(4.0 * (double)(d->ctx * half));
     d->rope_sin = dec_alloc(4.0 * (double)(d->ctx * half));
@@ -113,18 +160,20 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     }
 
     /* embedding (fp16 table); a tied head packs the same matrix */
-    rc = src->fill(src->ctx, "model.embed_tokens.weight", c->vocab, c->hidden, tmp, err, errlen);
-    if (rc < 0)
-        goto fail;
-    d->ops->to_f16(d->embed, tmp, c->vocab * c->hidden);
-    if (c->tied) {
-        rc = d->kh->prepare(tmp, c->vocab, c->hidden, &d->head);
-        if (rc == 0 && d->khref)
-            rc = d->khref->prepare(tmp, c->vocab, c->hidden, &d->headref);
-        if (rc < 0) {
-            snprintf(err, (size_t)errlen, "model.embed_tokens.weight (tied head): %s prepare failed: %s",
-                     d->kh->name, strerror(-rc));
+    if (!d->share) {
+        rc = src->fill(src->ctx, "model.embed_tokens.weight", c->vocab, c->hidden, tmp, err, errlen);
+        if (rc < 0)
             goto fail;
+        d->ops->to_f16(d->embed, tmp, c->vocab * c->hidden);
+        if (c->tied) {
+            rc = d->kh->prepare(tmp, c->vocab, c->hidden, &d->head);
+            if (rc == 0 && d->khref)
+                rc = d->khref->prepare(tmp, c->vocab, c->hidden, &d->headref);
+            if (rc < 0) {
+                snprintf(err, (size_t)errlen, "model.embed_tokens.weight (tied head): %s prepare failed: %s",
+                         d->kh->name, strerror(-rc));
+                goto fail;
+            }
         }
     }
     for (int64_t l = 0; l < L; l++) {
@@ -137,7 +186,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
             if (rc < 0)
                 goto fail;
         }
-        for (int i = 0; i < TB_DW__N; i++) {
+        for (int i = 0; i < TB_DW__N && !d->wshare; i++) {
             int64_t r, k;
             tb_dec_proj_shape(c, i, &r, &k);
             snprintf(name, sizeof name, "model.layers.%lld.%s", (long long)l, tb_dec_proj_names[i]);
@@ -151,7 +200,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     rc = src->fill(src->ctx, "model.norm.weight", 1, c->hidden, d->norms + L * d->norm_stride, err, errlen);
     if (rc < 0)
         goto fail;
-    if (!c->tied) {
+    if (!c->tied && !d->share) {
         rc = pack(src, d->kh, "lm_head.weight", c->vocab, c->hidden, tmp, &d->head, err, errlen);
         if (rc == 0 && d->khref && (rc = d->khref->prepare(tmp, c->vocab, c->hidden, &d->headref)) < 0)
             snprintf(err, (size_t)errlen, "lm_head.weight: %s prepare failed: %s", d->khref->name, strerror(-rc));
@@ -160,7 +209,20 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     }
     free(tmp);
     tmp = NULL;
-    for (int cp = 1; cp < d->ncopies; cp++)
+    if (make_share) { /* hand the embedding and head to a share: the caller's reference and ours */
+        sh = calloc(1, sizeof *sh);
+        if (!sh) {
+            rc = -ENOMEM;
+            snprintf(err, (size_t)errlen, "%s: out of memory", c->name);
+            goto fail;
+        }
+        *sh = (struct tb_decoder_share){.refs = 2, .vocab = c->vocab, .hidden = c->hidden, .tied = c->tied,
+                                        .kh = d->kh, .ops = d->ops, .embed = d->embed, .head = d->head};
+        snprintf(sh->model, sizeof sh->model, "%s", c->name);
+        d->share = sh;
+        *o->share = sh;
+    }
+    for (int cp = 1; cp < d->ncopies && !d->wshare; cp++)
         for (int64_t i = 0; i < L * TB_DW__N; i++) {
             rc = d->k->clone(d->w[i], &d->w[cp * L * TB_DW__N + i]);
             if (rc < 0) {
@@ -169,6 +231,22 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
                 goto fail;
             }
         }
+    if (make_wshare) { /* hand every copy's matrices to a share: the caller's reference and ours */
+        ws = calloc(1, sizeof *ws);
+        tb_kmat **w = ws ? malloc(sizeof *w * (size_t)(d->ncopies * L * TB_DW__N)) : NULL;
+        if (!w) {
+            free(ws);
+            rc = -ENOMEM;
+            snprintf(err, (size_t)errlen, "%s: out of memory", c->name);
+            goto fail;
+        }
+        memcpy(w, d->w, sizeof *w * (size_t)(d->ncopies * L * TB_DW__N));
+        *ws = (struct tb_decoder_share){.refs = 2, .hidden = c->hidden, .k = d->k, .layers = L,
+                                        .ncopies = d->ncopies, .w = w};
+        snprintf(ws->model, sizeof ws->model, "%s", c->name);
+        d->wshare = ws;
+        *o->share_proj = ws;
+    }
     tb_dec_rope_fill(d->rope_cos, d->rope_sin, d->ctx, c->head_dim, c->rope_theta);
     if (d->kref && (rc = tb_dec_gpu_create(d, err, errlen)) < 0)
         goto fail;

@@ -50,6 +50,24 @@ static inline size_t tb_dec_r64(double bytes)
     return ((size_t)bytes + 63) & ~(size_t)63;
 }
 
+/* What decoders share (tb_decoder_opts.share, .share_proj): an fp16
+ * embedding and a packed head (kh set), or the packed projections of every
+ * layer-stack copy (k set). */
+struct tb_decoder_share {
+    int refs;                 /* the caller's + one per decoder borrowing it */
+    char model[64];
+    int64_t vocab, hidden;
+    int tied;
+    const tb_kernel *kh;
+    const tb_ops *ops;
+    uint16_t *embed;
+    tb_kmat *head;
+    const tb_kernel *k;       /* projections: kernel, built layers, copies, [copy][layer][TB_DW__N] */
+    int64_t layers;
+    int ncopies;
+    tb_kmat **w;
+};
+
 struct tb_decoder {
     tb_model_config cfg;      /* layers = built layers */
     int64_t full_layers;      /* the config's own depth */
@@ -63,6 +81,8 @@ struct tb_decoder {
     tb_kmat **w;          /* [copy][layer][TB_DW__N] */
     tb_kmat *head;        /* vocab x hidden */
     uint16_t *embed;      /* [vocab][hidden] fp16 */
+    struct tb_decoder_share *share; /* non-NULL: head and embed are borrowed from it */
+    struct tb_decoder_share *wshare; /* non-NULL: the matrices of w are borrowed from it */
     float *norms;         /* [layer][norm_stride] then the final norm [hidden] */
     float *rope_cos, *rope_sin; /* [ctx][head_dim/2] */
     uint16_t *kv;         /* [layer][seq][K,V][ctx][kvd] fp16 */

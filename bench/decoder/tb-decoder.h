@@ -20,7 +20,8 @@
  * tokens likewise (n > 1) with causal attention.
  *
  * Memory: tb_decoder_plan() gives every byte build() will allocate, by
- * component, before anything is allocated.  build() packs one matrix at a
+ * component, before anything is allocated (a shared embedding and head,
+ * below, are still counted: the plan is what one decoder alone needs).  build() packs one matrix at a
  * time (one fp32 matrix buffer, freed before it returns).  prefill/decode
  * never allocate.  With copies > 1 the layer stack is cloned and each
  * forward call (a decode step or a prefill) uses the next copy, so the
@@ -50,6 +51,25 @@ typedef struct tb_decoder_opts {
     int64_t max_prefill;     /* most tokens in one prefill call; 0 = 1 */
     int copies;              /* copies of the layer stack (>= 1; 0 = 1) */
     int max_threads;         /* most threads a call may use; 0 = 64 */
+    /* The fp16 embedding table and the packed head do not depend on the
+     * projection format: decoders of one model and one weight source can
+     * share them.  NULL: this decoder builds its own.  Else, when *share
+     * holds a set built for the same config, head kernel and ops, the
+     * decoder borrows it (nothing filled or packed); when *share is NULL,
+     * build() makes one and stores it there, the caller then holding a
+     * reference (tb_decoder_share_release).  The caller keeps one *share
+     * per weight source (seed or checkpoint).  Not in GPU mode.  Reference
+     * counts are not atomic: build and free decoders from one thread. */
+    struct tb_decoder_share **share;
+    /* The same for the packed projections (every copy of the layer stack):
+     * borrowed when *share_proj was made for the same config, kernel and
+     * layer count with at least as many copies (this decoder cycles over
+     * the first `copies` of them; the share's other copies stay resident
+     * as long as it lives, memory this decoder's plan does not count),
+     * else made and stored when *share_proj is NULL.  For decoders of one
+     * model and format that differ only in capacity (context, batch,
+     * prefill) or copies (a hot case after a cold one). */
+    struct tb_decoder_share **share_proj;
 } tb_decoder_opts;
 
 /* Bytes by component, as build() will allocate them (resident), and the
@@ -88,6 +108,9 @@ int tb_decoder_plan_bytes(const tb_model_config *cfg, const tb_decoder_opts *o, 
 int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const tb_wsrc *src, tb_decoder **out,
                      char *err, int errlen);
 void tb_decoder_free(tb_decoder *d);
+/* Drop the caller's reference to a shared embedding and head (NULL: no-op);
+ * freed when no decoder borrows it any more. */
+void tb_decoder_share_release(struct tb_decoder_share *s);
 
 /* Forget every sequence (positions to 0); the KV cache is overwritten. */
 void tb_decoder_reset(tb_decoder *d);

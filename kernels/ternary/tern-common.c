@@ -18,9 +18,13 @@ float tb_tern_quantize(const float *w, int64_t rows, int64_t cols, int8_t *q)
     for (int64_t i = 0; i < count; i++)
         sum += fabs((double)w[i]);
     float s_w = (float)(sum / (double)count) + TB_TERN_EPS;
+    /* round(x) clamped to [-1, 1], round half to even as nearbyintf in the
+     * default mode: 1 iff x > 0.5 (0.5 itself rounds to 0), -1 iff
+     * x < -0.5, NaN -> 0.  Compares instead of a libm call per weight, so
+     * the loop vectorises; the same division, so the same result bit for bit. */
     for (int64_t i = 0; i < count; i++) {
-        float v = nearbyintf(w[i] / s_w);
-        q[i] = (int8_t)(v >= 1.0f ? 1 : v <= -1.0f ? -1 : 0); /* NaN -> 0 */
+        float x = w[i] / s_w;
+        q[i] = (int8_t)((x > 0.5f) - (x < -0.5f));
     }
     return s_w;
 }

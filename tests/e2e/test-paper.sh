@@ -20,6 +20,16 @@ for m in 700M 1.3B 3B 3.9B 7B 13B 70B; do
     done
 done
 [ "$(grep -c 'max-batch' "$T/q.out")" = 5 ] || fail "quick: not one max-batch case per format: $(grep -c max-batch "$T/q.out")"
+# every table and figure of the report keeps its cases in every format: Table 3's batch sweep
+# (70B, 2 layers) beside the max-batch cases; Table 1 / Figures 2 and 3 above
+for f in fp16 int8 tq2 tq1 tl; do
+    grep -q "^  e2e/${f}_[a-z0-9]*/70B/head-fp16/tg1/b4/l2/t1/cold .*extrapolated" "$T/q.out" || fail "quick: no $f Table 3 batch-4 case"
+    grep -q "^  e2e/${f}_[a-z0-9]*/70B/head-fp16/tg1/b[0-9]*/l2/t1/hot .*max-batch" "$T/q.out" || fail "quick: no $f max-batch case"
+done
+grep -q '^  peak/' "$T/q.out" || fail "quick: no compute ceiling in the plan"
+# the estimate counts what the run shares: each model's embedding and head once, its projections
+# once per format and layer count
+grep -q 'each model.s fp16 embedding and head once' "$T/q.out" || fail "quick: the estimate does not say what it counts"
 grep -q '^  bw/read/' "$T/q.out" || fail "quick: no bandwidth ceiling in the plan"
 grep -q '^estimate: about [0-9]* min (decode: bytes one token reads / an assumed [0-9]* GB/s' "$T/q.out" || fail "quick: no estimate"
 grep -q '^tritbench paper --quick: [0-9]* decoder cases in fp16,int8,tq2,tq1,tl formats' "$T/q.out" || fail "quick: no summary line"

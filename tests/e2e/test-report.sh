@@ -99,18 +99,52 @@ grep -q 'gnuplot is not installed' "$T/nognu/report.md" || fail "missing gnuplot
 command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed (figures)"; exit 77; }
 "$TB" report --db "$DB" --run 1 --format html --out "$T/out" 2>"$T/e" || fail "report html: $(cat "$T/e")"
 grep -q 'gnuplot failed' "$T/e" && fail "gnuplot failed: $(cat "$T/out/gnuplot.log")"
-for f in roofline gemv_sweep threads latency table1 fig2 fig3 table3; do
+for f in roofline gemv_sweep threads latency table1 fig2 fig3_left fig3 table3; do
     [ -s "$T/out/$f.png" ] || fail "$f.png missing"
     [ "$(head -c 8 "$T/out/$f.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$f.png is not a PNG"
     python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$T/out/$f.svg" || fail "$f.svg is not XML"
+    # no NaN printed anywhere a reader sees (legend, labels, titles): the fixture has no bandwidth probe
+    python3 - "$T/out/$f.svg" <<'PY' || fail "$f.svg shows 'nan'"
+import re, sys, xml.dom.minidom as m
+def text(n):
+    return n.data if n.nodeType == n.TEXT_NODE else "".join(text(c) for c in n.childNodes)
+t = text(m.parse(sys.argv[1]))
+bad = re.findall(r"(?i)\bnan\b|\binf\b", t)
+assert not bad, (bad, t[:300])
+PY
 done
+# the roofline says which ceiling it lacks and why, and does not list it
+grep -q "not drawn: DRAM and cache read bandwidth (no read bandwidth probe at 1 thread in this run)" "$T/out/roofline.svg" \
+    || fail "roofline: no note on the missing bandwidth ceilings"
+grep -q "DRAM read [0-9]" "$T/out/roofline.svg" && fail "roofline: a DRAM ceiling in the legend without a probe"
+grep -q "int8 peak [0-9]* GOP/s" "$T/out/roofline.svg" || fail "roofline: the measured int8 peak is not in the legend"
+# Figure 3 left: the energy model per MAC, mul and add apart, both nodes; the paper's ratio only with --paper
+python3 - "$T/out/fig3_left.csv" <<'PY' || fail "fig3_left.csv: $(cat "$T/out/fig3_left.csv")"
+import csv, sys
+rows = {(r["node"], r["format"]): r for r in csv.DictReader(open(sys.argv[1]))}
+assert len(rows) == 6, rows.keys()
+f = lambda n, k, c: float(rows[(n, k)][c])
+assert (f("7 nm", "fp16", "mul_pj"), f("7 nm", "fp16", "add_pj")) == (0.34, 0.16)
+assert (f("45 nm", "int8", "mul_pj"), f("45 nm", "int8", "add_pj")) == (0.2, 0.03)
+assert f("7 nm", "ternary", "mul_pj") == 0 and f("7 nm", "ternary", "add_pj") == 0.007
+assert abs(f("7 nm", "ternary", "ratio_vs_fp16") - 71.4286) < 1e-3 and f("45 nm", "ternary", "ratio_vs_fp16") == 50
+assert rows[("7 nm", "ternary")]["paper_ratio"] == "NaN"   # not a --paper report
+PY
+grep -q "paper's ratio: shown by report --paper" "$T/out/fig3_left.svg" || fail "fig3_left: does not say where the paper's ratio is"
+"$TB" report --db "$DB" --run 1 --paper --out "$T/pout" 2>"$T/e" || fail "report --paper --out: $(cat "$T/e")"
+grep -q '^2,7 nm,ternary,0,0.007,0.007,71.4286,0.007,71.4,paper: 71.4x$' "$T/pout/fig3_left.csv" \
+    || fail "fig3_left.csv with --paper: $(cat "$T/pout/fig3_left.csv")"
+grep -q 'paper: 71.4x' "$T/pout/fig3_left.svg" || fail "fig3_left: the paper's 71.4x not drawn"
+grep -q '!\[fig3_left\](fig3_left.png)' "$T/pout/report.md" || fail "paper report: no Figure 3 left"
 grep -q 'no data: no end-to-end decoder (e2e) cases in this run' "$T/out/table1.svg" || fail "table1: no 'no data' message"
 grep -q '(machine [0-9a-f]\{12\}), commit ' "$T/out/roofline.svg" || fail "roofline: no footer"
 H=$T/out/report.html
-[ "$(grep -c '<svg' "$H")" -ge 8 ] || fail "html: figures not inlined"
+[ "$(grep -c '<svg' "$H")" -ge 9 ] || fail "html: figures not inlined"
+grep -q '<figcaption>fig3_left</figcaption>' "$H" || fail "html: no Figure 3 left"
 grep -q '<table>' "$H" || fail "html: no tables"
-if grep -oE '(src|href)="[^"]*"|url\([^)]*\)|https?://[^" ]*' "$H" | grep -v 'http://www.w3.org/' | grep -q .; then
-    fail "html refers to an external resource: $(grep -oE '(src|href)="[^"]*"|https?://[^" ]*' "$H" | grep -v w3.org | head -3)"
+# url(#id) is a fragment of the page itself (gnuplot's SVG fill patterns), not a resource
+if grep -oE '(src|href)="[^"]*"|url\([^#)][^)]*\)|https?://[^" ]*' "$H" | grep -v 'http://www.w3.org/' | grep -q .; then
+    fail "html refers to an external resource: $(grep -oE '(src|href)="[^"]*"|url\([^#)][^)]*\)|https?://[^" ]*' "$H" | grep -v w3.org | head -3)"
 fi
 python3 -c "import html.parser,sys; html.parser.HTMLParser().feed(open(sys.argv[1]).read())" "$H" || fail "html does not parse"
 echo "ok"

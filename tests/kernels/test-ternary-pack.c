@@ -228,9 +228,53 @@ static void prepared(void)
     CHECK(tb_tern_prepare(TB_TERN_TL, w, 7, 33, &m) < 0, "NaN weights refused");
 }
 
+/* The weight quantizer equals the recipe written with nearbyintf
+ * (round half to even, clamp to [-1, 1], NaN -> 0), ties included: it
+ * compares instead of calling nearbyintf, and must give the same codes. */
+static void quantizer_ties(void)
+{
+    enum { N = 4096 };
+    static float w[N];
+    static int8_t q[N];
+    for (int i = 0; i < N; i++)
+        w[i] = rndf();
+    /* the scale first, then weights at exactly +-0.5, +-1.5 scales and just around them */
+    float s = tb_tern_quantize(w, 1, N, q);
+    const float k[] = {0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f};
+    for (int i = 0; i < 6; i++) {
+        float t = k[i] * s;
+        w[8 * i] = t, w[8 * i + 1] = nextafterf(t, 0), w[8 * i + 2] = nextafterf(t, 2 * t);
+    }
+    w[60] = NAN, w[61] = INFINITY, w[62] = -INFINITY, w[63] = 0.0f, w[64] = -0.0f;
+    float s2 = tb_tern_quantize(w, 1, N, q);
+    CHECK(isnan(s2), "scale with NaN/inf in w");
+    w[60] = w[61] = w[62] = 0.0f;
+    s2 = tb_tern_quantize(w, 1, N, q);
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        float v = nearbyintf(w[i] / s2);
+        int8_t want = (int8_t)(v >= 1.0f ? 1 : v <= -1.0f ? -1 : 0);
+        bad += q[i] != want;
+    }
+    CHECK(bad == 0, "quantizer vs the nearbyintf recipe: %d codes differ", bad);
+    /* exact ties at the final scale: 0.5 rounds to 0 (even), 1.5 to 2 (clamped to 1) */
+    /* (placing them moves the mean: repeat until the scale is a fixed point) */
+    float s3 = s2;
+    int fixed = 0;
+    for (int it = 0; it < 8 && !fixed; it++) {
+        w[0] = 0.5f * s3, w[1] = -0.5f * s3, w[2] = 1.5f * s3;
+        float sn = tb_tern_quantize(w, 1, N, q);
+        fixed = sn == s3;
+        s3 = sn;
+    }
+    CHECK(fixed && w[0] / s3 == 0.5f && w[1] / s3 == -0.5f, "no exact ties built (scale %g)", s3);
+    CHECK(q[0] == 0 && q[1] == 0 && q[2] == 1, "ties: %d %d %d", q[0], q[1], q[2]);
+}
+
 int main(void)
 {
     tq1_code();
+    quantizer_ties();
     for (int i = 0; i < NSIZES; i++)
         for (int j = 0; j < NSIZES; j++)
             roundtrip(sizes[i], sizes[j]);

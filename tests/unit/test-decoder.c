@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder-internal.h" /* test_share looks at what a decoder borrows */
 #include "tb-decoder.h"
 #include "tb-isa.h"
 #include "tb-kernel.h"
@@ -368,6 +369,96 @@ static void test_errors(const tb_model_config *c)
     tb_decoder_free(d);
 }
 
+/* The embedding and head shared across formats (tb_decoder_opts.share):
+ * the first build makes the set, the others borrow it (same pointers,
+ * nothing filled), each gives the same logits as a decoder built alone,
+ * and the set outlives any order of frees and the caller's release. */
+static void test_share(const tb_model_config *c)
+{
+    static const char *const fmts[] = { "fp16", "tq2", "int8", "tl" };
+    struct tb_decoder_share *sh = NULL;
+    tb_decoder *d[4];
+    const int64_t V = c->vocab;
+    float *a = malloc(sizeof(float) * (size_t)V), *b = malloc(sizeof(float) * (size_t)V);
+    CHECK(a && b);
+    for (int i = 0; i < 4; i++) {
+        tb_decoder_opts o = { .format = fmts[i], .ctx = 32, .max_batch = 3, .max_prefill = 8, .copies = 1 + i % 2,
+                              .max_threads = 2, .share = &sh };
+        tb_wsrc src;
+        char err[256];
+        CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+        CHECK(tb_decoder_build(c, &o, &src, &d[i], err, sizeof err) == 0);
+        src.close(src.ctx);
+        CHECK(sh != NULL);
+        CHECK(d[i]->share == sh && d[i]->embed == sh->embed && d[i]->head == sh->head);
+        CHECK(sh->refs == 2 + i);
+    }
+    /* another head format: its own embedding and head, the share untouched */
+    tb_decoder_opts o8 = { .format = "tq2", .head_format = "int8", .ctx = 32, .max_batch = 3, .max_prefill = 8,
+                           .copies = 1, .max_threads = 2, .share = &sh };
+    tb_wsrc src;
+    char err[256];
+    tb_decoder *own;
+    CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+    CHECK(tb_decoder_build(c, &o8, &src, &own, err, sizeof err) == 0);
+    src.close(src.ctx);
+    CHECK(own->share == NULL && own->head != sh->head && sh->refs == 5);
+    tb_decoder_free(own);
+    tb_decoder_free(d[0]); /* the maker first: the others keep the set */
+    for (int i = 1; i < 4; i++) {
+        tb_decoder_opts oa = { .format = fmts[i], .ctx = 32, .max_batch = 3, .max_prefill = 8, .copies = 1,
+                               .max_threads = 2 }; /* fp16 head, no share */
+        tb_decoder *alone;
+        CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+        CHECK(tb_decoder_build(c, &oa, &src, &alone, err, sizeof err) == 0);
+        src.close(src.ctx);
+        CHECK(alone->share == NULL && alone->kh == d[i]->kh);
+        CHECK(!memcmp(alone->embed, d[i]->embed, sizeof(uint16_t) * (size_t)(V * c->hidden)));
+        CHECK(tb_decoder_prefill(alone, 0, prompt, NPROMPT, a, 1, pool2, 2) == 0);
+        CHECK(tb_decoder_prefill(d[i], 0, prompt, NPROMPT, b, 1, pool2, 2) == 0);
+        CHECK(!memcmp(a, b, sizeof(float) * (size_t)V)); /* same weights, same kernels: bit-identical */
+        tb_decoder_free(alone);
+    }
+    /* the projections of one format shared by builds of other capacities with as many copies */
+    struct tb_decoder_share *ws = NULL;
+    tb_decoder *p[3];
+    for (int i = 0; i < 3; i++) {
+        tb_decoder_opts op = { .format = "tq2", .ctx = 16 + 16 * (i % 2), .max_batch = 1 + 2 * i, .max_prefill = 8,
+                               .copies = i == 2 ? 1 : 2, .max_threads = 2, .share = &sh, .share_proj = &ws };
+        CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+        CHECK(tb_decoder_build(c, &op, &src, &p[i], err, sizeof err) == 0);
+        src.close(src.ctx);
+    }
+    CHECK(ws && p[0]->wshare == ws && p[1]->wshare == ws && p[2]->wshare == ws && ws->refs == 4 && ws->ncopies == 2);
+    CHECK(!memcmp(p[0]->w, p[1]->w, sizeof *p[0]->w * (size_t)(2 * c->layers * TB_DW__N)));
+    CHECK(!memcmp(p[2]->w, ws->w, sizeof *p[2]->w * (size_t)(c->layers * TB_DW__N))); /* one copy: the first */
+    /* more copies than the share has: its own */
+    tb_decoder_opts o3 = { .format = "tq2", .ctx = 16, .max_batch = 1, .max_prefill = 8, .copies = 3,
+                           .max_threads = 2, .share_proj = &ws };
+    tb_decoder *p3;
+    CHECK(tb_wsrc_random(c, SEED, &src) == 0);
+    CHECK(tb_decoder_build(c, &o3, &src, &p3, err, sizeof err) == 0);
+    src.close(src.ctx);
+    CHECK(p3->wshare == NULL && p3->w[0] != ws->w[0] && ws->refs == 4);
+    tb_decoder_free(p3);
+    for (int i = 0; i < 3; i++) {
+        CHECK(tb_decoder_prefill(p[i], 0, prompt, NPROMPT, i ? b : a, 1, pool2, 2) == 0);
+        if (i)
+            CHECK(!memcmp(a, b, sizeof(float) * (size_t)V));
+    }
+    tb_decoder_free(p[0]);
+    tb_decoder_share_release(ws);
+    CHECK(ws->refs == 2);
+    tb_decoder_free(p[2]);
+    tb_decoder_free(p[1]); /* frees the projections' set */
+    tb_decoder_share_release(sh); /* the caller's reference: d[1..3] still hold it */
+    CHECK(sh->refs == 3);
+    for (int i = 1; i < 4; i++)
+        tb_decoder_free(d[i]); /* the last one frees the set (ASan: no leak, no use after free) */
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     char err[256];
@@ -393,6 +484,8 @@ int main(void)
     test_plan(&gqa);
     test_plan(&sub);
     test_errors(&gqa);
+    test_share(&gqa);
+    test_share(&sub);
     tb_pool_free(pool2);
     printf("test-decoder: ok (%d variants)\n", nvar);
     return 0;

@@ -31,6 +31,7 @@ typedef struct fake_spec {
     int *set_up;       /* setup sets it (the group's last case: its rounds come next) */
     const int *after;  /* once set, the second run (the first timed one, after the re-warm) sets *stop */
     int *stop;
+    uint64_t *runs;    /* teardown stores how many times run() was called */
 } fake_spec;
 
 typedef struct fake_ctx {
@@ -121,6 +122,9 @@ static void f_counts(void *ctx, tb_counts *out)
 static fake_ctx *g_last_ctx;
 static void f_teardown(void *ctx)
 {
+    fake_ctx *x = ctx;
+    if (x && x->sp->runs)
+        *x->sp->runs = x->runs;
     g_last_ctx = NULL;
     free(ctx);
 }
@@ -208,6 +212,19 @@ int main(void)
         CHECK(r.reps[k].wall_ns >= r.iters * 10000 && r.reps[k].round == k);
     CHECK(r.st.median >= 10000 && r.best_ns <= r.st.median);
     CHECK(!strstr(r.flags, "freq")); /* run facts are not case flags */
+    tb_case_result_free(&r);
+
+    /* a slow case (one iteration >= min_time): one calibration call, one
+     * warm-up call, then the repetitions; the second calibration, which
+     * could only say 1 again, is skipped */
+    uint64_t slow_runs = 0;
+    fake_spec slow = {.verified = 1, .ns_per_iter = 3e6, .runs = &slow_runs};
+    tb_run_opts os = o;
+    os.reps = 3;
+    c = mk(&slow, "fake/slow");
+    CHECK(tb_runner_case(&c, &os, NULL, &r) == 0);
+    CHECK(r.status == TB_STATUS_OK && r.iters == 1 && r.nreps == 3);
+    CHECK(slow_runs == 1 + 1 + 3);
     tb_case_result_free(&r);
 
     /* per-step timings are kept after every timed repetition, in order */
