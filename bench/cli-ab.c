@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 enum { O_BASE = 1, O_CAND, O_AA, O_ROUNDS, O_MIN_TIME, O_WARMUP, O_THRESHOLD, O_ALPHA, O_MAX_REDO, O_NO_CONFIRM,
@@ -704,10 +705,13 @@ int tb_cmd_ab(int argc, char **argv)
     for (int i = 0; i < cases.n; i++)
         slower += rows[i].ok && rows[i].v == TB_CMP_SLOWER && !g.aa;
     free(idx);
-    if (!g.instr)
+    struct rusage ru;
+    if (!g.instr && getrusage(RUSAGE_CHILDREN, &ru) == 0)
         fprintf(stderr, "tritbench ab: time %.1f s: children's start, setup and verification %.1f s, calibration "
-                "%.1f s, warm-up %.1f s, rounds %.1f s, confirm pass %.1f s (wall time)\n", now_s() - t_all,
-                clk.start, clk.cal, clk.warm, clk.rounds, clk.confirm);
+                "%.1f s, warm-up %.1f s, rounds %.1f s, confirm pass %.1f s (wall time); the children's CPU time "
+                "%.1f s\n", now_s() - t_all, clk.start, clk.cal, clk.warm, clk.rounds, clk.confirm,
+                (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec +
+                                                                                  ru.ru_stime.tv_usec));
     print_table(&g, rows, cases.n, m.fingerprint, a.suite);
     if (g.instr && g.counter == AB_CG && !pmu)
         printf("\nperf: %s; instructions counted by cachegrind at --isa avx2 (AVX-512 variants not covered).\n", pmu_why);
