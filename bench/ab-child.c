@@ -4,7 +4,8 @@
  * `tritbench run`; sets the case up and verifies it against the scalar
  * reference (a wrong kernel is never timed), then times it on request:
  * every repetition with the CPU id at both ends and /proc/stat steal
- * around it, on the pool run pins (thread i on the i-th allowed CPU).
+ * around it, on the pool run pins (thread i on the i-th allowed CPU); or
+ * counts its user-space instructions with the hardware counter (icount).
  * stdout carries the protocol only; messages go to stderr. */
 #define _GNU_SOURCE
 #include "tb-ab.h"
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint64_t time_iters(const tb_case *c, void *ctx, uint64_t iters)
 {
@@ -53,10 +55,23 @@ static void reply(const char *fmt, ...)
     fflush(stdout);
 }
 
+typedef struct child_run {
+    const tb_case *c;
+    void *ctx;
+} child_run;
+
+static void run_iters(void *arg, uint64_t iters)
+{
+    const child_run *r = arg;
+    r->c->wl->run(r->ctx, iters);
+}
+
 /* The request loop; returns the exit code. */
 static int serve(const tb_case *c, void *ctx)
 {
     char line[256];
+    int icfd = -1; /* the instruction counter, opened by the first icount */
+    child_run cr = {c, ctx};
     while (fgets(line, sizeof line, stdin)) {
         unsigned long long a = 0, b = 0;
         if (sscanf(line, "calibrate %llu", &a) == 1) {
@@ -78,14 +93,25 @@ static int serve(const tb_case *c, void *ctx)
             int cpu1 = sched_getcpu();
             tb_plat_steal_read(&s1);
             reply("t %" PRIu64 " %d %d %" PRId64, t1 - t0, cpu0, cpu1, tb_plat_steal_ticks(&s0, &s1));
+        } else if (sscanf(line, "icount %llu", &a) == 1 && a > 0) {
+            uint64_t n = 0;
+            char why[200];
+            if (tb_ab_icount(&icfd, run_iters, &cr, a, &n, why, sizeof why) < 0)
+                reply("fail error %s", why);
+            else
+                reply("ic %" PRIu64, n);
         } else if (!strncmp(line, "quit", 4)) {
-            return TB_EXIT_OK;
+            break;
         } else {
             fprintf(stderr, "tritbench ab-child: unknown request '%s'\n", tb_clip(line));
+            if (icfd >= 0)
+                close(icfd);
             return TB_EXIT_USAGE;
         }
     }
-    return TB_EXIT_OK; /* EOF: the parent is gone or done */
+    if (icfd >= 0)
+        close(icfd);
+    return TB_EXIT_OK; /* quit, or EOF: the parent is gone or done */
 }
 
 int tb_cmd_ab_child(int argc, char **argv)

@@ -3,7 +3,8 @@
  * exec, so a child inherits only its own two), then request/reply lines.
  * A binary that does not speak the protocol (built before `ab` existed,
  * or not tritbench) is named as such instead of hanging: its stdout closes
- * without the hello line. */
+ * without the hello line.  Start and ready are separate calls, so the
+ * parent can let both sides set up and verify at the same time. */
 #define _GNU_SOURCE
 #include "tb-ab.h"
 #include "tb-cli.h"
@@ -122,12 +123,26 @@ int tb_abproc_start(tb_abproc *p, const char *bin, char *const *prefix, const ch
                  "before `tritbench ab` existed, or not tritbench)", bin);
         return -1;
     }
-    if (proto != TB_AB_PROTO) {
-        snprintf(p->why, sizeof p->why, "%s speaks ab protocol %d, this build %d", bin, proto, TB_AB_PROTO);
+    if (proto < 1 || proto > TB_AB_PROTO) {
+        snprintf(p->why, sizeof p->why, "%s speaks ab protocol %d, this build 1 to %d", bin, proto, TB_AB_PROTO);
         return -1;
     }
-    if (strcmp(mode, "serve"))
-        return 0;
+    p->proto = proto;
+    return 0;
+fail:
+    free(argv);
+    for (int i = 0; i < 2; i++) {
+        if (in[i] >= 0)
+            close(in[i]);
+        if (out[i] >= 0)
+            close(out[i]);
+    }
+    return -1;
+}
+
+int tb_abproc_ready(tb_abproc *p)
+{
+    char line[512];
     if (tb_abproc_line(p, line, sizeof line) < 0)
         return -1;
     if (!strncmp(line, "fail ", 5)) {
@@ -139,15 +154,6 @@ int tb_abproc_start(tb_abproc *p, const char *bin, char *const *prefix, const ch
         return -1;
     }
     return 0;
-fail:
-    free(argv);
-    for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0)
-            close(in[i]);
-        if (out[i] >= 0)
-            close(out[i]);
-    }
-    return -1;
 }
 
 int tb_abproc_stop(tb_abproc *p)

@@ -12,12 +12,18 @@
  * "slower" case is measured again from scratch (a second pass); only a
  * slowdown both passes see fails the gate.  --aa: the same binary on both
  * sides, each case's noise floor stored.  --instructions: instructions per
- * iteration under cachegrind instead of wall time.  Exit 1 on a confirmed
- * regression or a failed case, 0 otherwise, 2 on usage errors. */
+ * iteration instead of wall time, from perf's hardware counter where the
+ * PMU is live (native ISA), else under valgrind's cachegrind (--isa avx2);
+ * --counter picks one.  Both sides' children start together (setup and
+ * verification overlap); the confirm pass reuses the first pass's frozen
+ * iteration count; where the time went is printed per case and in total
+ * (stderr).  Exit 1 on a confirmed regression or a failed case, 0
+ * otherwise, 2 on usage errors. */
 #include "tb-ab.h"
 #include "tb-cli.h"
 #include "tb-compare.h"
 #include "tb-machine.h"
+#include "tb-platform.h"
 #include "tb-run.h"
 #include "tb-stats.h"
 #include "tb-store-compare.h"
@@ -29,10 +35,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 enum { O_BASE = 1, O_CAND, O_AA, O_ROUNDS, O_MIN_TIME, O_WARMUP, O_THRESHOLD, O_ALPHA, O_MAX_REDO, O_NO_CONFIRM,
-       O_INSTR, O_ITHRESHOLD, O_DB, O_NO_STORE };
+       O_INSTR, O_COUNTER, O_ITHRESHOLD, O_DB, O_NO_STORE };
+
+enum { AB_CG = 0, AB_PERF = 1 }; /* --instructions counters */
+/* iterations of the two counts whose difference is divided out */
+#define AB_PERF_N1 2
+#define AB_PERF_N2 10
+#define AB_CG_N1 1
+#define AB_CG_N2 3
 
 static const tb_opt ab_opts[] = {
     {O_BASE, "base", 0, NULL, "BIN", "the base build's tritbench binary (the old side)", NULL},
@@ -48,8 +62,11 @@ static const tb_opt ab_opts[] = {
     {O_MAX_REDO, "max-redo", 0, NULL, "N", "rounds redone per case for steal or a migration before such rounds "
                                            "are kept (and the case marked unstable)", "the rounds"},
     {O_NO_CONFIRM, "no-confirm", 0, NULL, NULL, "fail on the first pass's slower verdicts (no second pass)", NULL},
-    {O_INSTR, "instructions", 0, NULL, NULL, "compare instructions per iteration under valgrind's cachegrind "
-                                             "instead of wall time (1-thread cases, at --isa avx2)", NULL},
+    {O_INSTR, "instructions", 0, NULL, NULL, "compare instructions per iteration instead of wall time (1-thread "
+                                             "cases): perf's hardware counter where the PMU is live (native ISA), "
+                                             "else valgrind's cachegrind (at --isa avx2)", NULL},
+    {O_COUNTER, "counter", 0, NULL, "C", "--instructions: auto, perf (user-space instructions, "
+                                         "PERF_COUNT_HW_INSTRUCTIONS) or cachegrind", "auto"},
     {O_ITHRESHOLD, "instr-threshold", 0, NULL, "PCT", "--instructions: change that counts, percent", "1"},
     {O_DB, "db", 0, NULL, "PATH", "database the verdicts (and A/A floors) are stored in", "results/tritbench.db"},
     {O_NO_STORE, "no-store", 0, NULL, NULL, "store nothing (floors are still read when the database exists)", NULL},
@@ -73,7 +90,7 @@ static const tb_cmd_spec ab_spec = {
 
 typedef struct ab_cfg {
     const char *base, *cand, *db;
-    int aa, rounds, max_redo, confirm, instr, store;
+    int aa, rounds, max_redo, confirm, instr, counter, store;
     double min_time_s, warmup_s, thr, alpha, ithr;
     char **run_argv;
     int run_argc;
@@ -93,7 +110,18 @@ typedef struct ab_row {
     double ratio1;            /* the first pass's ratio when a second ran */
     char commit_a[48], commit_b[48];
     double ir_a, ir_b;        /* --instructions */
+    double t_start, t_cal, t_warm, t_rounds; /* wall seconds of the last pass's phases */
 } ab_row;
+
+/* Where the time went, summed over cases (seconds of wall time). */
+typedef struct ab_clock {
+    double start, cal, warm, rounds, confirm;
+} ab_clock;
+
+static double now_s(void)
+{
+    return (double)tb_plat_now_ns() * 1e-9;
+}
 
 static double median(const double *x, int n)
 {
@@ -118,28 +146,39 @@ static void row_free(ab_row *r)
     r->q = r->ta = r->tb = NULL;
 }
 
-/* Measure one case: both children, calibration, warm-up, the rounds. */
-static void measure(const ab_cfg *g, ab_row *r)
+/* Measure one case: both children (started together: their setup and
+ * verification overlap), calibration (skipped when FROZEN > 0: the count
+ * of an earlier pass), warm-up, the rounds. */
+static void measure(const ab_cfg *g, ab_row *r, uint64_t frozen)
 {
     row_free(r);
     r->ok = 0;
     r->rounds = r->redone = r->kept_noisy = 0;
+    r->t_start = r->t_cal = r->t_warm = r->t_rounds = 0;
     tb_abproc P[2];
     const char *bin[2] = {g->base, g->cand};
     int started = 0;
     char reply[256], cmd[96];
+    double t0 = now_s();
     for (; started < 2; started++)
         if (tb_abproc_start(&P[started], bin[started], NULL, r->c->key, "serve", g->run_argv, g->run_argc) < 0) {
             snprintf(r->why, sizeof r->why, "%s: %s", started ? "candidate" : "base", P[started].why);
             started++;
             goto out;
         }
+    for (int s = 0; s < 2; s++)
+        if (tb_abproc_ready(&P[s]) < 0) {
+            snprintf(r->why, sizeof r->why, "%s: %s", s ? "candidate" : "base", P[s].why);
+            goto out;
+        }
+    r->t_start = now_s() - t0;
+    t0 = now_s();
     snprintf(r->commit_a, sizeof r->commit_a, "%s%s", P[0].commit, P[0].dirty ? "+dirty" : "");
     snprintf(r->commit_b, sizeof r->commit_b, "%s%s", P[1].commit, P[1].dirty ? "+dirty" : "");
-    uint64_t iters = 0; /* per side the smaller of two calibrations; the larger side's count for both */
-    for (int s = 0; s < 2; s++) {
+    uint64_t iters = frozen; /* per side the smaller of two calibrations; the larger side's count for both */
+    for (int s = 0; s < 2 && !frozen; s++) {
         uint64_t side = 0;
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 2 && !(k == 1 && side == 1); k++) { /* a second count can only be 1 again */
             unsigned long long it = 0;
             snprintf(cmd, sizeof cmd, "calibrate %.0f", g->min_time_s * 1e9);
             if (tb_abproc_cmd(&P[s], cmd, reply, sizeof reply) < 0 || sscanf(reply, "iters %llu", &it) != 1) {
@@ -151,6 +190,8 @@ static void measure(const ab_cfg *g, ab_row *r)
         iters = side > iters ? side : iters;
     }
     r->iters = iters;
+    r->t_cal = now_s() - t0;
+    t0 = now_s();
     for (int s = 0; s < 2; s++) {
         snprintf(cmd, sizeof cmd, "warmup %.0f %" PRIu64, g->warmup_s * 1e9, iters);
         if (tb_abproc_cmd(&P[s], cmd, reply, sizeof reply) < 0) {
@@ -158,6 +199,8 @@ static void measure(const ab_cfg *g, ab_row *r)
             goto out;
         }
     }
+    r->t_warm = now_s() - t0;
+    t0 = now_s();
     r->q = calloc((size_t)g->rounds, sizeof *r->q);
     r->ta = calloc((size_t)g->rounds * 2, sizeof *r->ta);
     r->tb = calloc((size_t)g->rounds * 2, sizeof *r->tb);
@@ -195,6 +238,7 @@ static void measure(const ab_cfg *g, ab_row *r)
         }
         r->rounds++;
     }
+    r->t_rounds = now_s() - t0;
     if (tb_paired_compute(r->q, r->rounds, &r->ps) < 0)
         snprintf(r->why, sizeof r->why, "statistics over %d rounds failed", r->rounds);
     else
@@ -241,9 +285,17 @@ static void print_table(const ab_cfg *g, const ab_row *rows, int n, const char *
         }
     printf("### tritbench ab%s: %s (%.12s) vs %s (%.12s)\n\n", g->aa ? " --aa" : "", g->base, ca, g->cand, cb);
     if (g->instr) {
-        printf("Machine %.12s, suite %s.  Instructions per iteration under valgrind's cachegrind, children at "
-               "--isa avx2 (Debian's valgrind cannot run AVX-512); gate %.1f %%.\n\n", fp, suite, 100 * g->ithr);
-        printf("| case | base Ir/iter | candidate Ir/iter | ratio | verdict |\n|---|---:|---:|---:|---|\n");
+        if (g->counter == AB_PERF)
+            printf("Machine %.12s, suite %s.  Counter: perf (PERF_COUNT_HW_INSTRUCTIONS, user space, the child's "
+                   "own thread): instructions per iteration = (count of %d - count of %d iterations) / %d, at the "
+                   "native ISA (AVX-512 included); gate %.1f %%.\n\n", fp, suite, AB_PERF_N2, AB_PERF_N1,
+                   AB_PERF_N2 - AB_PERF_N1, 100 * g->ithr);
+        else
+            printf("Machine %.12s, suite %s.  Counter: valgrind's cachegrind (no hardware instruction counter "
+                   "here): instructions per iteration = (Ir of %d - Ir of %d iterations) / %d, children at --isa "
+                   "avx2 (Debian's valgrind cannot run AVX-512); gate %.1f %%.\n\n", fp, suite, AB_CG_N2, AB_CG_N1,
+                   AB_CG_N2 - AB_CG_N1, 100 * g->ithr);
+        printf("| case | base instr/iter | candidate instr/iter | ratio | verdict |\n|---|---:|---:|---:|---|\n");
         for (int i = 0; i < n; i++) {
             const ab_row *r = &rows[i];
             if (!r->ok)
@@ -332,8 +384,12 @@ static int store_rows(const ab_cfg *g, tb_store *s, const ab_row *rows, int n, c
         c->p_value = c->p_holm = c->ci_lo = c->ci_hi = c->ci_level = c->base_median_ns = c->cand_median_ns = NAN;
         if (g->instr) {
             c->ratio = r->ir_b / r->ir_a;
-            c->ci_method = "cachegrind instructions per iteration, --isa avx2 (deterministic, no CI)";
-            snprintf(notes[k], sizeof notes[k], "Ir/iter base %.0f, candidate %.0f", r->ir_a, r->ir_b);
+            c->ci_method = g->counter == AB_PERF ? "perf hardware counter: user-space instructions per iteration, "
+                                                   "native ISA (no CI)"
+                                                 : "cachegrind instructions per iteration, --isa avx2 (deterministic, "
+                                                   "no CI)";
+            snprintf(notes[k], sizeof notes[k], "counter %s; instructions/iteration base %.0f, candidate %.0f",
+                     g->counter == AB_PERF ? "perf" : "cachegrind", r->ir_a, r->ir_b);
         } else {
             c->base_median_ns = median(r->ta, 2 * r->rounds);
             c->cand_median_ns = median(r->tb, 2 * r->rounds);
@@ -420,6 +476,7 @@ int tb_cmd_ab(int argc, char **argv)
             plan[npl++] = argv[i];
         }
     }
+    int counter_opt = -1; /* auto */
     tb_optparse p;
     tb_opt_init(&p, &ab_spec, nm, mine);
     for (int id; (id = tb_opt_next(&p)) != TB_OPT_END;) {
@@ -474,6 +531,18 @@ int tb_cmd_ab(int argc, char **argv)
         }
         case O_NO_CONFIRM: g.confirm = 0; break;
         case O_INSTR: g.instr = 1; break;
+        case O_COUNTER:
+            if (!strcmp(p.arg, "auto"))
+                counter_opt = -1;
+            else if (!strcmp(p.arg, "perf"))
+                counter_opt = AB_PERF;
+            else if (!strcmp(p.arg, "cachegrind"))
+                counter_opt = AB_CG;
+            else {
+                tb_die(TB_EXIT_USAGE, "--counter %s: expected auto, perf or cachegrind", tb_clip(p.arg));
+                goto out;
+            }
+            break;
         case O_DB:
             if (tb_check_db_path(p.opt, p.arg) < 0)
                 goto out;
@@ -506,15 +575,30 @@ int tb_cmd_ab(int argc, char **argv)
             goto out;
         }
     char pmu_why[200] = "";
+    int pmu = 0;
     if (g.instr) {
-        if (!tb_ab_pmu_live(pmu_why, sizeof pmu_why))
-            fprintf(stderr, "tritbench ab: hardware instruction counter not live (%s): counting with valgrind's "
-                    "cachegrind; children run at --isa avx2 (Debian's valgrind cannot run AVX-512)\n", pmu_why);
-        else
-            fprintf(stderr, "tritbench ab: a hardware instruction counter is live here, but this layer counts with "
-                    "valgrind's cachegrind (deterministic); children run at --isa avx2\n");
-        plan[npl++] = (char *)"--isa";
-        plan[npl++] = (char *)"avx2"; /* the last --isa wins */
+        pmu = tb_ab_pmu_live(pmu_why, sizeof pmu_why);
+        if (counter_opt == AB_PERF && !pmu) {
+            rc = tb_die(TB_EXIT_USAGE, "--counter perf: no hardware instruction counter here (%s)", pmu_why);
+            goto out;
+        }
+        g.counter = counter_opt >= 0 ? counter_opt : pmu ? AB_PERF : AB_CG;
+        if (g.counter == AB_PERF) {
+            fprintf(stderr, "tritbench ab: counting user-space instructions with perf's hardware counter, at the "
+                    "native ISA\n");
+        } else {
+            if (!pmu)
+                fprintf(stderr, "tritbench ab: hardware instruction counter not live (%s): counting with valgrind's "
+                        "cachegrind; children run at --isa avx2 (Debian's valgrind cannot run AVX-512)\n", pmu_why);
+            else
+                fprintf(stderr, "tritbench ab: --counter cachegrind: counting with valgrind's cachegrind although a "
+                        "hardware counter is live; children run at --isa avx2\n");
+            plan[npl++] = (char *)"--isa";
+            plan[npl++] = (char *)"avx2"; /* the last --isa wins */
+        }
+    } else if (counter_opt >= 0) {
+        rc = tb_die(TB_EXIT_USAGE, "--counter: only with --instructions");
+        goto out;
     }
     int prc = tb_run_parse(npl, plan, &a);
     parsed = 1;
@@ -548,6 +632,8 @@ int tb_cmd_ab(int argc, char **argv)
         goto out;
     }
     int failed = 0, nidx = 0;
+    ab_clock clk = {0};
+    double t_all = now_s();
     for (int i = 0; i < cases.n; i++) {
         ab_row *r = &rows[i];
         r->c = &cases.v[i];
@@ -556,16 +642,26 @@ int tb_cmd_ab(int argc, char **argv)
         if (g.instr) {
             if (r->c->threads != 1) {
                 r->skipped = 1;
-                snprintf(r->why, sizeof r->why, "%d threads: cachegrind serialises threads (1-thread cases only)",
-                         r->c->threads);
+                snprintf(r->why, sizeof r->why, "%d threads: %s (1-thread cases only)", r->c->threads,
+                         g.counter == AB_PERF ? "the counter follows the child's own thread"
+                                              : "cachegrind serialises threads");
                 continue;
             }
             char why[300];
-            if (tb_ab_instructions(g.base, r->c->key, g.run_argv, g.run_argc, 2, &r->ir_a, r->commit_a, why, sizeof why) < 0)
-                snprintf(r->why, sizeof r->why, "base: %s", why);
-            else if (tb_ab_instructions(g.cand, r->c->key, g.run_argv, g.run_argc, 2, &r->ir_b, r->commit_b, why, sizeof why) < 0)
-                snprintf(r->why, sizeof r->why, "candidate: %s", why);
-            else {
+            int e = 0;
+            for (int s = 0; s < 2 && !e; s++) {
+                const char *b = s ? g.cand : g.base;
+                double *ir = s ? &r->ir_b : &r->ir_a;
+                char *commit = s ? r->commit_b : r->commit_a;
+                e = g.counter == AB_PERF
+                        ? tb_ab_instructions_perf(b, r->c->key, g.run_argv, g.run_argc, AB_PERF_N1, AB_PERF_N2, ir,
+                                                  commit, why, sizeof why)
+                        : tb_ab_instructions(b, r->c->key, g.run_argv, g.run_argc, AB_CG_N2 - AB_CG_N1, ir, commit,
+                                             why, sizeof why);
+                if (e < 0)
+                    snprintf(r->why, sizeof r->why, "%s: %s", s ? "candidate" : "base", why);
+            }
+            if (e == 0) {
                 r->ok = 1;
                 double q = r->ir_b / r->ir_a;
                 r->v = q > 1 + g.ithr ? TB_CMP_SLOWER : q < 1 / (1 + g.ithr) ? TB_CMP_FASTER : TB_CMP_SAME;
@@ -573,7 +669,13 @@ int tb_cmd_ab(int argc, char **argv)
             failed += !r->ok;
             continue;
         }
-        measure(&g, r);
+        measure(&g, r, 0);
+        clk.start += r->t_start;
+        clk.cal += r->t_cal;
+        clk.warm += r->t_warm;
+        clk.rounds += r->t_rounds;
+        fprintf(stderr, "tritbench ab:   start+setup+verify %.1f s, calibration %.1f s, warm-up %.1f s, %d rounds "
+                "%.1f s (%d redone)\n", r->t_start, r->t_cal, r->t_warm, r->rounds, r->t_rounds, r->redone);
         if (!r->ok)
             failed++;
         else
@@ -592,7 +694,9 @@ int tb_cmd_ab(int argc, char **argv)
             ab_row *r = &rows[idx[j]];
             r->ratio1 = r->ps.median;
             r->pass = 2;
-            measure(&g, r);
+            double t0 = now_s();
+            measure(&g, r, r->iters); /* new children, the first pass's frozen count */
+            clk.confirm += now_s() - t0;
             failed += !r->ok;
         }
         judge(&g, rows, idx, nslow);
@@ -601,8 +705,15 @@ int tb_cmd_ab(int argc, char **argv)
     for (int i = 0; i < cases.n; i++)
         slower += rows[i].ok && rows[i].v == TB_CMP_SLOWER && !g.aa;
     free(idx);
+    struct rusage ru;
+    if (!g.instr && getrusage(RUSAGE_CHILDREN, &ru) == 0)
+        fprintf(stderr, "tritbench ab: time %.1f s: children's start, setup and verification %.1f s, calibration "
+                "%.1f s, warm-up %.1f s, rounds %.1f s, confirm pass %.1f s (wall time); the children's CPU time "
+                "%.1f s\n", now_s() - t_all, clk.start, clk.cal, clk.warm, clk.rounds, clk.confirm,
+                (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec +
+                                                                                  ru.ru_stime.tv_usec));
     print_table(&g, rows, cases.n, m.fingerprint, a.suite);
-    if (g.instr && !tb_ab_pmu_live(pmu_why, sizeof pmu_why))
+    if (g.instr && g.counter == AB_CG && !pmu)
         printf("\nperf: %s; instructions counted by cachegrind at --isa avx2 (AVX-512 variants not covered).\n", pmu_why);
     if (failed)
         printf("\n%d case(s) could not be compared (see the table).\n", failed);
