@@ -8,7 +8,7 @@
 #     and the decoder-op test (test-ops: every ops variant bit-exact);
 #   - with one that has none of them (cortex-a72, Armv8.0): the verification
 #     of the -neon variants again, so the plain-NEON dispatch path runs, and
-#     of the -neondot ones, which must report a skip (exit 77);
+#     of the -neondot and -neoni8mm ones, which must report a skip (exit 77);
 #   - when the whole binary links (libsqlite3-dev:arm64 installed), one small
 #     `tritbench run` (one tq2 GEMV case) and `tritbench list backends` under
 #     both models.
@@ -60,6 +60,13 @@ rc=0
 q cortex-a72 "$t/test-kernels-verify" neondot || rc=$?
 if [ "$rc" != 77 ]; then
     echo "test-arm64: FAIL: test-kernels-verify neondot under cortex-a72 exited $rc, expected 77 (skipped: no dotprod)"
+    exit 1
+fi
+# no i8mm either: the -neoni8mm variants must be skipped too
+rc=0
+q cortex-a72 "$t/test-kernels-verify" neoni8mm || rc=$?
+if [ "$rc" != 77 ]; then
+    echo "test-arm64: FAIL: test-kernels-verify neoni8mm under cortex-a72 exited $rc, expected 77 (skipped: no i8mm)"
     exit 1
 fi
 q cortex-a72 "$t/test-ops"

@@ -7,6 +7,7 @@ extern const tb_kernel tb_k_int8_neon, tb_k_int8_neondot;
 extern const tb_kernel tb_k_tq2_neon, tb_k_tq2_neondot;
 extern const tb_kernel tb_k_tq1_neon, tb_k_tq1_neondot;
 extern const tb_kernel tb_k_fp16_neon;
+extern const tb_kernel tb_k_int8_neoni8mm, tb_k_tq2_neoni8mm, tb_k_tq1_neoni8mm, tb_k_tl_neon;
 
 const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_int8_neon,
@@ -16,5 +17,9 @@ const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_tq1_neon,
     &tb_k_tq1_neondot,
     &tb_k_fp16_neon,
+    &tb_k_int8_neoni8mm,
+    &tb_k_tq2_neoni8mm,
+    &tb_k_tq1_neoni8mm,
+    &tb_k_tl_neon,
     NULL,
 };
