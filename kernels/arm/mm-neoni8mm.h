@@ -36,13 +36,15 @@ static inline __attribute__((always_inline)) void
 tb_mm_micro(const int np, const int8_t *w, int64_t ks, const int8_t *x, int64_t ldp,
             int32_t acc[TB_MM_TOK][TB_MM_ROWS])
 {
-    int32x4_t a[8][2]; /* [row pair][token pair] */
+    int32x4_t a[8][2]; /* [row pair][token pair]: 16 registers, all loops unrolled */
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i++)
         a[i][0] = a[i][1] = vdupq_n_s32(0);
     for (int64_t s = 0; s < ks; s++) {
         const int8_t *ws = w + s * 128;
         const int8x16_t x0 = vld1q_s8(x + s * 16);
         const int8x16_t x1 = np > 1 ? vld1q_s8(x + (ldp + s) * 16) : x0;
+#pragma GCC unroll 8
         for (int i = 0; i < 8; i++) {
             const int8x16_t wv = vld1q_s8(ws + 16 * i);
             a[i][0] = vmmlaq_s32(a[i][0], wv, x0);
@@ -51,7 +53,9 @@ tb_mm_micro(const int np, const int8_t *w, int64_t ks, const int8_t *x, int64_t 
         }
     }
     /* lanes of a[i][p]: (row 2i, tok 2p), (2i, 2p+1), (2i+1, 2p), (2i+1, 2p+1) */
+#pragma GCC unroll 2
     for (int p = 0; p < np; p++)
+#pragma GCC unroll 4
         for (int c = 0; c < 4; c++) {
             vst1q_s32(acc[2 * p] + 4 * c, vuzp1q_s32(a[2 * c][p], a[2 * c + 1][p]));
             vst1q_s32(acc[2 * p + 1] + 4 * c, vuzp2q_s32(a[2 * c][p], a[2 * c + 1][p]));

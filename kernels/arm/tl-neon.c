@@ -13,9 +13,12 @@
  * `tbl` with two table registers (32 entries) per plane gives the low and the
  * high bytes of T for 16 rows, and zip1/zip2 of (low, high) rebuild the exact
  * int16 T of rows 0-7 and 8-15 in order.  No multiplies.  The int16 sums are
- * widened to int32 every 28 words (28 * 3 * 381 < 32768).  Bit-exact vs
- * tl_ref: the same exact integer sums, the same float multiply.  GEMM loops
- * the tokens of each chunk (tl.c) over every tile, whose words stay in cache. */
+ * widened to int32 every 28 words (28 * 3 * 381 < 32768).  Two tiles (64
+ * rows) share each table load: a token's tables (192 B per 9 columns) are
+ * 3x the bytes of one tile's words, so one tile per pass would read more
+ * table than weight.  Bit-exact vs tl_ref: the same exact integer sums, the
+ * same float multiply.  GEMM loops the tokens of each chunk (tl.c) over
+ * every tile pair, whose words stay in cache. */
 #include <arm_neon.h>
 
 #include "ternary/tb-ternary.h"
@@ -23,6 +26,7 @@
 #define TL_FLUSH 28
 _Static_assert(TL_FLUSH * 3 * 3 * 127 <= 32767, "tl: int16 partial sums overflow");
 #define TL_PF 1024 /* prefetch distance along a tile's word stream, bytes */
+#define TL_TILES 2 /* tiles per pass sharing each table load */
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -75,41 +79,72 @@ INLINE uint8x16_t idx2(uint16x8_t a, uint16x8_t b) /* high byte >> 2; bit 15 is 
  * group's table t (64 bytes: low plane, high plane). */
 INLINE void lookup(const uint8_t *t, uint8x16_t idx, int16x8_t s[2])
 {
-    const uint8x16x2_t lo = {{vld1q_u8(t), vld1q_u8(t + 16)}};
-    const uint8x16x2_t hi = {{vld1q_u8(t + 32), vld1q_u8(t + 48)}};
+    const uint8x16x2_t lo = vld1q_u8_x2(t), hi = vld1q_u8_x2(t + 32);
     const uint8x16_t l = vqtbl2q_u8(lo, idx), u = vqtbl2q_u8(hi, idx);
     s[0] = vaddq_s16(s[0], vreinterpretq_s16_u8(vzip1q_u8(l, u)));
     s[1] = vaddq_s16(s[1], vreinterpretq_s16_u8(vzip2q_u8(l, u)));
 }
 
-/* One 32-row tile at w against one token's tables: acc[k] = int32 sums of
- * rows 4k..4k+3. */
-INLINE void tl_tile(const uint16_t *w, const uint8_t *tab, int64_t nw, int32x4_t acc[8])
+/* T (<= TL_TILES) 32-row tiles from w (tile stride ts u16) against one
+ * token's tables: acc[i][k] = int32 sums of rows 4k..4k+3 of tile i.  The
+ * tiles share every table load; the int32 sums are touched once per
+ * TL_FLUSH words, so they may live in memory. */
+INLINE void tl_tiles(const uint16_t *w, int64_t ts, const uint8_t *tab, int64_t nw,
+                     int32x4_t acc[TL_TILES][8], const int T)
 {
-    for (int i = 0; i < 8; i++)
-        acc[i] = vdupq_n_s32(0);
+    for (int i = 0; i < T; i++)
+        for (int k = 0; k < 8; k++)
+            acc[i][k] = vdupq_n_s32(0);
     for (int64_t m0 = 0; m0 < nw; m0 += TL_FLUSH) {
         const int64_t me = nw - m0 < TL_FLUSH ? nw : m0 + TL_FLUSH;
-        int16x8_t s[4] = {vdupq_n_s16(0), vdupq_n_s16(0), vdupq_n_s16(0), vdupq_n_s16(0)};
-        for (int64_t m = m0; m < me; m++) {
-            const uint16_t *wp = w + m * TB_TL_ROWS;
-            __builtin_prefetch((const char *)wp + TL_PF);
-            uint16x8_t wv[4];
+        int16x8_t s[TL_TILES][4]; /* registers: every loop over them unrolled */
+#pragma GCC unroll 2
+        for (int i = 0; i < T; i++)
+#pragma GCC unroll 4
             for (int q = 0; q < 4; q++)
-                wv[q] = vld1q_u16(wp + 8 * q);
+                s[i][q] = vdupq_n_s16(0);
+        for (int64_t m = m0; m < me; m++) {
             const uint8_t *t = tab + 3 * m * 64;
-            lookup(t, idx0(wv[0], wv[1]), s);
-            lookup(t, idx0(wv[2], wv[3]), s + 2);
-            lookup(t + 64, idx1(wv[0], wv[1]), s);
-            lookup(t + 64, idx1(wv[2], wv[3]), s + 2);
-            lookup(t + 128, idx2(wv[0], wv[1]), s);
-            lookup(t + 128, idx2(wv[2], wv[3]), s + 2);
+#pragma GCC unroll 2
+            for (int i = 0; i < T; i++) {
+                const uint16_t *wp = w + i * ts + m * TB_TL_ROWS;
+                __builtin_prefetch((const char *)wp + TL_PF);
+                uint16x8_t wv[4];
+#pragma GCC unroll 4
+                for (int q = 0; q < 4; q++)
+                    wv[q] = vld1q_u16(wp + 8 * q);
+                lookup(t, idx0(wv[0], wv[1]), s[i]);
+                lookup(t, idx0(wv[2], wv[3]), s[i] + 2);
+                lookup(t + 64, idx1(wv[0], wv[1]), s[i]);
+                lookup(t + 64, idx1(wv[2], wv[3]), s[i] + 2);
+                lookup(t + 128, idx2(wv[0], wv[1]), s[i]);
+                lookup(t + 128, idx2(wv[2], wv[3]), s[i] + 2);
+            }
         }
-        for (int q = 0; q < 4; q++) {
-            acc[2 * q] = vaddw_s16(acc[2 * q], vget_low_s16(s[q]));
-            acc[2 * q + 1] = vaddw_high_s16(acc[2 * q + 1], s[q]);
-        }
+#pragma GCC unroll 2
+        for (int i = 0; i < T; i++)
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; q++) {
+                acc[i][2 * q] = vaddw_s16(acc[i][2 * q], vget_low_s16(s[i][q]));
+                acc[i][2 * q + 1] = vaddw_high_s16(acc[i][2 * q + 1], s[i][q]);
+            }
     }
+}
+
+/* y[row .. row + 4) (those < rows) = acc * fac */
+static inline void tl_store4(float *y, int64_t row, int64_t rows, int32x4_t acc, float fac)
+{
+    if (row >= rows)
+        return;
+    const float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc), vdupq_n_f32(fac));
+    if (row + 4 <= rows) {
+        vst1q_f32(y + row, v);
+        return;
+    }
+    float tmp[4];
+    vst1q_f32(tmp, v);
+    for (int64_t i = 0; row + i < rows; i++)
+        y[row + i] = tmp[i];
 }
 
 static void tl_rows_neon(const tb_kmat *m, const int16_t *tabs, int64_t ntok, const float *fac,
@@ -117,28 +152,21 @@ static void tl_rows_neon(const tb_kmat *m, const int16_t *tabs, int64_t ntok, co
 {
     const uint16_t *w = (const uint16_t *)(const void *)m->data;
     const int64_t nw = m->nwords, te = tb_tl_tab_elems(nw), rows = m->rows;
-    for (int64_t t = t0; t < t1; t++)
+    const int64_t ts = nw * TB_TL_ROWS;
+    for (int64_t t = t0; t < t1; t += TL_TILES) {
+        const int nt = t1 - t < TL_TILES ? (int)(t1 - t) : TL_TILES;
         for (int64_t c = 0; c < ntok; c++) {
-            int32x4_t acc[8];
-            tl_tile(w + t * nw * TB_TL_ROWS, (const uint8_t *)(const void *)(tabs + c * te), nw,
-                    acc);
-            const float32x4_t f = vdupq_n_f32(fac[c]);
-            float *yc = y + c * rows;
-            for (int k = 0; k < 8; k++) {
-                const int64_t r = t * TB_TL_ROWS + 4 * k;
-                if (r >= rows)
-                    break;
-                const float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc[k]), f);
-                if (r + 4 <= rows) {
-                    vst1q_f32(yc + r, v);
-                } else {
-                    float tmp[4];
-                    vst1q_f32(tmp, v);
-                    for (int64_t i = 0; r + i < rows; i++)
-                        yc[r + i] = tmp[i];
-                }
-            }
+            const uint8_t *tab = (const uint8_t *)(const void *)(tabs + c * te);
+            int32x4_t acc[TL_TILES][8];
+            if (nt == TL_TILES)
+                tl_tiles(w + t * ts, ts, tab, nw, acc, TL_TILES);
+            else
+                tl_tiles(w + t * ts, ts, tab, nw, acc, 1);
+            for (int i = 0; i < nt; i++)
+                for (int k = 0; k < 8; k++)
+                    tl_store4(y + c * rows, (t + i) * TB_TL_ROWS + 4 * k, rows, acc[i][k], fac[c]);
         }
+    }
 }
 
 static void tl_run_neon(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
