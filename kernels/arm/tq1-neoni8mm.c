@@ -31,8 +31,8 @@ static void tq1_panel(const void *mat, int64_t row, int nr, int64_t s0, int64_t 
     const int64_t b0 = s0 / TQ1_STEPS, b1 = (s0 + ns) / TQ1_STEPS;
     for (int i = 0; i < TB_MM_ROWS / 2; i++) {
         const int has0 = 2 * i < nr, has1 = 2 * i + 1 < nr;
-        const uint8_t *w0 = m->data + (row + 2 * i) * m->row_bytes;
-        const uint8_t *w1 = w0 + m->row_bytes;
+        const uint8_t *w0 = has0 ? m->data + (row + 2 * i) * m->row_bytes : NULL;
+        const uint8_t *w1 = has1 ? w0 + m->row_bytes : NULL;
         for (int64_t b = b0; b < b1; b++) {
             int8_t *d = panel + ((b - b0) * TQ1_STEPS) * 128 + 16 * i;
             for (int c = 0; c < 4; c++) {
