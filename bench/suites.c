@@ -110,7 +110,7 @@ static int build_ci(tb_caselist *out, const tb_suite_opts *o)
 const tb_suite tb_suites[] = {
     {"quick", "ceilings (bandwidth, peak) and headline matmul cases; a few minutes", build_quick},
     {"probes", "every bandwidth and compute-peak probe at every ISA and thread count", build_probes},
-    {"isa", "ISA ladder: every variant of every format this CPU runs (scalar .. AVX-512 VNNI; scalar .. NEON dotprod on AArch64), side by side; n = 1 cold, n = 512 hot", build_isa},
+    {"isa", "ISA ladder: every variant of every format this CPU runs (scalar .. AVX-512 VNNI; scalar .. NEON i8mm on AArch64), side by side; n = 1 cold, n = 512 hot", build_isa},
     {"matmul", "every projection shape of the paper's models, n in {1,8,128,512}, all variants", build_matmul},
     {"e2e", "end-to-end decoder: --model, --format, --test (ppN, tgN), --batch, --max-batch; default 700M "
             "fp16,int8,tq2 tg32,pp64", build_e2e},

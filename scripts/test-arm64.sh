@@ -8,8 +8,8 @@
 #     and the decoder-op test (test-ops: every ops variant bit-exact);
 #   - with one that has none of them (cortex-a72, Armv8.0): the verification
 #     of the -neon variants again, so the plain-NEON dispatch path runs, and
-#     of the -neondot, -neonfp16 and -neonbf16 ones, which must report a
-#     skip (exit 77);
+#     of the -neondot, -neoni8mm, -neonfp16 and -neonbf16 ones, which must
+#     report a skip (exit 77);
 #   - when the whole binary links (libsqlite3-dev:arm64 installed), one small
 #     `tritbench run` (one tq2 GEMV case) and `tritbench list backends` under
 #     both models.
@@ -63,8 +63,9 @@ if [ "$rc" != 77 ]; then
     echo "test-arm64: FAIL: test-kernels-verify neondot under cortex-a72 exited $rc, expected 77 (skipped: no dotprod)"
     exit 1
 fi
-# no fp16 arithmetic, no bf16: the -neonfp16 and -neonbf16 variants likewise
-for sfx in neonfp16 neonbf16; do
+# no i8mm, no fp16 arithmetic, no bf16: the -neoni8mm, -neonfp16 and -neonbf16
+# variants likewise
+for sfx in neoni8mm neonfp16 neonbf16; do
     rc=0
     q cortex-a72 "$t/test-kernels-verify" $sfx || rc=$?
     if [ "$rc" != 77 ]; then

@@ -8,6 +8,7 @@ extern const tb_kernel tb_k_tq2_neon, tb_k_tq2_neondot;
 extern const tb_kernel tb_k_tq1_neon, tb_k_tq1_neondot;
 extern const tb_kernel tb_k_fp16_neon;
 extern const tb_kernel tb_k_fp16_neonfp16, tb_k_bf16_neon, tb_k_bf16_neonbf16;
+extern const tb_kernel tb_k_int8_neoni8mm, tb_k_tq2_neoni8mm, tb_k_tq1_neoni8mm, tb_k_tl_neon;
 
 const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_int8_neon,
@@ -20,5 +21,9 @@ const tb_kernel *const tb_kernels_arm[] = {
     &tb_k_fp16_neonfp16,
     &tb_k_bf16_neon,
     &tb_k_bf16_neonbf16,
+    &tb_k_int8_neoni8mm,
+    &tb_k_tq2_neoni8mm,
+    &tb_k_tq1_neoni8mm,
+    &tb_k_tl_neon,
     NULL,
 };

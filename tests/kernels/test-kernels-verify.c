@@ -233,6 +233,8 @@ int main(int argc, char **argv)
         {100, 2051, 17, 2}, {33, 1030, 13, 1}, {64, 4096, 1, 2},  {48, 1500, 64, 2},
         {130, 700, 3, 2},   {40, 2051, 129, 2}, {47, 2051, 129, 1}, {17, 11008, 1, 2},
         {20, 13824, 5, 2},  {520, 1300, 199, 1}, {33, 4100, 20, 2},
+        /* one column past a K block (1024: int8/tq2 i8mm GEMM; 960: tq1), odd n */
+        {35, 1025, 7, 2},   {17, 961, 3, 1},
     };
     const int nd = (int)(sizeof dims / sizeof dims[0]), nn = (int)(sizeof ns / sizeof ns[0]);
     tb_pool *pool;
