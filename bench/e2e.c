@@ -55,9 +55,14 @@
  * int8 model and fp16 head, 9e-11 for 2 fp16 layers, 9.2e-8 for the 24
  * of 700M).  With bf16, activations rounded to 8 bits flip roundings
  * downstream (1.4e-5 measured on 2 layers).  Both bounds are orders of
- * magnitude below what a wrong kernel gives (NMSE ~ 1). */
+ * magnitude below what a wrong kernel gives (NMSE ~ 1).  A variant that
+ * itself computes in half precision (its own bound vs the reference
+ * >= E2E_HALF_KERNEL_NMSE: fp16_neonfp16 rounds activations to fp16 and
+ * sums 8-product chains in fp16, ~2e-7 per matmul) compounds like bf16
+ * (1.5e-6 measured on 2 layers under qemu) and gets the bf16 bound. */
 #define E2E_FP16_NMSE 1e-6
 #define E2E_BF16_NMSE 1e-3
+#define E2E_HALF_KERNEL_NMSE 1e-7
 #define E2E_VERIFY_TOKENS 3   /* prompt the reference checks */
 
 /* ---- models: a case's spec, resolved once at plan time ---- */
@@ -717,7 +722,9 @@ static int e2e_verify(void *ctx, tb_verdict *v)
     }
     v->max_abs_err = maxe;
     v->nmse = den > 0 ? num / den : num;
-    const double bound = !strcmp(k->format, "bf16") || !strcmp(hk->format, "bf16") ? E2E_BF16_NMSE : E2E_FP16_NMSE;
+    const int half = !strcmp(k->format, "bf16") || !strcmp(hk->format, "bf16") ||
+                     k->max_nmse >= E2E_HALF_KERNEL_NMSE || hk->max_nmse >= E2E_HALF_KERNEL_NMSE;
+    const double bound = half ? E2E_BF16_NMSE : E2E_FP16_NMSE;
     v->bound = exact ? 0 : bound;
     v->checksum = tb_fnv1a(x->logits, (size_t)V * sizeof *x->logits, TB_FNV_INIT);
     if (exact) {

@@ -81,6 +81,15 @@ if [ "$only" = OFF ]; then
     done
     q max "$build/tritbench" run quick --filter 'matmul/tq2*/4096x4096/n1/*' --threads 1 --reps 2 \
         --min-time 1ms --warmup 0 --samplers none --cache hot --db "$db"
+    # the decoder on every format, each case verified against the scalar
+    # reference decoder first (fp16 takes fp16_neonfp16 on -cpu max)
+    q max "$build/tritbench" run e2e --model hidden=128,ffn=256,layers=2,heads=4,vocab=512 \
+        --format fp16,bf16,int8,tq2,tq1,tl --test tg2 --threads 1 --reps 2 --min-time 1ms --warmup 0 \
+        --samplers none --idle 0 --cache hot --filter 'e2e/*' --db "$db"
+    # (the run exits non-zero on any wrong case); its verification, for the log
+    if command -v sqlite3 >/dev/null; then
+        sqlite3 "$db" "select backend, status, verify_method, nmse from cases where workload = 'e2e'"
+    fi
     rm -rf "$(dirname "$db")"
 fi
 echo "test-arm64: ok (qemu-aarch64: correctness only, never speed)"
