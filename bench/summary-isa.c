@@ -2,7 +2,9 @@
  * per format, per measured group (one shape, n, thread count and cache
  * mode, its variants timed in interleaved rounds), what each ISA level buys:
  * median time, GB/s, roofline % and the speedup over the format's scalar
- * reference and over its AVX2 variant in the same group.  Speedups are
+ * reference and over its first SIMD level (AVX2 on x86-64, NEON on AArch64:
+ * the level every CPU of the architecture that tritbench targets has) in
+ * the same group.  Speedups are
  * ratios of the two cases' medians from the same group (never of figures
  * measured apart); '-' where the level was not measured or not ok;
  * 'suspect' for a roofline share above the ceiling's margin, as in matmul.
@@ -46,9 +48,15 @@ static void speedup_text(double base, double t, char *buf, size_t len)
 
 static void print_rows(const ladder_row *v, int n)
 {
+    const char *base = "avx2"; /* the second speedup column: the architecture's first SIMD level */
+    for (int i = 0; i < n; i++)
+        if (!strncmp(v[i].isa, "neon", 4))
+            base = "neon";
+    char base_head[16];
+    snprintf(base_head, sizeof base_head, "vs %s", base);
     printf("\nISA ladder: what each level buys, per format (speedups: medians of the same interleaved group)\n");
     printf("%-6s %-32s %-16s %-11s %11s %8s %7s %10s %9s\n", "format", "group", "variant", "isa", "median",
-           "GB/s", "%roof", "vs scalar", "vs avx2");
+           "GB/s", "%roof", "vs scalar", base_head);
     for (int f = 0; f < n; f++) {
         int first = 1; /* formats in order of first appearance */
         for (int e = 0; e < f; e++)
@@ -84,7 +92,7 @@ static void print_rows(const ladder_row *v, int n)
                     snprintf(rf, sizeof rf, "-");
                 double t = v[i].ok ? v[i].median : NAN;
                 speedup_text(level_median(v, n, &v[i], "scalar"), t, s0, sizeof s0);
-                speedup_text(level_median(v, n, &v[i], "avx2"), t, s1, sizeof s1);
+                speedup_text(level_median(v, n, &v[i], base), t, s1, sizeof s1);
                 printf("%-6s %-32s %-16s %-11s %11s %8s %7s %10s %9s\n", v[i].fmt, gname, v[i].backend, v[i].isa,
                        mb, gb, rf, s0, s1);
             }
