@@ -95,6 +95,19 @@ void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl)
         if (dns > 0)
             dec_rate[nd++] = dtok * 1e9 / dns;
     }
+    if (extrap) {
+        /* the factor from measured to whole-model time over every step:
+         * tb_derive_group_ratios brings the paired "vs fp16" ratio to it */
+        double raw = 0, scaled = 0;
+        for (int64_t i = 0; i < r->nsteps; i++) {
+            const tb_step *s = &r->steps[i];
+            raw += (double)s->ns;
+            scaled += (double)s->ns * (s->phase == TB_STEP_DECODE ? dscale : pscale);
+        }
+        tb_result_metric(r, "time_scale", raw > 0 ? scaled / raw : NAN, "x",
+                         raw > 0 ? "whole-model time / measured time over every step (extrapolated)"
+                                 : "no step measured");
+    }
     char note[240];
     if (p->n_gen > 0) {
         snprintf(note, sizeof note, "decode: batch x tokens / decode time, per repetition%s", xnote);

@@ -134,3 +134,28 @@ void tb_derive(tb_case_result *r, const tb_ceilings *cl)
             tb_result_metric(r, "gops", ops / med, "GOP/s", "analytic operations / median time");
     }
 }
+
+void tb_derive_group_ratios(tb_case_result *res, int n)
+{
+    int b = -1;
+    for (int i = 0; i < n; i++)
+        if (res[i].c->baseline)
+            b = i;
+    if (b < 0)
+        return;
+    double sb = tb_result_metric_value(&res[b], "time_scale");
+    for (int i = 0; i < n; i++) {
+        if (i == b || !res[i].ratio.valid)
+            continue;
+        double sc = tb_result_metric_value(&res[i], "time_scale");
+        double f = (isnan(sb) ? 1 : sb) / (isnan(sc) ? 1 : sc);
+        if (isnan(sb) && isnan(sc))
+            continue;
+        if (!(f > 0) || !isfinite(f))
+            continue;
+        res[i].ratio.median *= f;
+        res[i].ratio.ci_lo *= f; /* NAN stays NAN */
+        res[i].ratio.ci_hi *= f;
+        res[i].ratio.scale = f;
+    }
+}

@@ -170,6 +170,7 @@ static int measure_cases(const tb_run_args *a, const tb_caselist *cases, const t
             if (res[k].status != TB_STATUS_SKIPPED)
                 s->measured++;
         }
+        tb_derive_group_ratios(res, n);
         i += n;
         p.measured = i;
         failed = flush(a, s, &p, &tty) < 0;

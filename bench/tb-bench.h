@@ -103,6 +103,11 @@ void tb_setup_flag(tb_setup_info *info, const char *flag, const char *reason);
 void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r);
 void tb_derive(tb_case_result *r, const tb_ceilings *cl);
 void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl); /* derive-e2e.c */
+/* After every case of one interleaved group is derived: a paired ratio of
+ * two cases whose times were scaled (metric time_scale: an extrapolated
+ * decoder) is brought to the scaled times, x baseline scale / case scale,
+ * so "vs fp16" compares the same whole models as tokens/s does. */
+void tb_derive_group_ratios(tb_case_result *res, int n);
 
 /* The workloads of bench/ (for declaring their parameter views). */
 const tb_workload *tb_matmul_workload(void);

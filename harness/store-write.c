@@ -550,7 +550,13 @@ static int insert_ratio(tb_store *s, int64_t cid, const tb_case_result *r, int64
     tb_row_real(&w, "ci_hi", r->ratio.ci_hi);
     tb_row_real(&w, "ci_level", isnan(r->ratio.ci_lo) ? NAN : 0.95);
     tb_row_int(&w, "n", r->ratio.n);
-    tb_row_text(&w, "method", "per interleaved round: baseline ns/iter / case ns/iter; median, order-statistic CI");
+    char method[200];
+    int m = snprintf(method, sizeof method, "per interleaved round: baseline ns/iter / case ns/iter; median, "
+                     "order-statistic CI");
+    if (r->ratio.scale > 0 && m > 0 && (size_t)m < sizeof method)
+        snprintf(method + m, sizeof method - (size_t)m, "; x%.4g: both times scaled to the whole model "
+                 "(extrapolated from --layers K)", r->ratio.scale);
+    tb_row_text(&w, "method", method);
     return tb_row_insert(s, &w, 0, NULL);
 }
 

@@ -43,11 +43,15 @@ typedef struct tb_metric {
 } tb_metric;
 
 /* Paired ratio of a case over its group's baseline: per round, baseline
- * ns/iter divided by this case's ns/iter; median and 95% CI over rounds. */
+ * ns/iter divided by this case's ns/iter; median and 95% CI over rounds.
+ * scale: 0 when the ratio is of the measured times; else the factor the
+ * derivation applied to it (tb_derive_group_ratios: the two cases' times
+ * scaled to a whole model from --layers K builds). */
 typedef struct tb_ratio {
     int valid;
     int n;                   /* paired rounds */
     double median, ci_lo, ci_hi;
+    double scale;
 } tb_ratio;
 
 typedef struct tb_case_result {

@@ -97,6 +97,18 @@ DB=$TMP/l.db
 
 [ "$(sql "SELECT count(*) FROM cases WHERE flags LIKE '%full_model_does_not_fit%'")" = 0 ] \
     && ok "--layers within the budget: no full_model_does_not_fit flag" || bad "flag without cause"
+# --layers with fp16 beside tq2: the paired "vs fp16" compares the whole
+# models (both times scaled, the fp16 head shared by both is not diluting
+# it), the factor stored in the ratio's method
+DB=$TMP/lr.db
+"$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16,tq2 --test tg4 --layers 1 "${COMMON[@]}" --filter 'e2e/' \
+    >"$TMP/out" 2>"$TMP/err" || bad "--layers fp16,tq2 run: $(head -c 400 "$TMP/err")"
+ts() { sql "SELECT m.value FROM metrics m JOIN cases c ON c.id=m.case_id WHERE m.name='time_scale' AND c.backend LIKE '$1%'"; }
+f=$(awk -v a="$(ts fp16)" -v b="$(ts tq2)" 'BEGIN { if (a > 1 && b > 1 && a != b) printf "%.4g", a / b; else print "none" }')
+m=$(sql "SELECT method FROM ratios r JOIN cases c ON c.id=r.case_id WHERE c.backend LIKE 'tq2%'")
+[ "$f" != none ] && [[ "$m" == *"x$f: both times scaled to the whole model"* ]] \
+    && ok "--layers: vs fp16 scaled to the whole models (x$f = fp16's time scale / tq2's)" \
+    || bad "--layers ratio: scales '$(ts fp16)' '$(ts tq2)' -> '$f', method '$m'"
 # --layers under a budget the whole model exceeds: measured, extrapolated, and flagged
 DB=$TMP/lf.db
 "$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16 --test tg4 --layers 1 --cache hot --mem-budget 1000KiB \

@@ -2,7 +2,7 @@
 # test-paper.sh - `tritbench paper`: --dry-run lists the plan (every model
 # of Table 1 and Figure 2 in fp16, int8 and every ternary format, the
 # Table 3 max-batch cases, this run's ceilings) and the time estimate, and
-# says how it is estimated; --quick uses 2 layers and tg8 everywhere; the
+# says how it is estimated; --quick uses 1 layer and tg8 everywhere; the
 # full mode keeps every layer of the models that fit; nothing is measured
 # and no database is created; bad inputs exit 2 with one line.
 # Usage: test-paper.sh TRITBENCH SRCDIR
@@ -16,15 +16,15 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ -e "$T/p.db" ] && fail "dry-run created the database"
 for m in 700M 1.3B 3B 3.9B 7B 13B 70B; do
     for f in fp16 int8 tq2 tq1 tl; do
-        grep -q "^  e2e/${f}_[a-z0-9]*/$m/head-fp16/tg8/b1/l2/t1/cold .*extrapolated" "$T/q.out" || fail "quick: no $f $m tg8 2-layer case"
+        grep -q "^  e2e/${f}_[a-z0-9]*/$m/head-fp16/tg8/b1/l1/t1/cold .*extrapolated" "$T/q.out" || fail "quick: no $f $m tg8 1-layer case"
     done
 done
 [ "$(grep -c 'max-batch' "$T/q.out")" = 5 ] || fail "quick: not one max-batch case per format: $(grep -c max-batch "$T/q.out")"
 # every table and figure of the report keeps its cases in every format: Table 3's batch sweep
-# (70B, 2 layers) beside the max-batch cases; Table 1 / Figures 2 and 3 above
+# (70B, 1 layer) beside the max-batch cases; Table 1 / Figures 2 and 3 above
 for f in fp16 int8 tq2 tq1 tl; do
-    grep -q "^  e2e/${f}_[a-z0-9]*/70B/head-fp16/tg1/b4/l2/t1/cold .*extrapolated" "$T/q.out" || fail "quick: no $f Table 3 batch-4 case"
-    grep -q "^  e2e/${f}_[a-z0-9]*/70B/head-fp16/tg1/b[0-9]*/l2/t1/hot .*max-batch" "$T/q.out" || fail "quick: no $f max-batch case"
+    grep -q "^  e2e/${f}_[a-z0-9]*/70B/head-fp16/tg1/b4/l1/t1/cold .*extrapolated" "$T/q.out" || fail "quick: no $f Table 3 batch-4 case"
+    grep -q "^  e2e/${f}_[a-z0-9]*/70B/head-fp16/tg1/b[0-9]*/l1/t1/hot .*max-batch" "$T/q.out" || fail "quick: no $f max-batch case"
 done
 grep -q '^  peak/' "$T/q.out" || fail "quick: no compute ceiling in the plan"
 # the estimate counts what the run shares: each model's embedding and head once, its projections
