@@ -19,10 +19,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+stage() { echo "test.sh: [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; } # where CI time goes
+stage "Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DTB_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 if [ "${TB_SKIP_SANITIZE:-0}" != 1 ]; then
+    stage "ASan+UBSan build and tests"
     cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Sanitize -DTB_WERROR=ON >/dev/null
     cmake --build build-sanitize -j"$jobs"
     (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -51,14 +54,18 @@ tsan_pass() {
         ${run[@]+"${run[@]}"} ctest --output-on-failure -j"$jobs" -R '^(unit/test-pool|samplers/test-sampler-set)$')
 }
 if [ "${TB_SKIP_TSAN:-0}" != 1 ]; then
+    stage "TSan"
     tsan_pass
 fi
 if [ "${TB_SKIP_FUZZ:-0}" != 1 ]; then
+    stage "fuzzing"
     scripts/fuzz.sh "${TB_FUZZ_SECONDS:-60}"
 fi
 if [ "${TB_SKIP_ARM64:-0}" != 1 ]; then
+    stage "AArch64 under qemu"
     scripts/test-arm64.sh
 fi
 if [ "${TRITBENCH_TEST_LONG:-0}" = 1 ]; then
     scripts/valgrind.sh
 fi
+stage "done"
