@@ -58,7 +58,7 @@ static void tern_rows(const tb_kmat *m, const int8_t *xq, const int32_t *asum, c
 static void tern_run(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
                      tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tb_tern_quant_act_ref, tern_rows, tern_rows, 0};
+    static const tb_tern_impl impl = {tb_tern_quant_act_ref, tern_rows, tern_rows, 0, NULL};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 

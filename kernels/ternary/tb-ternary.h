@@ -158,6 +158,12 @@ typedef struct tb_tern_impl {
     tb_tern_rows_fn gemv;  /* n == 1 */
     tb_tern_rows_fn gemm;  /* n > 1 */
     int tiled;             /* GEMM also wants the activation tiles (below) */
+    /* Optional (NULL: none).  n == 1 only: rewrites the token's quantized
+     * activations xq into the GEMV's own layout at out, which then replaces xq
+     * for gemv().  out is the scratch's tail at tb_tern_scratch_bytes(m, 1),
+     * sized by the variant (tb_tern_scratch_bytes_gemv_x).  Called once per
+     * token on the calling thread, before the rows are split. */
+    void (*gemv_x)(const tb_kmat *m, const int8_t *xq, int8_t *out);
 } tb_tern_impl;
 void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int64_t n,
                  float *y, void *scratch, tb_pool *pool, int nthreads);
@@ -171,6 +177,8 @@ void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int
 #define TB_TERN_TILE 12
 static inline int64_t tb_tern_kgroups(const tb_kmat *m) { return (m->kpad + 3) / 4; }
 size_t tb_tern_scratch_bytes_tiled(const tb_kmat *m, int64_t n);
+/* Scratch of a variant with gemv_x writing xbytes(m) bytes, for any n. */
+size_t tb_tern_scratch_bytes_gemv_x(const tb_kmat *m, int64_t n, size_t xbytes);
 /* The tiles, given the scratch's activation rows xq (= the scratch base). */
 const uint32_t *tb_tern_tiles(const tb_kmat *m, const int8_t *xq, int64_t n);
 

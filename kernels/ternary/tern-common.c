@@ -192,6 +192,12 @@ size_t tb_tern_scratch_bytes_tiled(const tb_kmat *m, int64_t n)
     return tb_tern_scratch_bytes(m, n) + (n > 1 ? tern_tiles_bytes(m, n) : 0);
 }
 
+size_t tb_tern_scratch_bytes_gemv_x(const tb_kmat *m, int64_t n, size_t xbytes)
+{
+    size_t a = tb_tern_scratch_bytes(m, n), b = tb_tern_scratch_bytes(m, 1) + r64(xbytes);
+    return a > b ? a : b;
+}
+
 const uint32_t *tb_tern_tiles(const tb_kmat *m, const int8_t *xq, int64_t n)
 {
     return (const uint32_t *)(const void *)(xq + tb_tern_scratch_bytes(m, n));
@@ -290,9 +296,14 @@ void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int
         return;
     if (nthreads < 1)
         nthreads = 1;
-    if (n == 1)
+    if (n == 1) {
         tern_quant_token(&j, 0);
-    else
+        if (impl->gemv_x) {
+            int8_t *out = (int8_t *)(s + tb_tern_scratch_bytes(m, 1));
+            impl->gemv_x(m, j.xq, out);
+            j.xq = out;
+        }
+    } else
         tb_pool_run(pool, nthreads, tern_quant_job, &j);
     tb_pool_run(pool, nthreads, tern_rows_job, &j);
 }

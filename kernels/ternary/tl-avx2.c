@@ -245,7 +245,7 @@ static void tl_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, v
                         tb_pool *pool, int nthreads)
 {
     static const tb_tl_impl impl = {tl_quant, tl_build_avx2, tl_rows_avx2};
-    static const tb_tern_impl codes = {tl_quant_padded, NULL, tl_gemm_avx2, 0};
+    static const tb_tern_impl codes = {tl_quant_padded, NULL, tl_gemm_avx2, 0, NULL};
     if (n >= TL_CODES_MIN_N)
         tb_tern_run(&codes, m, x, n, y, scratch, pool, nthreads);
     else

@@ -34,7 +34,7 @@ static size_t tl_scratch_avx512vnni(const tb_kmat *m, int64_t n)
 static void tl_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, float *y,
                               void *scratch, tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tl_quant, NULL, tl_gemm_avx512vnni, 1};
+    static const tb_tern_impl impl = {tl_quant, NULL, tl_gemm_avx512vnni, 1, NULL};
     if (n >= TL_VNNI_MIN_N)
         tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
     else

@@ -1,7 +1,7 @@
 /* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  GEMV: digits from
  * vpmaddubsw chains on 16-bit words (3 t = 256 d + t', no compares; see
- * tq1_dot_rows), vpmaddubsw against the activations, int16 sums per block
- * (<= 5080), widened by vpmaddwd.  GEMM: decode to codes (digits of
+ * tq1_dot_rows), vpmaddubsw against activations expanded once per token
+ * (tq1_gemv_x), int16 sums over 6 blocks widened by vpmaddwd.  GEMM: decode to codes (digits of
  * t_{i+1} = 3 t_i mod 256 from two signed compares after flipping the sign
  * bit), then the blocked engine of tern-gemm-avx2.c. */
 #include "tern-x86.h"
@@ -21,76 +21,83 @@ static inline __attribute__((always_inline)) __m256i tq1_times3(__m256i t)
     return _mm256_add_epi8(_mm256_add_epi8(t, t), t);
 }
 
-/* (sum of a, b, c, d) of four int32 vectors: one reduction per 4 rows. */
-static inline __attribute__((always_inline)) __m128i tq1_hsum4(__m256i a, __m256i b, __m256i c,
-                                                               __m256i d)
+/* The GEMV's activations (tb_tern_impl.gemv_x): per 32-byte chunk c of xq,
+ * 64 bytes at 64c: x << 8 (word k = (0, x_2k)) then x & 0xff00 (word k =
+ * (0, x_2k+1)), so the digit products below take them as memory operands
+ * instead of rebuilding them for every row group (and holding them in
+ * registers: 16 ymm were too few, gcc spilled the chains). */
+#define TQ1_XEXP_BYTES(m) ((size_t)(2 * (m)->kpad))
+static void tq1_gemv_x(const tb_kmat *m, const int8_t *xq, int8_t *out)
 {
-    __m256i v = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
-    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m256i hmask = _mm256_set1_epi16((short)0xff00);
+    for (int64_t c = 0; c < m->kpad / 32; c++) {
+        __m256i x = _mm256_load_si256((const __m256i *)(const void *)(xq + 32 * c));
+        _mm256_store_si256((__m256i *)(void *)(out + 64 * c), _mm256_slli_epi16(x, 8));
+        _mm256_store_si256((__m256i *)(void *)(out + 64 * c + 32), _mm256_and_si256(x, hmask));
+    }
 }
 
-/* sum codes * xq of R <= 4 consecutive rows (lane r; lanes >= R unspecified).
+/* sum codes * xq of R <= TQ1_R consecutive rows (lane r; lanes >= R
+ * unspecified); xe: the expanded activations (tq1_gemv_x).
  * Digits without compares: vpmaddubsw(t, (3, 0)) gives per 16-bit word
  * 3 t_even = 256 d + t' (<= 765): the digit d in the high byte, the next
  * state t' = 3 t mod 256 in the low byte; (0, 3) does the same for the odd
  * bytes, and vpmaddubsw(P, (3, 0)) steps either chain on (the high byte is
  * multiplied by 0).  The digit sits in byte 2k+1 of word k, so
- * vpmaddubsw(P, x') with x' = (0, x_odd) (x & 0xff00) or (0, x_even)
- * (x << 8), built once per digit for the R rows, gives d * x exactly
- * (|word| <= 254; the int16 sums of a block <= 10 * 508, widened by
- * vpmaddwd once per block).  Per 32 bytes and row: 10 vpmaddubsw of the
- * chains, 10 of the dot products, 10 int16 adds.  Each 64-byte row load is
- * paired with a prefetch of the same block of the next row group (R rows
- * on: the thread's rows are one contiguous stream). */
+ * vpmaddubsw(P, (0, x)) gives d * x exactly (|word| <= 254; the int16 sums
+ * of a block <= 10 * 508, widened by vpmaddwd once per block).  Per 32 bytes
+ * and row: 10 vpmaddubsw of the chains, 10 of the dot products (activations
+ * from memory), 10 int16 adds: the multiply ports bound it (20 uops on
+ * 2 ports).  Each 64-byte row load is paired with a prefetch of the same
+ * block of the next row group (the thread's rows are one contiguous
+ * stream). */
+#define TQ1_R 2
+#define TQ1_WIDEN 6 /* blocks per int16 sum: 6 * 10 * 508 < 32768 */
+#ifndef TQ1_PF_MIN
+#define TQ1_PF_MIN 4096
+#endif
 static inline __attribute__((always_inline)) __m128i
-tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
+tq1_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *xe, int64_t nblk,
+             const int R)
 {
     const __m256i c3e = _mm256_set1_epi16(3), c3o = _mm256_set1_epi16(3 << 8);
-    const __m256i hmask = _mm256_set1_epi16((short)0xff00), ones = _mm256_set1_epi16(1);
-    __m256i acc[4];
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[TQ1_R];
 #pragma GCC unroll 4
-    for (int r = 0; r < 4; r++)
+    for (int r = 0; r < TQ1_R; r++)
         acc[r] = _mm256_setzero_si256();
-    for (int64_t b = 0; b < nblk; b++) {
-        const int8_t *ab = a + b * TB_TQ1_BLOCK;
-        __m256i s[4];
+    for (int64_t b0 = 0; b0 < nblk; b0 += TQ1_WIDEN) {
+        const int64_t be = nblk - b0 < TQ1_WIDEN ? nblk : b0 + TQ1_WIDEN;
 #pragma GCC unroll 4
-        for (int r = 0; r < 4; r++)
-            s[r] = _mm256_setzero_si256();
-#pragma GCC unroll 2
-        for (int h = 0; h < 2; h++) {
-            __m256i pe[4], po[4];
-#pragma GCC unroll 4
-            for (int r = 0; r < R; r++) {
+        for (int r = 0; r < R; r++) {
+            __m256i s = _mm256_setzero_si256();
+            for (int64_t b = b0; b < be; b++) {
+                const int8_t *xb = xe + b * 2 * TB_TQ1_BLOCK;
                 const uint8_t *wb = w + r * rb + b * TB_TQ1_BLOCK_BYTES;
-                if (h == 0)
-                    _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
-                __m256i t = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
-                pe[r] = _mm256_maddubs_epi16(t, c3e);
-                po[r] = _mm256_maddubs_epi16(t, c3o);
-            }
+                _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
+#pragma GCC unroll 2
+                for (int h = 0; h < 2; h++) {
+                    __m256i t = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
+                    __m256i pe = _mm256_maddubs_epi16(t, c3e), po = _mm256_maddubs_epi16(t, c3o);
 #pragma GCC unroll 5
-            for (int i = 0; i < 5; i++) {
-                __m256i x =
-                    _mm256_load_si256((const __m256i *)(const void *)(ab + 64 * i + 32 * h));
-                __m256i xe = _mm256_slli_epi16(x, 8), xo = _mm256_and_si256(x, hmask);
-#pragma GCC unroll 4
-                for (int r = 0; r < R; r++) {
-                    __m256i de = _mm256_maddubs_epi16(pe[r], xe);
-                    __m256i dod = _mm256_maddubs_epi16(po[r], xo);
-                    s[r] = _mm256_add_epi16(s[r], _mm256_add_epi16(de, dod));
-                    if (i < 4) {
-                        pe[r] = _mm256_maddubs_epi16(pe[r], c3e);
-                        po[r] = _mm256_maddubs_epi16(po[r], c3e);
+                    for (int i = 0; i < 5; i++) {
+                        const __m256i *x = (const __m256i *)(const void *)(xb + 128 * i + 64 * h);
+                        s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(pe, x[0]),
+                                                                 _mm256_maddubs_epi16(po, x[1])));
+                        if (i < 4) {
+                            pe = _mm256_maddubs_epi16(pe, c3e);
+                            po = _mm256_maddubs_epi16(po, c3e);
+                        }
                     }
                 }
             }
+            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s, ones));
         }
-#pragma GCC unroll 4
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s[r], ones));
     }
-    return tq1_hsum4(acc[0], acc[1], acc[2], acc[3]);
+    const __m256i z = _mm256_setzero_si256();
+    __m256i v = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], R > 1 ? acc[1] : z),
+                                  _mm256_hadd_epi32(z, z));
+    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
 }
 
 /* y[i] = (float)(v[i] - asum) * fac for the first nr lanes. */
@@ -108,26 +115,13 @@ static inline void tq1_store4(float *y, __m128i v, int32_t asum, float fac, int 
         y[i] = t[i];
 }
 
-static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
+static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xe, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
-    int64_t r = r0;
-    for (; r + 4 <= r1; r += 4)
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0], fac[0], 4);
-    switch (r1 - r) {
-    case 3:
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0], fac[0], 3);
-        break;
-    case 2:
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0], fac[0], 2);
-        break;
-    case 1:
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0], fac[0], 1);
-        break;
-    default:
-        break;
-    }
+    const int64_t pf = (TQ1_PF_MIN + rb - 1) / rb * rb;
+    for (int64_t r = r0; r < r1; r++)
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xe, nblk, 1), asum[0], fac[0], 1);
 }
 
 void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
@@ -161,16 +155,21 @@ static float tq1_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, in
     return tb_tern_quant_act_avx2(x, cols, kpad, q, sum);
 }
 
+static size_t tq1_scratch_avx2(const tb_kmat *m, int64_t n)
+{
+    return tb_tern_scratch_bytes_gemv_x(m, n, TQ1_XEXP_BYTES(m));
+}
+
 static void tq1_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
                          tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx2, tq1_gemm_avx2, 0};
+    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx2, tq1_gemm_avx2, 0, tq1_gemv_x};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 
 const tb_kernel tb_k_tq1_avx2 = {
     .name = "tq1_avx2", .format = "tq1", .isa = TB_ISA_FILE, .isa_mask = TB_ISA_FILE_REQ,
     .ref = "tq1_ref", .max_nmse = 0.0, .bits_per_weight = 1.6, .act = TB_ACT_I8,
-    .prepare = tb_tq1_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tb_tern_scratch_bytes,
+    .prepare = tb_tq1_prepare, .free = tb_tern_free, .clone = tb_tern_clone, .bytes = tb_tern_bytes, .scratch_bytes = tq1_scratch_avx2,
     .run = tq1_run_avx2, .ops = tb_tq1_ops,
 };

@@ -133,7 +133,7 @@ static float tq1_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, in
 static void tq1_run_avx512vnni(const tb_kmat *m, const float *x, int64_t n, float *y,
                                void *scratch, tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx512vnni, tq1_gemm_avx512vnni, 1};
+    static const tb_tern_impl impl = {tq1_quant, tq1_gemv_avx512vnni, tq1_gemm_avx512vnni, 1, NULL};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 

@@ -95,7 +95,7 @@ static void tq1_rows_ref(const tb_kmat *m, const int8_t *xq, const int32_t *asum
 static void tq1_run_ref(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
                         tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tb_tern_quant_act_ref, tq1_rows_ref, tq1_rows_ref, 0};
+    static const tb_tern_impl impl = {tb_tern_quant_act_ref, tq1_rows_ref, tq1_rows_ref, 0, NULL};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 

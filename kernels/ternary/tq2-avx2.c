@@ -127,7 +127,7 @@ static float tq2_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, in
 static void tq2_run_avx2(const tb_kmat *m, const float *x, int64_t n, float *y, void *scratch,
                          tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tq2_quant, tq2_gemv_avx2, tq2_gemm_avx2, 0};
+    static const tb_tern_impl impl = {tq2_quant, tq2_gemv_avx2, tq2_gemm_avx2, 0, NULL};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 

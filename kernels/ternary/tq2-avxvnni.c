@@ -83,7 +83,7 @@ static float tq2_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, in
 static void tq2_run_avxvnni(const tb_kmat *m, const float *x, int64_t n, float *y,
                             void *scratch, tb_pool *pool, int nthreads)
 {
-    static const tb_tern_impl impl = {tq2_quant, tq2_gemv_avxvnni, tq2_gemm_avxvnni, 0};
+    static const tb_tern_impl impl = {tq2_quant, tq2_gemv_avxvnni, tq2_gemm_avxvnni, 0, NULL};
     tb_tern_run(&impl, m, x, n, y, scratch, pool, nthreads);
 }
 
