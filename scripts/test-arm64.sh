@@ -48,7 +48,14 @@ cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 # lives under / (or /usr/aarch64-linux-gnu for the cross libc alone)
 sysroot=/
 [ -e /lib/ld-linux-aarch64.so.1 ] || sysroot=/usr/aarch64-linux-gnu
-q() { local cpu=$1; shift; echo "+ qemu-aarch64 -cpu $cpu $*"; "$qemu" -L "$sysroot" -cpu "$cpu" "$@"; }
+q() { # run under qemu; print how long each step took (where CI time goes)
+    local cpu=$1 t0=$SECONDS rc=0
+    shift
+    echo "+ qemu-aarch64 -cpu $cpu $*"
+    "$qemu" -L "$sysroot" -cpu "$cpu" "$@" || rc=$?
+    echo "  ($((SECONDS - t0)) s, exit $rc)"
+    return $rc
+}
 t=$build/tests
 q max "$t/test-isa-req"
 q max "$t/test-quant"

@@ -159,8 +159,12 @@ static void check_shape(const tb_kernel *k, const tb_kernel *ref, const shape *s
     for (size_t i = 0; i < xl; i++)
         x[i] = rng_normal(&seed);
 
+    /* the fp64 product and the energy: for the reference (vs exact) and for
+     * NMSE variants; a bit-exact comparison needs neither (and under qemu
+     * this triple loop was most of the test's time) */
+    const int need_exact = k == ref || k->max_nmse != 0;
     double energy = 0;
-    for (int64_t j = 0; j < s->n; j++)
+    for (int64_t j = 0; need_exact && j < s->n; j++)
         for (int64_t r = 0; r < s->rows; r++) {
             double acc = 0;
             for (int64_t c = 0; c < s->cols; c++) {
