@@ -53,9 +53,6 @@ static void tq1_gemv_x(const tb_kmat *m, const int8_t *xq, int8_t *out)
  * stream). */
 #define TQ1_R 2
 #define TQ1_WIDEN 6 /* blocks per int16 sum: 6 * 10 * 508 < 32768 */
-#ifndef TQ1_PF_MIN
-#define TQ1_PF_MIN 4096
-#endif
 static inline __attribute__((always_inline)) __m128i
 tq1_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *xe, int64_t nblk,
              const int R)
@@ -119,7 +116,7 @@ static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xe, const int32_t *asu
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
-    const int64_t pf = (TQ1_PF_MIN + rb - 1) / rb * rb;
+    const int64_t pf = tb_tern_pf_dist(rb);
     for (int64_t r = r0; r < r1; r++)
         tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xe, nblk, 1), asum[0], fac[0], 1);
 }

@@ -15,7 +15,8 @@ static inline __attribute__((always_inline)) __m512i tq1_times3(__m512i t)
 }
 
 static inline __attribute__((always_inline)) __m128i
-tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
+tq1_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *a, int64_t nblk,
+             const int R)
 {
     __m512i accA[4][2], accB[4][2];
 #pragma GCC unroll 4
@@ -32,7 +33,7 @@ tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const 
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++) {
             __m512i t = _mm512_load_si512((const void *)(w + r * rb + b * TB_TQ1_BLOCK_BYTES));
-            _mm_prefetch((const char *)(w + (r + 4) * rb + b * TB_TQ1_BLOCK_BYTES), _MM_HINT_T0);
+            _mm_prefetch((const char *)(w + r * rb + pf + b * TB_TQ1_BLOCK_BYTES), _MM_HINT_T0);
 #pragma GCC unroll 5
             for (int i = 0; i < 5; i++) {
                 accA[r][i & 1] = _mm512_dpbusd_epi32(accA[r][i & 1], t, x[i]);
@@ -56,21 +57,22 @@ static void tq1_gemv_avx512vnni(const tb_kmat *m, const int8_t *xq, const int32_
                                 const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
+    const int64_t pf = tb_tern_pf_dist(4 * rb);
     int64_t r = r0;
     for (; r + 4 <= r1; r += 4)
-        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0],
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 4), asum[0],
                               fac[0], 4);
     switch (r1 - r) {
     case 3:
-        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0],
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 3), asum[0],
                               fac[0], 3);
         break;
     case 2:
-        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0],
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 2), asum[0],
                               fac[0], 2);
         break;
     case 1:
-        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0],
+        tb_tern_store4_avx512(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 1), asum[0],
                               fac[0], 1);
         break;
     default:

@@ -13,7 +13,7 @@
 #include "tern-x86.h"
 
 static inline __attribute__((always_inline)) __m128i
-tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
+tq1_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *a, int64_t nblk, const int R)
 {
     __m256i accA[4], accB[4];
 #pragma GCC unroll 4
@@ -24,7 +24,7 @@ tq1_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const 
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++) {
             const uint8_t *wb = w + r * rb + b * TB_TQ1_BLOCK_BYTES;
-            _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
+            _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++) {
                 const __m256i *x = (const __m256i *)(const void *)(ab + 32 * h);
@@ -68,18 +68,19 @@ static void tq1_gemv_avxvnni(const tb_kmat *m, const int8_t *xq, const int32_t *
                              const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
+    const int64_t pf = tb_tern_pf_dist(4 * rb);
     int64_t r = r0;
     for (; r + 4 <= r1; r += 4)
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0], fac[0], 4);
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 4), asum[0], fac[0], 4);
     switch (r1 - r) {
     case 3:
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0], fac[0], 3);
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 3), asum[0], fac[0], 3);
         break;
     case 2:
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0], fac[0], 2);
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 2), asum[0], fac[0], 2);
         break;
     case 1:
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0], fac[0], 1);
+        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 1), asum[0], fac[0], 1);
         break;
     default:
         break;

@@ -17,10 +17,10 @@ static inline __attribute__((always_inline)) __m128i tq2_hsum4(__m256i a, __m256
  * unspecified).  Per block: codes by shift + AND, vpmaddubsw against the
  * activations (a memory operand: they stay in L1), int16 sums per block
  * (<= 8 * 508), widened by vpmaddwd.  Each 64-byte load of a row is paired
- * with a prefetch of the same block R rows further on (the next row group):
- * the thread's rows are one contiguous stream, prefetched one group ahead. */
+ * with a prefetch of the same block of a later row group (tb_tern_pf_dist):
+ * the thread's rows are one contiguous stream. */
 static inline __attribute__((always_inline)) __m128i
-tq2_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const int R)
+tq2_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *a, int64_t nblk, const int R)
 {
     const __m256i m3 = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
     __m256i acc[4];
@@ -33,7 +33,7 @@ tq2_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, const 
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++) {
             const uint8_t *wb = w + r * rb + b * TB_TQ2_BLOCK_BYTES;
-            _mm_prefetch((const char *)(wb + R * rb), _MM_HINT_T0);
+            _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
             s[r] = _mm256_setzero_si256();
 #pragma GCC unroll 2
             for (int h = 0; h < 2; h++) {
@@ -76,18 +76,19 @@ static void tq2_gemv_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asu
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ2_BLOCK_BYTES;
+    const int64_t pf = tb_tern_pf_dist(4 * rb);
     int64_t r = r0;
     for (; r + 4 <= r1; r += 4)
-        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 4), asum[0], fac[0], 4);
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 4), asum[0], fac[0], 4);
     switch (r1 - r) {
     case 3:
-        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 3), asum[0], fac[0], 3);
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 3), asum[0], fac[0], 3);
         break;
     case 2:
-        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 2), asum[0], fac[0], 2);
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 2), asum[0], fac[0], 2);
         break;
     case 1:
-        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, xq, nblk, 1), asum[0], fac[0], 1);
+        tq2_store4(y + r, tq2_dot_rows(m->data + r * rb, rb, pf, xq, nblk, 1), asum[0], fac[0], 1);
         break;
     default:
         break;

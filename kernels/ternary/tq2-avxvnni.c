@@ -5,15 +5,15 @@
  * codes x signed activations, read from memory) adds them into 4
  * accumulators per row (each exactly 4^k times its true sum: shifted back
  * once per row); 2 rows at a time (8 accumulators + 4 masks in the 16 ymm),
- * the next row pair prefetched at the same offset.  No vpmaddubsw/vpmaddwd
+ * a later row pair's block prefetched (tb_tern_pf_dist).  No vpmaddubsw/vpmaddwd
  * chain, no int16 partial sums.  Result = sum codes*x - sum x, bit-exact
  * with tq2_ref.  GEMM (n > 1): tq2_avx2's decoder and the blocked engine
  * with vpdpbusd (tern-gemm-avxvnni.c). */
 #include "tern-x86.h"
 
 static inline __attribute__((always_inline)) void
-tq2_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, int32_t out[2],
-             const int R)
+tq2_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *a, int64_t nblk,
+             int32_t out[2], const int R)
 {
     const __m256i m0 = _mm256_set1_epi8(0x03), m1 = _mm256_set1_epi8(0x0c);
     const __m256i m2 = _mm256_set1_epi8(0x30), m3 = _mm256_set1_epi8((char)0xc0);
@@ -35,7 +35,7 @@ tq2_dot_rows(const uint8_t *w, int64_t rb, const int8_t *a, int64_t nblk, int32_
             for (int r = 0; r < R; r++) {
                 const uint8_t *wp = w + r * rb + b * TB_TQ2_BLOCK_BYTES + 32 * h;
                 if (h == 0)
-                    _mm_prefetch((const char *)(wp + 2 * rb), _MM_HINT_T0);
+                    _mm_prefetch((const char *)(wp + pf), _MM_HINT_T0);
                 const __m256i v = _mm256_load_si256((const __m256i *)(const void *)wp);
                 acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], _mm256_and_si256(v, m0), a0);
                 acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], _mm256_and_si256(v, m1), a1);
@@ -56,15 +56,16 @@ static void tq2_gemv_avxvnni(const tb_kmat *m, const int8_t *xq, const int32_t *
                              const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ2_BLOCK_BYTES;
+    const int64_t pf = tb_tern_pf_dist(2 * rb);
     int32_t v[2];
     int64_t r = r0;
     for (; r + 2 <= r1; r += 2) {
-        tq2_dot_rows(m->data + r * rb, rb, xq, nblk, v, 2);
+        tq2_dot_rows(m->data + r * rb, rb, pf, xq, nblk, v, 2);
         y[r] = (float)(v[0] - asum[0]) * fac[0];
         y[r + 1] = (float)(v[1] - asum[0]) * fac[0];
     }
     if (r < r1) {
-        tq2_dot_rows(m->data + r * rb, rb, xq, nblk, v, 1);
+        tq2_dot_rows(m->data + r * rb, rb, pf, xq, nblk, v, 1);
         y[r] = (float)(v[0] - asum[0]) * fac[0];
     }
 }
