@@ -29,7 +29,8 @@
 
 #define TL_FLUSH 28
 _Static_assert(TL_FLUSH * 3 * 3 * 127 <= 32767, "tl: int16 partial sums overflow");
-#define TL_PF 1024  /* prefetch distance along each tile's word stream, bytes */
+#define TL_TILES 2  /* tiles per pass sharing each word's table lines */
+#define TL_PF 2048  /* prefetch distance along each tile's word stream, bytes */
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -61,7 +62,7 @@ static void tl_build_avx2(const int8_t *xq, int64_t nwords, int16_t *tabs)
         uh = _mm256_add_epi16(uh, _mm256_mullo_epi16(_mm256_set1_epi16(hi[2]), d2));
         /* |entries| <= 24: bytes [ul 0..15 | uh 0..15] */
         const __m256i u = _mm256_permute4x64_epi64(_mm256_packs_epi16(ul, uh), 0xd8);
-        _mm256_store_si256((__m256i *)(void *)(tabs + g * TB_TL_TAB), u);
+        _mm256_store_si256((__m256i *)(void *)(tabs + g * 16), u);
     }
 }
 
@@ -80,50 +81,65 @@ INLINE void lookup(__m256i idx, __m256i c13, __m256i tl, __m256i th, __m256i *l,
     *h = _mm256_sign_epi8(_mm256_shuffle_epi8(th, k), d);
 }
 
-/* One 32-row tile from w against one token's tables: acc[r] = int32 sum of
- * row r.  Per word the 3 groups' int8 parts are summed in bytes (|sum| <=
- * 72), then vpmaddubsw by (1, 16) on the (low, high) interleave gives the
- * exact int16 word sums of rows 0-15 and 16-31; int16 sums widened to the
- * int32 acc every TL_FLUSH words. */
-static void tl_tile(const uint16_t *w, const uint8_t *tab, int64_t nw, int32_t acc[TB_TL_ROWS])
+/* T (<= TL_TILES) tiles of 32 rows from w (tile stride ts u16) against one
+ * token's tables: acc[i][r] = int32 sum of row r of tile i.  Per word the 3
+ * groups' int8 parts are summed in bytes (|sum| <= 72), then vpmaddubsw by
+ * (1, 16) on the (low, high) interleave gives the exact int16 word sums of
+ * rows 0-15 and 16-31; int16 sums (the only accumulators in registers) are
+ * widened into acc every TL_FLUSH words.  The second tile reloads the word's
+ * tables (L1 hits: the first just read them) instead of holding them. */
+INLINE void tl_tiles(const uint16_t *w, int64_t ts, const uint8_t *tab, int64_t nw,
+                     int32_t acc[TL_TILES][TB_TL_ROWS], const int T)
 {
     const __m256i m31 = _mm256_set1_epi16(31), c13 = _mm256_set1_epi8(13);
     const __m256i f16 = _mm256_set1_epi16(16 << 8 | 1);
-    __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    memset(acc, 0, sizeof(int32_t) * TL_TILES * TB_TL_ROWS);
     for (int64_t m0 = 0; m0 < nw; m0 += TL_FLUSH) {
         const int64_t me = nw - m0 < TL_FLUSH ? nw : m0 + TL_FLUSH;
-        __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+        __m256i s[2 * TL_TILES];
+#pragma GCC unroll 4
+        for (int i = 0; i < 2 * TL_TILES; i++)
+            s[i] = _mm256_setzero_si256();
         for (int64_t m = m0; m < me; m++) {
-            const uint16_t *wp = w + m * TB_TL_ROWS;
-            const uint8_t *t = tab + 3 * m * 64;
-            _mm_prefetch((const char *)wp + TL_PF, _MM_HINT_T0);
-            const __m256i a0 = _mm256_load_si256((const __m256i *)(const void *)wp);
-            const __m256i a1 = _mm256_load_si256((const __m256i *)(const void *)(wp + 16));
-            const __m256i i0 = _mm256_packus_epi16(_mm256_and_si256(a0, m31),
-                                                   _mm256_and_si256(a1, m31));
-            const __m256i i1 = _mm256_packus_epi16(_mm256_and_si256(_mm256_srli_epi16(a0, 5), m31),
-                                                   _mm256_and_si256(_mm256_srli_epi16(a1, 5), m31));
-            /* bit 15 is always 0: no mask */
-            const __m256i i2 = _mm256_packus_epi16(_mm256_srli_epi16(a0, 10),
-                                                   _mm256_srli_epi16(a1, 10));
-            __m256i l0, h0, l1, h1, l2, h2;
-            lookup(i0, c13, bcast128(t), bcast128(t + 16), &l0, &h0);
-            lookup(i1, c13, bcast128(t + 64), bcast128(t + 80), &l1, &h1);
-            lookup(i2, c13, bcast128(t + 128), bcast128(t + 144), &l2, &h2);
-            const __m256i l = _mm256_add_epi8(_mm256_add_epi8(l0, l1), l2);
-            const __m256i h = _mm256_add_epi8(_mm256_add_epi8(h0, h1), h2);
-            s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(f16, _mm256_unpacklo_epi8(l, h)));
-            s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(f16, _mm256_unpackhi_epi8(l, h)));
+#pragma GCC unroll 2
+            for (int i = 0; i < T; i++) {
+                const uint8_t *t = tab + 3 * m * 32;
+                if (i > 0) /* opaque to the compiler: no table registers held across tiles */
+                    __asm__("" : "+r"(t));
+                const uint16_t *wp = w + i * ts + m * TB_TL_ROWS;
+                _mm_prefetch((const char *)wp + TL_PF, _MM_HINT_T0);
+                const __m256i a0 = _mm256_load_si256((const __m256i *)(const void *)wp);
+                const __m256i a1 = _mm256_load_si256((const __m256i *)(const void *)(wp + 16));
+                const __m256i i0 = _mm256_packus_epi16(_mm256_and_si256(a0, m31),
+                                                       _mm256_and_si256(a1, m31));
+                const __m256i i1 =
+                    _mm256_packus_epi16(_mm256_and_si256(_mm256_srli_epi16(a0, 5), m31),
+                                        _mm256_and_si256(_mm256_srli_epi16(a1, 5), m31));
+                /* bit 15 is always 0: no mask */
+                const __m256i i2 = _mm256_packus_epi16(_mm256_srli_epi16(a0, 10),
+                                                       _mm256_srli_epi16(a1, 10));
+                __m256i l0, h0, l1, h1, l2, h2;
+                lookup(i0, c13, bcast128(t), bcast128(t + 16), &l0, &h0);
+                lookup(i1, c13, bcast128(t + 32), bcast128(t + 48), &l1, &h1);
+                lookup(i2, c13, bcast128(t + 64), bcast128(t + 80), &l2, &h2);
+                const __m256i l = _mm256_add_epi8(_mm256_add_epi8(l0, l1), l2);
+                const __m256i h = _mm256_add_epi8(_mm256_add_epi8(h0, h1), h2);
+                s[2 * i] = _mm256_add_epi16(
+                    s[2 * i], _mm256_maddubs_epi16(f16, _mm256_unpacklo_epi8(l, h)));
+                s[2 * i + 1] = _mm256_add_epi16(
+                    s[2 * i + 1], _mm256_maddubs_epi16(f16, _mm256_unpackhi_epi8(l, h)));
+            }
         }
-        acc0 = _mm256_add_epi32(acc0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(s0)));
-        acc1 = _mm256_add_epi32(acc1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s0, 1)));
-        acc2 = _mm256_add_epi32(acc2, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(s1)));
-        acc3 = _mm256_add_epi32(acc3, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s1, 1)));
+#pragma GCC unroll 4
+        for (int i = 0; i < 2 * T; i++) {
+            __m256i *d = (__m256i *)(void *)(acc[i / 2] + 16 * (i % 2));
+            _mm256_store_si256(d, _mm256_add_epi32(_mm256_load_si256(d), _mm256_cvtepi16_epi32(
+                                                       _mm256_castsi256_si128(s[i]))));
+            _mm256_store_si256(d + 1, _mm256_add_epi32(_mm256_load_si256(d + 1),
+                                                       _mm256_cvtepi16_epi32(
+                                                           _mm256_extracti128_si256(s[i], 1))));
+        }
     }
-    _mm256_storeu_si256((__m256i *)(void *)acc, acc0);
-    _mm256_storeu_si256((__m256i *)(void *)(acc + 8), acc1);
-    _mm256_storeu_si256((__m256i *)(void *)(acc + 16), acc2);
-    _mm256_storeu_si256((__m256i *)(void *)(acc + 24), acc3);
 }
 
 static inline void tl_store8(float *y, int64_t row, int64_t rows, __m256i v, float fac)
@@ -146,14 +162,21 @@ static void tl_rows_avx2(const tb_kmat *m, const int16_t *tabs, int64_t ntok, co
     const uint16_t *w = (const uint16_t *)(const void *)m->data;
     const int64_t nw = m->nwords, te = tb_tl_tab_elems(nw), rows = m->rows;
     const int64_t ts = nw * TB_TL_ROWS;
-    for (int64_t t = t0; t < t1; t++)
+    for (int64_t t = t0; t < t1; t += TL_TILES) {
+        const int nt = t1 - t < TL_TILES ? (int)(t1 - t) : TL_TILES;
         for (int64_t c = 0; c < ntok; c++) {
-            int32_t acc[TB_TL_ROWS] __attribute__((aligned(32)));
-            tl_tile(w + t * ts, (const uint8_t *)(const void *)(tabs + c * te), nw, acc);
-            for (int i = 0; i < 4; i++)
+            const uint8_t *tab = (const uint8_t *)(const void *)(tabs + c * te);
+            int32_t acc[TL_TILES][TB_TL_ROWS] __attribute__((aligned(32)));
+            if (nt == 1)
+                tl_tiles(w + t * ts, ts, tab, nw, acc, 1);
+            else
+                tl_tiles(w + t * ts, ts, tab, nw, acc, TL_TILES);
+            for (int i = 0; i < 4 * nt; i++)
                 tl_store8(y + c * rows, t * TB_TL_ROWS + 8 * i, rows,
-                          _mm256_load_si256((const __m256i *)(const void *)(acc + 8 * i)), fac[c]);
+                          _mm256_load_si256((const __m256i *)(const void *)(acc[i / 4] + 8 * (i % 4))),
+                          fac[c]);
         }
+    }
 }
 
 static float tl_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
