@@ -1,28 +1,30 @@
 /* tl-avx2.c - tl kernels for AVX2 (tl_avx2): the activation-side lookup
  * tables through 16-entry vpshufb lookups.
  *
- * Tables (built per token in run(), 64 bytes per group of 3 activations, the
- * slot tl's driver sizes for 32 int16): the 27 signed sums T[i] (|T| <= 381,
- * T[27..31] = 0) split into byte planes,
- *     bytes  0..15  low bytes of T[0..15]     16..31  high bytes of T[0..15]
- *           32..47  low bytes of T[16..31]    48..63  high bytes of T[16..31]
+ * Tables (built per token in run(), 32 bytes per group of 3 activations at
+ * the start of the per-token slot tl's driver sizes for 64): each int8
+ * activation is split as a = 16 h + l (l in [-8, 7], h in [-8, 8]), so the
+ * group sum T[i] = 16 Th[i] + Tl[i] with |Tl|, |Th| <= 24 (int8), and by the
+ * symmetry T[13 + k] = -T[13 - k] (digits c -> 2 - c) only k = 0..13 are
+ * stored:  bytes 0..15  Tl[13 - k]    16..31  Th[13 - k]   (k 14, 15: 0).
  * Inner loop, per 32-row tile and 16-bit word (one 64-byte load = 2 ymm of
  * words): per group the 5-bit index of every row is packed to a byte (one
- * vpackuswb for 32 rows); c = i + 0x70 selects table A for i < 16 (bit 7
- * clear) and c ^ 0x80 table B for i >= 16, so the low and the high plane are
- * each two vpshufb and an OR; vpunpck{l,h}bw of (low, high) rebuild the exact
- * int16 T for rows 0-15 and 16-31 in order (the pack's lane interleave and
- * the unpack's cancel).  No multiplies.  int16 sums are widened to int32
- * every 28 words (28 * 3 * 381 < 32768).  Two tiles (64 rows) share each
- * table load (4 table registers + 4 accumulators + temporaries fit the 16
- * ymm).  Bit-exact vs tl_ref: the same exact integer sums, the same float
- * multiply.
+ * vpackuswb for 32 rows); d = 13 - i, one vpshufb per plane at |d| and
+ * vpsignb by d (0 at i = 13, where T = 0).  The 3 groups' int8 parts are
+ * summed in bytes (|sum| <= 72), vpunpck{l,h}bw of (l, h) and vpmaddubsw by
+ * (1, 16) give the exact int16 word sums of rows 0-15 and 16-31 in order
+ * (the pack's lane interleave and the unpack's cancel).  39 vector ops per
+ * tile and word (288 weights), 11 of them shuffles (6 vpshufb, 3 vpackuswb,
+ * 2 unpacks); the previous two-plane int16 tables took 47.  int16 sums are widened to int32 every 28 words
+ * (28 * 3 * 381 < 32768); only the int16 sums stay in registers.  Two tiles
+ * share each word's table lines (the second reloads them from L1).
+ * Bit-exact vs tl_ref: the same exact integer sums, the same float multiply.
  *
  * GEMM (n >= TL_CODES_MIN_N): the tables are built per token, while the
  * words can be decoded to codes once per matrix: so for many tokens the
  * words are decoded (tl_decode_avx2, one 3-code entry per 5-bit index) and
  * multiplied by the blocked ternary engine of tq2_avx2 (tern-gemm-ymm-impl.h,
- * vpmaddubsw: 3 uops per 32 weights x token, against ~16 per 96 for a
+ * vpmaddubsw: 3 uops per 32 weights x token, against 13 per 96 for a
  * lookup).  K slices are multiples of 288 (9 x 32), the last one padded with
  * code 0 to a multiple of 32; the activations past kpad are zeroed. */
 #include "tern-x86.h"
