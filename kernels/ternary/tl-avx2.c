@@ -15,9 +15,10 @@
  * (1, 16) give the exact int16 word sums of rows 0-15 and 16-31 in order
  * (the pack's lane interleave and the unpack's cancel).  39 vector ops per
  * tile and word (288 weights), 11 of them shuffles (6 vpshufb, 3 vpackuswb,
- * 2 unpacks); the previous two-plane int16 tables took 47.  int16 sums are widened to int32 every 28 words
- * (28 * 3 * 381 < 32768); only the int16 sums stay in registers.  Two tiles
- * share each word's table lines (the second reloads them from L1).
+ * 2 unpacks); the previous two-plane int16 tables took 47.  int16 sums are
+ * widened to int32 every 28 words (28 * 3 * 381 < 32768); only the int16
+ * sums stay in registers.  Two tiles share each word's table lines (the
+ * second reloads them from L1).
  * Bit-exact vs tl_ref: the same exact integer sums, the same float multiply.
  *
  * GEMM (n >= TL_CODES_MIN_N): the tables are built per token, while the
@@ -173,10 +174,11 @@ static void tl_rows_avx2(const tb_kmat *m, const int16_t *tabs, int64_t ntok, co
                 tl_tiles(w + t * ts, ts, tab, nw, acc, 1);
             else
                 tl_tiles(w + t * ts, ts, tab, nw, acc, TL_TILES);
-            for (int i = 0; i < 4 * nt; i++)
+            for (int i = 0; i < 4 * nt; i++) {
+                const int32_t *a = acc[i / 4] + 8 * (i % 4);
                 tl_store8(y + c * rows, t * TB_TL_ROWS + 8 * i, rows,
-                          _mm256_load_si256((const __m256i *)(const void *)(acc[i / 4] + 8 * (i % 4))),
-                          fac[c]);
+                          _mm256_load_si256((const __m256i *)(const void *)a), fac[c]);
+            }
         }
     }
 }
