@@ -1,71 +1,71 @@
 /* tl-avx2.c - tl kernels for AVX2 (tl_avx2): the activation-side lookup
  * tables through 16-entry vpshufb lookups.
  *
- * Tables (built per token in run(), 64 bytes per group of 3 activations, the
- * slot tl's driver sizes for 32 int16): the 27 signed sums T[i] (|T| <= 381,
- * T[27..31] = 0) split into byte planes,
- *     bytes  0..15  low bytes of T[0..15]     16..31  high bytes of T[0..15]
- *           32..47  low bytes of T[16..31]    48..63  high bytes of T[16..31]
+ * Tables (built per token in run(), 32 bytes per group of 3 activations at
+ * the start of the per-token slot tl's driver sizes for 64): each int8
+ * activation is split as a = 16 h + l (l in [-8, 7], h in [-8, 8]), so the
+ * group sum T[i] = 16 Th[i] + Tl[i] with |Tl|, |Th| <= 24 (int8), and by the
+ * symmetry T[13 + k] = -T[13 - k] (digits c -> 2 - c) only k = 0..13 are
+ * stored:  bytes 0..15  Tl[13 - k]    16..31  Th[13 - k]   (k 14, 15: 0).
  * Inner loop, per 32-row tile and 16-bit word (one 64-byte load = 2 ymm of
  * words): per group the 5-bit index of every row is packed to a byte (one
- * vpackuswb for 32 rows); c = i + 0x70 selects table A for i < 16 (bit 7
- * clear) and c ^ 0x80 table B for i >= 16, so the low and the high plane are
- * each two vpshufb and an OR; vpunpck{l,h}bw of (low, high) rebuild the exact
- * int16 T for rows 0-15 and 16-31 in order (the pack's lane interleave and
- * the unpack's cancel).  No multiplies.  int16 sums are widened to int32
- * every 28 words (28 * 3 * 381 < 32768).  Two tiles (64 rows) share each
- * table load (4 table registers + 4 accumulators + temporaries fit the 16
- * ymm).  Bit-exact vs tl_ref: the same exact integer sums, the same float
- * multiply.
+ * vpackuswb for 32 rows); d = 13 - i, one vpshufb per plane at |d| and
+ * vpsignb by d (0 at i = 13, where T = 0).  The 3 groups' int8 parts are
+ * summed in bytes (|sum| <= 72), vpunpck{l,h}bw of (l, h) and vpmaddubsw by
+ * (1, 16) give the exact int16 word sums of rows 0-15 and 16-31 in order
+ * (the pack's lane interleave and the unpack's cancel).  39 vector ops per
+ * tile and word (288 weights), 11 of them shuffles (6 vpshufb, 3 vpackuswb,
+ * 2 unpacks); the previous two-plane int16 tables took 47.  int16 sums are
+ * widened to int32 every 28 words (28 * 3 * 381 < 32768); only the int16
+ * sums stay in registers.  Two tiles share each word's table lines (the
+ * second reloads them from L1).
+ * Bit-exact vs tl_ref: the same exact integer sums, the same float multiply.
  *
  * GEMM (n >= TL_CODES_MIN_N): the tables are built per token, while the
  * words can be decoded to codes once per matrix: so for many tokens the
  * words are decoded (tl_decode_avx2, one 3-code entry per 5-bit index) and
  * multiplied by the blocked ternary engine of tq2_avx2 (tern-gemm-ymm-impl.h,
- * vpmaddubsw: 3 uops per 32 weights x token, against ~16 per 96 for a
+ * vpmaddubsw: 3 uops per 32 weights x token, against 13 per 96 for a
  * lookup).  K slices are multiples of 288 (9 x 32), the last one padded with
  * code 0 to a multiple of 32; the activations past kpad are zeroed. */
 #include "tern-x86.h"
 
 #define TL_FLUSH 28
 _Static_assert(TL_FLUSH * 3 * 3 * 127 <= 32767, "tl: int16 partial sums overflow");
-#define TL_TILES 2  /* tiles per pass sharing each table load */
-#define TL_PF 1024  /* prefetch distance along each tile's word stream, bytes */
+#define TL_TILES 2  /* tiles per pass sharing each word's table lines */
+#define TL_PF 2048  /* prefetch distance along each tile's word stream, bytes */
 
 #define INLINE static inline __attribute__((always_inline))
 
 static void tl_build_avx2(const int8_t *xq, int64_t nwords, int16_t *tabs)
 {
-    int16_t d[3][TB_TL_TAB] __attribute__((aligned(32)));
-    for (int i = 0; i < TB_TL_TAB; i++) {
-        d[0][i] = (int16_t)(i < 27 ? i % 3 - 1 : 0);
-        d[1][i] = (int16_t)(i < 27 ? i / 3 % 3 - 1 : 0);
-        d[2][i] = (int16_t)(i < 27 ? i / 9 - 1 : 0);
+    /* digit - 1 of entry 13 - k, k = 0..15 (0 past k = 13) */
+    int16_t d[3][16] __attribute__((aligned(32)));
+    for (int k = 0; k < 16; k++) {
+        const int i = 13 - k;
+        d[0][k] = (int16_t)(k <= 13 ? i % 3 - 1 : 0);
+        d[1][k] = (int16_t)(k <= 13 ? i / 3 % 3 - 1 : 0);
+        d[2][k] = (int16_t)(k <= 13 ? i / 9 - 1 : 0);
     }
-    const __m256i d0a = _mm256_load_si256((const __m256i *)(const void *)d[0]);
-    const __m256i d0b = _mm256_load_si256((const __m256i *)(const void *)(d[0] + 16));
-    const __m256i d1a = _mm256_load_si256((const __m256i *)(const void *)d[1]);
-    const __m256i d1b = _mm256_load_si256((const __m256i *)(const void *)(d[1] + 16));
-    const __m256i d2a = _mm256_load_si256((const __m256i *)(const void *)d[2]);
-    const __m256i d2b = _mm256_load_si256((const __m256i *)(const void *)(d[2] + 16));
-    /* per 128-bit lane: even bytes (low halves) first, then odd bytes */
-    const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,
-                                           0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __m256i d0 = _mm256_load_si256((const __m256i *)(const void *)d[0]);
+    const __m256i d1 = _mm256_load_si256((const __m256i *)(const void *)d[1]);
+    const __m256i d2 = _mm256_load_si256((const __m256i *)(const void *)d[2]);
     for (int64_t g = 0; g < 3 * nwords; g++) {
         const int8_t *a = xq + 3 * g;
-        const __m256i x0 = _mm256_set1_epi16(a[0]), x1 = _mm256_set1_epi16(a[1]);
-        const __m256i x2 = _mm256_set1_epi16(a[2]);
-        __m256i ta = _mm256_mullo_epi16(x0, d0a), tb = _mm256_mullo_epi16(x0, d0b);
-        ta = _mm256_add_epi16(ta, _mm256_mullo_epi16(x1, d1a));
-        tb = _mm256_add_epi16(tb, _mm256_mullo_epi16(x1, d1b));
-        ta = _mm256_add_epi16(ta, _mm256_mullo_epi16(x2, d2a));
-        tb = _mm256_add_epi16(tb, _mm256_mullo_epi16(x2, d2b));
-        /* qwords (lane0 low, lane1 low, lane0 high, lane1 high) */
-        ta = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(ta, split), 0xd8);
-        tb = _mm256_permute4x64_epi64(_mm256_shuffle_epi8(tb, split), 0xd8);
-        __m256i *dst = (__m256i *)(void *)(tabs + g * TB_TL_TAB);
-        _mm256_store_si256(dst, ta);
-        _mm256_store_si256(dst + 1, tb);
+        int16_t lo[3], hi[3];
+        for (int e = 0; e < 3; e++) { /* a = 16 hi + lo, lo in [-8, 7], hi in [-8, 8] */
+            lo[e] = (int16_t)(((a[e] + 8) & 15) - 8);
+            hi[e] = (int16_t)((a[e] - lo[e]) / 16);
+        }
+        __m256i ul = _mm256_mullo_epi16(_mm256_set1_epi16(lo[0]), d0);
+        __m256i uh = _mm256_mullo_epi16(_mm256_set1_epi16(hi[0]), d0);
+        ul = _mm256_add_epi16(ul, _mm256_mullo_epi16(_mm256_set1_epi16(lo[1]), d1));
+        uh = _mm256_add_epi16(uh, _mm256_mullo_epi16(_mm256_set1_epi16(hi[1]), d1));
+        ul = _mm256_add_epi16(ul, _mm256_mullo_epi16(_mm256_set1_epi16(lo[2]), d2));
+        uh = _mm256_add_epi16(uh, _mm256_mullo_epi16(_mm256_set1_epi16(hi[2]), d2));
+        /* |entries| <= 24: bytes [ul 0..15 | uh 0..15] */
+        const __m256i u = _mm256_permute4x64_epi64(_mm256_packs_epi16(ul, uh), 0xd8);
+        _mm256_store_si256((__m256i *)(void *)(tabs + g * 16), u);
     }
 }
 
@@ -74,28 +74,29 @@ INLINE __m256i bcast128(const uint8_t *p)
     return _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(const void *)p));
 }
 
-/* Lookup of 32 rows' indices (bytes 0..26) in one table: exact int16 sums
- * of rows 0-15 (*v0) and 16-31 (*v1) after the pack's interleave. */
-INLINE void lookup(__m256i idx, __m256i la, __m256i ha, __m256i lb, __m256i hb, __m256i *v0,
-                   __m256i *v1)
+/* One group's lookup for 32 rows (indices 0..26 as bytes): the int8 parts
+ * (*l, *h) of T[idx] = 16 h + l, by the symmetry T[13 + k] = -T[13 - k]:
+ * d = 13 - idx, entry |d|, sign of d (0 for idx = 13, where T = 0). */
+INLINE void lookup(__m256i idx, __m256i c13, __m256i tl, __m256i th, __m256i *l, __m256i *h)
 {
-    const __m256i bias = _mm256_set1_epi8(0x70), top = _mm256_set1_epi8((char)0x80);
-    const __m256i ca = _mm256_add_epi8(idx, bias), cb = _mm256_xor_si256(ca, top);
-    const __m256i lo = _mm256_or_si256(_mm256_shuffle_epi8(la, ca), _mm256_shuffle_epi8(lb, cb));
-    const __m256i hi = _mm256_or_si256(_mm256_shuffle_epi8(ha, ca), _mm256_shuffle_epi8(hb, cb));
-    *v0 = _mm256_unpacklo_epi8(lo, hi);
-    *v1 = _mm256_unpackhi_epi8(lo, hi);
+    const __m256i d = _mm256_sub_epi8(c13, idx), k = _mm256_abs_epi8(d);
+    *l = _mm256_sign_epi8(_mm256_shuffle_epi8(tl, k), d);
+    *h = _mm256_sign_epi8(_mm256_shuffle_epi8(th, k), d);
 }
 
 /* T (<= TL_TILES) tiles of 32 rows from w (tile stride ts u16) against one
- * token's tables: acc[4i + k] = int32 sums of rows 8k..8k+7 of tile i. */
+ * token's tables: acc[i][r] = int32 sum of row r of tile i.  Per word the 3
+ * groups' int8 parts are summed in bytes (|sum| <= 72), then vpmaddubsw by
+ * (1, 16) on the (low, high) interleave gives the exact int16 word sums of
+ * rows 0-15 and 16-31; int16 sums (the only accumulators in registers) are
+ * widened into acc every TL_FLUSH words.  The second tile reloads the word's
+ * tables (L1 hits: the first just read them) instead of holding them. */
 INLINE void tl_tiles(const uint16_t *w, int64_t ts, const uint8_t *tab, int64_t nw,
-                     __m256i acc[4 * TL_TILES], const int T)
+                     int32_t acc[TL_TILES][TB_TL_ROWS], const int T)
 {
-    const __m256i m31 = _mm256_set1_epi16(31);
-#pragma GCC unroll 8
-    for (int i = 0; i < 4 * TL_TILES; i++)
-        acc[i] = _mm256_setzero_si256();
+    const __m256i m31 = _mm256_set1_epi16(31), c13 = _mm256_set1_epi8(13);
+    const __m256i f16 = _mm256_set1_epi16(16 << 8 | 1);
+    memset(acc, 0, sizeof(int32_t) * TL_TILES * TB_TL_ROWS);
     for (int64_t m0 = 0; m0 < nw; m0 += TL_FLUSH) {
         const int64_t me = nw - m0 < TL_FLUSH ? nw : m0 + TL_FLUSH;
         __m256i s[2 * TL_TILES];
@@ -103,41 +104,43 @@ INLINE void tl_tiles(const uint16_t *w, int64_t ts, const uint8_t *tab, int64_t 
         for (int i = 0; i < 2 * TL_TILES; i++)
             s[i] = _mm256_setzero_si256();
         for (int64_t m = m0; m < me; m++) {
-            const uint8_t *t = tab + 3 * m * 64;
-#pragma GCC unroll 3
-            for (int j = 0; j < 3; j++) {
-                const __m256i la = bcast128(t + 64 * j), ha = bcast128(t + 64 * j + 16);
-                const __m256i lb = bcast128(t + 64 * j + 32), hb = bcast128(t + 64 * j + 48);
 #pragma GCC unroll 2
-                for (int i = 0; i < T; i++) {
-                    const uint16_t *wp = w + i * ts + m * TB_TL_ROWS;
-                    if (j == 0)
-                        _mm_prefetch((const char *)wp + TL_PF, _MM_HINT_T0);
-                    __m256i a0 = _mm256_load_si256((const __m256i *)(const void *)wp);
-                    __m256i a1 = _mm256_load_si256((const __m256i *)(const void *)(wp + 16));
-                    if (j == 0) {
-                        a0 = _mm256_and_si256(a0, m31);
-                        a1 = _mm256_and_si256(a1, m31);
-                    } else if (j == 1) {
-                        a0 = _mm256_and_si256(_mm256_srli_epi16(a0, 5), m31);
-                        a1 = _mm256_and_si256(_mm256_srli_epi16(a1, 5), m31);
-                    } else { /* bit 15 is always 0: no mask */
-                        a0 = _mm256_srli_epi16(a0, 10);
-                        a1 = _mm256_srli_epi16(a1, 10);
-                    }
-                    __m256i v0, v1;
-                    lookup(_mm256_packus_epi16(a0, a1), la, ha, lb, hb, &v0, &v1);
-                    s[2 * i] = _mm256_add_epi16(s[2 * i], v0);
-                    s[2 * i + 1] = _mm256_add_epi16(s[2 * i + 1], v1);
-                }
+            for (int i = 0; i < T; i++) {
+                const uint8_t *t = tab + 3 * m * 32;
+                if (i > 0) /* opaque to the compiler: no table registers held across tiles */
+                    __asm__("" : "+r"(t));
+                const uint16_t *wp = w + i * ts + m * TB_TL_ROWS;
+                _mm_prefetch((const char *)wp + TL_PF, _MM_HINT_T0);
+                const __m256i a0 = _mm256_load_si256((const __m256i *)(const void *)wp);
+                const __m256i a1 = _mm256_load_si256((const __m256i *)(const void *)(wp + 16));
+                const __m256i i0 = _mm256_packus_epi16(_mm256_and_si256(a0, m31),
+                                                       _mm256_and_si256(a1, m31));
+                const __m256i i1 =
+                    _mm256_packus_epi16(_mm256_and_si256(_mm256_srli_epi16(a0, 5), m31),
+                                        _mm256_and_si256(_mm256_srli_epi16(a1, 5), m31));
+                /* bit 15 is always 0: no mask */
+                const __m256i i2 = _mm256_packus_epi16(_mm256_srli_epi16(a0, 10),
+                                                       _mm256_srli_epi16(a1, 10));
+                __m256i l0, h0, l1, h1, l2, h2;
+                lookup(i0, c13, bcast128(t), bcast128(t + 16), &l0, &h0);
+                lookup(i1, c13, bcast128(t + 32), bcast128(t + 48), &l1, &h1);
+                lookup(i2, c13, bcast128(t + 64), bcast128(t + 80), &l2, &h2);
+                const __m256i l = _mm256_add_epi8(_mm256_add_epi8(l0, l1), l2);
+                const __m256i h = _mm256_add_epi8(_mm256_add_epi8(h0, h1), h2);
+                s[2 * i] = _mm256_add_epi16(
+                    s[2 * i], _mm256_maddubs_epi16(f16, _mm256_unpacklo_epi8(l, h)));
+                s[2 * i + 1] = _mm256_add_epi16(
+                    s[2 * i + 1], _mm256_maddubs_epi16(f16, _mm256_unpackhi_epi8(l, h)));
             }
         }
 #pragma GCC unroll 4
         for (int i = 0; i < 2 * T; i++) {
-            acc[2 * i] = _mm256_add_epi32(acc[2 * i],
-                                          _mm256_cvtepi16_epi32(_mm256_castsi256_si128(s[i])));
-            acc[2 * i + 1] = _mm256_add_epi32(
-                acc[2 * i + 1], _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s[i], 1)));
+            __m256i *d = (__m256i *)(void *)(acc[i / 2] + 16 * (i % 2));
+            _mm256_store_si256(d, _mm256_add_epi32(_mm256_load_si256(d), _mm256_cvtepi16_epi32(
+                                                       _mm256_castsi256_si128(s[i]))));
+            _mm256_store_si256(d + 1, _mm256_add_epi32(_mm256_load_si256(d + 1),
+                                                       _mm256_cvtepi16_epi32(
+                                                           _mm256_extracti128_si256(s[i], 1))));
         }
     }
 }
@@ -166,13 +169,16 @@ static void tl_rows_avx2(const tb_kmat *m, const int16_t *tabs, int64_t ntok, co
         const int nt = t1 - t < TL_TILES ? (int)(t1 - t) : TL_TILES;
         for (int64_t c = 0; c < ntok; c++) {
             const uint8_t *tab = (const uint8_t *)(const void *)(tabs + c * te);
-            __m256i acc[4 * TL_TILES];
+            int32_t acc[TL_TILES][TB_TL_ROWS] __attribute__((aligned(32)));
             if (nt == 1)
                 tl_tiles(w + t * ts, ts, tab, nw, acc, 1);
             else
                 tl_tiles(w + t * ts, ts, tab, nw, acc, TL_TILES);
-            for (int i = 0; i < 4 * nt; i++)
-                tl_store8(y + c * rows, t * TB_TL_ROWS + 8 * i, rows, acc[i], fac[c]);
+            for (int i = 0; i < 4 * nt; i++) {
+                const int32_t *a = acc[i / 4] + 8 * (i % 4);
+                tl_store8(y + c * rows, t * TB_TL_ROWS + 8 * i, rows,
+                          _mm256_load_si256((const __m256i *)(const void *)a), fac[c]);
+            }
         }
     }
 }

@@ -54,7 +54,9 @@ static void fill(float *w, float *x, int64_t rows, int64_t cols, int64_t n)
 
 /* Worst cases for the SIMD kernels' int16 / int32 partial sums: weight rows
  * all +1, all -1 or alternating; tokens all +127, all -127 or alternating
- * (every code 0 or 2, every activation at full scale). */
+ * (every code 0 or 2, every activation at full scale), and a token of 120
+ * (127 in column 0): 120 = 16 * 8 - 8, the extreme of both int8 parts of
+ * tl_avx2's split a = 16 h + l (byte sums of 3 groups at -72 and 72). */
 static void fill_extreme(float *w, float *x, int64_t rows, int64_t cols, int64_t n)
 {
     for (int64_t r = 0; r < rows; r++)
@@ -62,7 +64,10 @@ static void fill_extreme(float *w, float *x, int64_t rows, int64_t cols, int64_t
             w[r * cols + c] = r % 3 == 0 ? 1.0f : r % 3 == 1 ? -1.0f : (c & 1) ? 1.0f : -1.0f;
     for (int64_t j = 0; j < n; j++)
         for (int64_t c = 0; c < cols; c++)
-            x[j * cols + c] = j % 3 == 0 ? 1.0f : j % 3 == 1 ? -1.0f : (c & 1) ? -1.0f : 1.0f;
+            x[j * cols + c] = j % 4 == 0   ? 1.0f
+                              : j % 4 == 1 ? -1.0f
+                              : j % 4 == 2 ? ((c & 1) ? -1.0f : 1.0f)
+                                           : (c == 0 ? 127.0f : 120.0f);
 }
 
 static void *scratch_for(const tb_kernel *k, const tb_kmat *m, int64_t n)
@@ -197,6 +202,7 @@ int main(void)
         simd_vs_ref(k, 256, 1024, 17, pool, 2, 0);
         simd_vs_ref(k, 33, 9000, 1, pool, 2, 1);    /* full-scale sums, GEMV */
         simd_vs_ref(k, 33, 9000, 3, pool, 1, 1);    /* and GEMM */
+        simd_vs_ref(k, 65, 9000, 4, pool, 2, 1);    /* the 120 token too (n < 16: tables) */
     }
     printf("checked %d SIMD ternary variants\n", nsimd);
     tb_pool_free(pool);
