@@ -312,6 +312,8 @@ void tb_pool_chunks_init(tb_pool_chunks *c, long total, long chunk, int nthreads
 {
     c->total = total > 0 ? total : 0;
     c->chunk = chunk > 0 ? chunk : 1;
+    if (nthreads <= 1 && c->total > c->chunk) /* one thread: one piece, as the static split */
+        c->chunk = c->total;
     c->parts = 2L * (nthreads > 1 ? nthreads : 1);
     atomic_store_explicit(&c->next, 0, memory_order_relaxed);
 }

@@ -42,8 +42,8 @@ void tb_pool_split(long total, long align, int tid, int nthreads, long *begin, l
  * down to whole chunks, at least one chunk, so the first pieces are long
  * contiguous streams (like the static split) and only the tail is cut fine.
  * Bounds are multiples of `chunk` (except total).  Initialise before
- * tb_pool_run: the hand-off publishes it, relaxed atomics suffice.  One
- * thread alone gets every piece in order: one contiguous stream. */
+ * tb_pool_run: the hand-off publishes it, relaxed atomics suffice.  With
+ * nthreads <= 1 it hands out [0, total) whole: one stream, one call. */
 typedef struct tb_pool_chunks {
     _Alignas(64) _Atomic long next; /* first unit not yet handed out */
     long total, chunk, parts;
