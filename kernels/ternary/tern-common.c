@@ -272,7 +272,7 @@ static void tern_rows_job(void *arg, int tid, int nt)
 {
     const tern_job *j = arg;
     long r0, r1;
-    if (j->chunks) { /* GEMV: chunks of 16-row multiples, first come first served */
+    if (j->chunks) { /* GEMV: guided pieces, bounds on 16-row multiples */
         while (tb_pool_chunks_next(j->chunks, &r0, &r1))
             j->impl->gemv(j->m, j->xq, j->asum, j->fac, 1, j->y, r0, r1);
         return;

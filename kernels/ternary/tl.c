@@ -105,7 +105,7 @@ static void tl_prep(const tl_job *j, int64_t c0, int64_t tc, int16_t *tabs, int 
 static void tl_step_job(void *arg, int tid, int nt)
 {
     const tl_job *j = arg;
-    if (j->chunks) { /* GEMV: chunks of 4-tile multiples, first come first served */
+    if (j->chunks) { /* GEMV: guided pieces, bounds on 4-tile (128-row) multiples */
         long t0, t1;
         while (tb_pool_chunks_next(j->chunks, &t0, &t1))
             j->impl->rows(j->m, j->tabs, 1, j->fac, j->y, t0, t1);
