@@ -13,7 +13,9 @@
  * read after the worker's acquire load; workers' results are published by
  * the release decrement of `pending`.  Sleep/wake use a `sleeping` flag and
  * seq_cst accesses on both sides (a store then a load each), so either the
- * sleeper sees the new value or the waker sees the flag. */
+ * sleeper sees the new value or the waker sees the flag.
+ * Work sharing (tb_pool_chunks): one counter in its own cache line, each
+ * piece claimed by a relaxed compare-and-swap. */
 #define _GNU_SOURCE
 #include "tb-pool.h"
 #include "pool-internal.h"
@@ -304,4 +306,40 @@ void tb_pool_split(long total, long align, int tid, int nthreads, long *begin, l
     long b1 = b0 + per + (tid < rem ? 1 : 0);
     *begin = b0 * align < total ? b0 * align : total;
     *end = b1 * align < total ? b1 * align : total;
+}
+
+void tb_pool_chunks_init(tb_pool_chunks *c, long total, long chunk, int nthreads)
+{
+    c->total = total > 0 ? total : 0;
+    c->chunk = chunk > 0 ? chunk : 1;
+    if (nthreads <= 1 && c->total > c->chunk) /* one thread: one piece, as the static split */
+        c->chunk = c->total;
+    c->parts = 2L * (nthreads > 1 ? nthreads : 1);
+    atomic_store_explicit(&c->next, 0, memory_order_relaxed);
+}
+
+int tb_pool_chunks_next(tb_pool_chunks *c, long *begin, long *end)
+{
+    long b = atomic_load_explicit(&c->next, memory_order_relaxed), size;
+    do {
+        if (b >= c->total)
+            return 0;
+        /* 1/parts of what is left, in whole chunks, at least one */
+        size = (c->total - b) / c->parts / c->chunk * c->chunk;
+        if (size < c->chunk)
+            size = c->chunk;
+    } while (!atomic_compare_exchange_weak_explicit(&c->next, &b, b + size, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    *begin = b;
+    *end = c->total - b < size ? c->total : b + size;
+    return 1;
+}
+
+long tb_pool_chunk_units(long unit_bytes, long align)
+{
+    if (align < 1)
+        align = 1;
+    long units = unit_bytes > 0 ? TB_POOL_CHUNK_BYTES / unit_bytes : align;
+    units = units / align * align;
+    return units > 0 ? units : align;
 }

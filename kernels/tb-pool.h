@@ -9,6 +9,8 @@
 #ifndef TB_POOL_H
 #define TB_POOL_H
 
+#include <stdatomic.h>
+
 typedef struct tb_pool tb_pool;
 
 /* fn(arg, tid, nthreads) runs once for each tid in [0, nthreads). */
@@ -31,5 +33,32 @@ void tb_pool_run(tb_pool *p, int nthreads, tb_pool_fn fn, void *arg);
 /* Split [0, total) into nthreads ranges whose bounds are multiples of
  * `align` (except the end), so threads never share output cache lines. */
 void tb_pool_split(long total, long align, int tid, int nthreads, long *begin, long *end);
+
+/* Work sharing (the GEMV drivers): [0, total) handed out in increasing
+ * order, a piece at a time, to whichever thread asks next, so a thread
+ * slowed by its CPU (a hybrid part's E-core, a VM's steal time, a late
+ * wake-up) takes less instead of holding up the call.  Guided
+ * self-scheduling: each piece is 1/(2 * nthreads) of what is left, rounded
+ * down to whole chunks, at least one chunk, so the first pieces are long
+ * contiguous streams (like the static split) and only the tail is cut fine.
+ * Bounds are multiples of `chunk` (except total).  Initialise before
+ * tb_pool_run: the hand-off publishes it, relaxed atomics suffice.  With
+ * nthreads <= 1 it hands out [0, total) whole: one stream, one call. */
+typedef struct tb_pool_chunks {
+    _Alignas(64) _Atomic long next; /* first unit not yet handed out */
+    long total, chunk, parts;
+} tb_pool_chunks;
+
+/* chunk < 1 counts as 1, nthreads < 1 as 1. */
+void tb_pool_chunks_init(tb_pool_chunks *c, long total, long chunk, int nthreads);
+/* The next piece [*begin, *end): 1, or 0 when none is left. */
+int tb_pool_chunks_next(tb_pool_chunks *c, long *begin, long *end);
+/* The GEMV drivers' chunk (the smallest piece): the units (rows, panels,
+ * tiles) of about TB_POOL_CHUNK_BYTES of weights, rounded down to a multiple
+ * of `align` units, at least `align`; unit_bytes is one unit's weight bytes.
+ * Not smaller: a piece's first lines miss the software prefetch, which runs
+ * ahead within one thread's stream (16 KiB for the ternary GEMVs). */
+#define TB_POOL_CHUNK_BYTES (256L * 1024)
+long tb_pool_chunk_units(long unit_bytes, long align);
 
 #endif

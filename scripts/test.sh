@@ -2,7 +2,7 @@
 # test.sh - second README command: build and run the test suite three
 # ways: a Release build (warnings as errors, every test), an ASan+UBSan build
 # (every test) and a ThreadSanitizer build of the threaded code only (the
-# worker pool and the sampler set's poller: unit/test-pool,
+# worker pool and the sampler set's poller: unit/test-pool, unit/test-pool-chunks,
 # samplers/test-sampler-set).  TSan is skipped with a message where it
 # cannot run (no libtsan, or a kernel whose address-space layout it rejects
 # even with ASLR off through setarch -R).
@@ -49,9 +49,9 @@ tsan_pass() {
         echo "test.sh: ThreadSanitizer binaries do not start on this machine, even under setarch -R: TSan pass skipped"
         return 0
     fi
-    cmake --build build-tsan -j"$jobs" --target test-pool test-sampler-set
+    cmake --build build-tsan -j"$jobs" --target test-pool test-pool-chunks test-sampler-set
     (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-        ${run[@]+"${run[@]}"} ctest --output-on-failure -j"$jobs" -R '^(unit/test-pool|samplers/test-sampler-set)$')
+        ${run[@]+"${run[@]}"} ctest --output-on-failure -j"$jobs" -R '^(unit/test-pool(-chunks)?|samplers/test-sampler-set)$')
 }
 if [ "${TB_SKIP_TSAN:-0}" != 1 ]; then
     stage "TSan"

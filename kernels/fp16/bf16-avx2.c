@@ -22,6 +22,7 @@ typedef struct job {
     const tb_f16mat *m;
     const float *xr; /* activations rounded to bf16, 2 * kstep floats (zero-padded) */
     float *y;
+    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 /* x rounded to bf16 (RNE; NaN stays a quiet NaN), as fp32: exactly
@@ -48,15 +49,13 @@ static void round_bf16(const float *x, int64_t cols, int64_t kpad, float *out)
         out[c] = 0.0f;
 }
 
-static void gemv_worker(void *arg, int tid, int nthreads)
+/* Output panels [p0, p1). */
+static void gemv_panels(const job *jb, long p0, long p1)
 {
-    const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t pairs = m->kstep;
     const float *x = jb->xr;
     const __m256i hi16 = _mm256_set1_epi32((int)0xffff0000u);
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const uint16_t *w = m->w + p * pairs * 32;
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -88,6 +87,14 @@ static void gemv_worker(void *arg, int tid, int nthreads)
     }
 }
 
+static void gemv_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    long p0, p1;
+    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
+        gemv_panels(jb, p0, p1);
+}
+
 static size_t scratch_bytes(const tb_kmat *km, int64_t n)
 {
     const int64_t k = 2 * tb_f16mat_of(km)->kstep;
@@ -104,7 +111,10 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
         return;
     }
     round_bf16(x, m->cols, 2 * m->kstep, scratch);
-    job jb = {m, scratch, y};
+    tb_pool_chunks ch;
+    tb_pool_chunks_init(&ch, (long)m->npanels,
+                        tb_pool_chunk_units((long)m->kstep * 64, 1), nthreads);
+    job jb = {m, scratch, y, &ch};
     tb_pool_run(pool, nthreads, gemv_worker, &jb);
 }
 

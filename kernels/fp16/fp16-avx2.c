@@ -28,6 +28,7 @@ typedef struct job {
     float *xp;
     int bf16;  /* bf16 layout (pairs), activations rounded to bf16 */
     int64_t k; /* K extent: cols (fp16), 2 * pairs (bf16, zero-padded) */
+    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 /* lane masks for the last, partial panel: lanes [0, left) of each half */
@@ -47,14 +48,12 @@ INLINE __m256 cvt8(const uint16_t *p)
 
 /* ---- GEMV ---- */
 
-static void gemv_worker(void *arg, int tid, int nthreads)
+/* Output panels [p0, p1). */
+static void gemv_panels(const job *jb, long p0, long p1)
 {
-    const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t cols = m->cols;
     const float *x = jb->x;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const uint16_t *w = m->w + p * cols * TB_F16_PANEL;
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -87,6 +86,14 @@ static void gemv_worker(void *arg, int tid, int nthreads)
             _mm256_maskstore_ps(y + 8, mh, hi);
         }
     }
+}
+
+static void gemv_worker(void *arg, int tid, int nthreads)
+{
+    const job *jb = arg;
+    long p0, p1;
+    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
+        gemv_panels(jb, p0, p1);
 }
 
 /* ---- GEMM ---- */
@@ -256,7 +263,7 @@ void tb_f16_gemm_avx2(const tb_kmat *km, const float *x, int64_t n, float *y, vo
                       tb_pool *pool, int nthreads, int bf16)
 {
     const tb_f16mat *m = tb_f16mat_of(km);
-    job jb = {m, x, n, y, scratch, bf16, bf16 ? 2 * m->kstep : m->cols};
+    job jb = {m, x, n, y, scratch, bf16, bf16 ? 2 * m->kstep : m->cols, NULL};
     tb_pool_run(pool, nthreads, pack_worker, &jb);
     tb_pool_run(pool, nthreads, gemm_worker, &jb);
 }
@@ -264,8 +271,12 @@ void tb_f16_gemm_avx2(const tb_kmat *km, const float *x, int64_t n, float *y, vo
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
                 tb_pool *pool, int nthreads)
 {
-    job jb = {tb_f16mat_of(km), x, n, y, scratch, 0, km ? tb_f16mat_of(km)->cols : 0};
+    job jb = {tb_f16mat_of(km), x, n, y, scratch, 0, km ? tb_f16mat_of(km)->cols : 0, NULL};
     if (n == 1) {
+        tb_pool_chunks ch;
+        tb_pool_chunks_init(&ch, (long)jb.m->npanels,
+                            tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 1), nthreads);
+        jb.chunks = &ch;
         tb_pool_run(pool, nthreads, gemv_worker, &jb);
         return;
     }

@@ -241,6 +241,7 @@ typedef struct tern_job {
     int32_t *asum;
     float *fac;
     uint32_t *tiles; /* impl->tiled && n > 1, else NULL */
+    tb_pool_chunks *chunks; /* n == 1: the rows, shared out; else NULL */
 } tern_job;
 
 static void tern_quant_token(const tern_job *j, int64_t t)
@@ -271,13 +272,17 @@ static void tern_rows_job(void *arg, int tid, int nt)
 {
     const tern_job *j = arg;
     long r0, r1;
+    if (j->chunks) { /* GEMV: guided pieces, bounds on 16-row multiples */
+        while (tb_pool_chunks_next(j->chunks, &r0, &r1))
+            j->impl->gemv(j->m, j->xq, j->asum, j->fac, 1, j->y, r0, r1);
+        return;
+    }
     /* 16 floats = one 64-byte line of y per boundary; tiled GEMMs work on
      * 32-row blocks (two int8 panels, one tl tile). */
     tb_pool_split((long)j->m->rows, j->tiles ? 32 : 16, tid, nt, &r0, &r1);
     if (r0 >= r1)
         return;
-    tb_tern_rows_fn fn = j->n == 1 ? j->impl->gemv : j->impl->gemm;
-    fn(j->m, j->xq, j->asum, j->fac, j->n, j->y, r0, r1);
+    j->impl->gemm(j->m, j->xq, j->asum, j->fac, j->n, j->y, r0, r1);
 }
 
 void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int64_t n,
@@ -296,7 +301,11 @@ void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int
         return;
     if (nthreads < 1)
         nthreads = 1;
+    tb_pool_chunks ch;
     if (n == 1) {
+        tb_pool_chunks_init(&ch, (long)m->rows,
+                            tb_pool_chunk_units((long)m->row_bytes, 16), nthreads);
+        j.chunks = &ch;
         tern_quant_token(&j, 0);
         if (impl->gemv_x) {
             int8_t *out = (int8_t *)(s + tb_tern_scratch_bytes(m, 1));

@@ -239,6 +239,9 @@ int main(int argc, char **argv)
         {20, 13824, 5, 2},  {520, 1300, 199, 1}, {33, 4100, 20, 2},
         /* one column past a K block (1024: int8/tq2 i8mm GEMM; 960: tq1), odd n */
         {35, 1025, 7, 2},   {17, 961, 3, 1},
+        /* a GEMV of several work-sharing chunks (~256 KiB of weights each,
+         * tb_pool_chunks), the last one partial, on two threads */
+        {700, 4096, 1, 2},
     };
     const int nd = (int)(sizeof dims / sizeof dims[0]), nn = (int)(sizeof ns / sizeof ns[0]);
     tb_pool *pool;
