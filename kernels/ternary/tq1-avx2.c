@@ -1,9 +1,9 @@
 /* tq1-avx2.c - tq1 kernels for AVX2 (tq1_avx2).  GEMV: digits from
  * vpmaddubsw chains on 16-bit words (3 t = 256 d + t', no compares; see
- * tq1_dot_rows), vpmaddubsw against activations expanded once per token
- * (tq1_gemv_x), int16 sums over 6 blocks widened by vpmaddwd.  GEMM: decode to codes (digits of
- * t_{i+1} = 3 t_i mod 256 from two signed compares after flipping the sign
- * bit), then the blocked engine of tern-gemm-avx2.c. */
+ * tq1_dot_row), vpmaddubsw against activations expanded once per token
+ * (tq1_gemv_x), int16 sums over 6 blocks widened by vpmaddwd.  GEMM: decode
+ * to codes (digits of t_{i+1} = 3 t_i mod 256 from two signed compares after
+ * flipping the sign bit), then the blocked engine of tern-gemm-avx2.c. */
 #include "tern-x86.h"
 
 /* codes (3t) >> 8 of 32 bytes (the GEMM decoder) */
@@ -37,79 +37,55 @@ static void tq1_gemv_x(const tb_kmat *m, const int8_t *xq, int8_t *out)
     }
 }
 
-/* sum codes * xq of R <= TQ1_R consecutive rows (lane r; lanes >= R
- * unspecified); xe: the expanded activations (tq1_gemv_x).
+/* sum codes * xq of one row; xe: the expanded activations (tq1_gemv_x).
  * Digits without compares: vpmaddubsw(t, (3, 0)) gives per 16-bit word
  * 3 t_even = 256 d + t' (<= 765): the digit d in the high byte, the next
  * state t' = 3 t mod 256 in the low byte; (0, 3) does the same for the odd
  * bytes, and vpmaddubsw(P, (3, 0)) steps either chain on (the high byte is
  * multiplied by 0).  The digit sits in byte 2k+1 of word k, so
  * vpmaddubsw(P, (0, x)) gives d * x exactly (|word| <= 254; the int16 sums
- * of a block <= 10 * 508, widened by vpmaddwd once per block).  Per 32 bytes
- * and row: 10 vpmaddubsw of the chains, 10 of the dot products (activations
- * from memory), 10 int16 adds: the multiply ports bound it (20 uops on
- * 2 ports).  Each 64-byte row load is paired with a prefetch of the same
- * block of the next row group (the thread's rows are one contiguous
- * stream). */
-#define TQ1_R 2
+ * of a block <= 10 * 508, widened by vpmaddwd every TQ1_WIDEN blocks).  Per
+ * 32 bytes: 10 vpmaddubsw of the chains, 10 of the dot products
+ * (activations from memory), 10 int16 adds: the multiply ports bound it
+ * (20 uops on 2 ports).  One row at a time: the 4-row form needed more than
+ * the 16 ymm and gcc spilled its chains every block.  Each 64-byte load is
+ * paired with a prefetch pf bytes on (tb_tern_pf_dist: the thread's rows
+ * are one contiguous stream). */
 #define TQ1_WIDEN 6 /* blocks per int16 sum: 6 * 10 * 508 < 32768 */
-static inline __attribute__((always_inline)) __m128i
-tq1_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *xe, int64_t nblk,
-             const int R)
+static inline __attribute__((always_inline)) int32_t
+tq1_dot_row(const uint8_t *w, int64_t pf, const int8_t *xe, int64_t nblk)
 {
     const __m256i c3e = _mm256_set1_epi16(3), c3o = _mm256_set1_epi16(3 << 8);
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc[TQ1_R];
-#pragma GCC unroll 4
-    for (int r = 0; r < TQ1_R; r++)
-        acc[r] = _mm256_setzero_si256();
+    __m256i acc = _mm256_setzero_si256();
     for (int64_t b0 = 0; b0 < nblk; b0 += TQ1_WIDEN) {
         const int64_t be = nblk - b0 < TQ1_WIDEN ? nblk : b0 + TQ1_WIDEN;
-#pragma GCC unroll 4
-        for (int r = 0; r < R; r++) {
-            __m256i s = _mm256_setzero_si256();
-            for (int64_t b = b0; b < be; b++) {
-                const int8_t *xb = xe + b * 2 * TB_TQ1_BLOCK;
-                const uint8_t *wb = w + r * rb + b * TB_TQ1_BLOCK_BYTES;
-                _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
+        __m256i s = _mm256_setzero_si256();
+        for (int64_t b = b0; b < be; b++) {
+            const int8_t *xb = xe + b * 2 * TB_TQ1_BLOCK;
+            const uint8_t *wb = w + b * TB_TQ1_BLOCK_BYTES;
+            _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
 #pragma GCC unroll 2
-                for (int h = 0; h < 2; h++) {
-                    __m256i t = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
-                    __m256i pe = _mm256_maddubs_epi16(t, c3e), po = _mm256_maddubs_epi16(t, c3o);
+            for (int h = 0; h < 2; h++) {
+                __m256i t = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
+                __m256i pe = _mm256_maddubs_epi16(t, c3e), po = _mm256_maddubs_epi16(t, c3o);
 #pragma GCC unroll 5
-                    for (int i = 0; i < 5; i++) {
-                        const __m256i *x = (const __m256i *)(const void *)(xb + 128 * i + 64 * h);
-                        s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(pe, x[0]),
-                                                                 _mm256_maddubs_epi16(po, x[1])));
-                        if (i < 4) {
-                            pe = _mm256_maddubs_epi16(pe, c3e);
-                            po = _mm256_maddubs_epi16(po, c3e);
-                        }
+                for (int i = 0; i < 5; i++) {
+                    const __m256i *x = (const __m256i *)(const void *)(xb + 128 * i + 64 * h);
+                    s = _mm256_add_epi16(s, _mm256_add_epi16(_mm256_maddubs_epi16(pe, x[0]),
+                                                             _mm256_maddubs_epi16(po, x[1])));
+                    if (i < 4) {
+                        pe = _mm256_maddubs_epi16(pe, c3e);
+                        po = _mm256_maddubs_epi16(po, c3e);
                     }
                 }
             }
-            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s, ones));
         }
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(s, ones));
     }
-    const __m256i z = _mm256_setzero_si256();
-    __m256i v = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], R > 1 ? acc[1] : z),
-                                  _mm256_hadd_epi32(z, z));
-    return _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-}
-
-/* y[i] = (float)(v[i] - asum) * fac for the first nr lanes. */
-static inline void tq1_store4(float *y, __m128i v, int32_t asum, float fac, int nr)
-{
-    __m128 f = _mm_mul_ps(_mm_cvtepi32_ps(_mm_sub_epi32(v, _mm_set1_epi32(asum))),
-                          _mm_set1_ps(fac));
-    if (nr == 4) {
-        _mm_storeu_ps(y, f);
-        return;
-    }
-    float t[4];
-    _mm_storeu_ps(t, f);
-    for (int i = 0; i < nr; i++)
-        y[i] = t[i];
+    __m128i v = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    v = _mm_hadd_epi32(v, v);
+    return _mm_cvtsi128_si32(_mm_hadd_epi32(v, v));
 }
 
 static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xe, const int32_t *asum,
@@ -118,7 +94,7 @@ static void tq1_gemv_avx2(const tb_kmat *m, const int8_t *xe, const int32_t *asu
     const int64_t rb = m->row_bytes, nblk = rb / TB_TQ1_BLOCK_BYTES;
     const int64_t pf = tb_tern_pf_dist(rb);
     for (int64_t r = r0; r < r1; r++)
-        tq1_store4(y + r, tq1_dot_rows(m->data + r * rb, rb, pf, xe, nblk, 1), asum[0], fac[0], 1);
+        y[r] = (float)(tq1_dot_row(m->data + r * rb, pf, xe, nblk) - asum[0]) * fac[0];
 }
 
 void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
