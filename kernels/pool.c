@@ -343,3 +343,27 @@ long tb_pool_chunk_units(long unit_bytes, long align)
     units = units / align * align;
     return units > 0 ? units : align;
 }
+
+typedef struct shared_job {
+    tb_pool_chunks chunks;
+    tb_pool_range_fn fn;
+    void *arg;
+} shared_job;
+
+static void shared_worker(void *arg, int tid, int nthreads)
+{
+    (void)tid;
+    (void)nthreads;
+    shared_job *j = arg;
+    long b, e;
+    while (tb_pool_chunks_next(&j->chunks, &b, &e))
+        j->fn(j->arg, b, e);
+}
+
+void tb_pool_run_shared(tb_pool *p, int nthreads, long total, long chunk, tb_pool_range_fn fn,
+                        void *arg)
+{
+    shared_job j = {.fn = fn, .arg = arg};
+    tb_pool_chunks_init(&j.chunks, total, chunk, nthreads);
+    tb_pool_run(p, nthreads, shared_worker, &j);
+}

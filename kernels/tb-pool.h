@@ -61,4 +61,10 @@ int tb_pool_chunks_next(tb_pool_chunks *c, long *begin, long *end);
 #define TB_POOL_CHUNK_BYTES (256L * 1024)
 long tb_pool_chunk_units(long unit_bytes, long align);
 
+/* fn(arg, begin, end) over [0, total) on nthreads threads, the pieces shared
+ * out by a tb_pool_chunks of `chunk` units (what the GEMV drivers run). */
+typedef void (*tb_pool_range_fn)(void *arg, long begin, long end);
+void tb_pool_run_shared(tb_pool *p, int nthreads, long total, long chunk, tb_pool_range_fn fn,
+                        void *arg);
+
 #endif

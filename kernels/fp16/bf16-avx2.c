@@ -22,7 +22,6 @@ typedef struct job {
     const tb_f16mat *m;
     const float *xr; /* activations rounded to bf16, 2 * kstep floats (zero-padded) */
     float *y;
-    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 /* x rounded to bf16 (RNE; NaN stays a quiet NaN), as fp32: exactly
@@ -50,8 +49,9 @@ static void round_bf16(const float *x, int64_t cols, int64_t kpad, float *out)
 }
 
 /* Output panels [p0, p1). */
-static void gemv_panels(const job *jb, long p0, long p1)
+static void gemv_panels(void *arg, long p0, long p1)
 {
+    const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t pairs = m->kstep;
     const float *x = jb->xr;
@@ -87,14 +87,6 @@ static void gemv_panels(const job *jb, long p0, long p1)
     }
 }
 
-static void gemv_worker(void *arg, int tid, int nthreads)
-{
-    const job *jb = arg;
-    long p0, p1;
-    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
-        gemv_panels(jb, p0, p1);
-}
-
 static size_t scratch_bytes(const tb_kmat *km, int64_t n)
 {
     const int64_t k = 2 * tb_f16mat_of(km)->kstep;
@@ -111,11 +103,9 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
         return;
     }
     round_bf16(x, m->cols, 2 * m->kstep, scratch);
-    tb_pool_chunks ch;
-    tb_pool_chunks_init(&ch, (long)m->npanels,
-                        tb_pool_chunk_units((long)m->kstep * 64, 1), nthreads);
-    job jb = {m, scratch, y, &ch};
-    tb_pool_run(pool, nthreads, gemv_worker, &jb);
+    job jb = {m, scratch, y};
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels,
+                       tb_pool_chunk_units((long)m->kstep * 64, 1), gemv_panels, &jb);
 }
 
 const tb_kernel tb_k_bf16_avx2 = {

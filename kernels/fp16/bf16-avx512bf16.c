@@ -30,7 +30,6 @@ typedef struct job {
     float *y;
     uint32_t *xp;
     int64_t tw; /* tile width: 1 (GEMV) or NJ */
-    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 INLINE __mmask16 row_mask(int64_t rows, int64_t p)
@@ -91,8 +90,9 @@ static void convert_worker(void *arg, int tid, int nthreads)
 /* ---- GEMV ---- */
 
 /* Output panels [p0, p1). */
-static void gemv_panels(const job *jb, long p0, long p1)
+static void gemv_panels(void *arg, long p0, long p1)
 {
+    const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t pairs = m->kstep;
     const uint32_t *xp = jb->xp;
@@ -117,14 +117,6 @@ static void gemv_panels(const job *jb, long p0, long p1)
         __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
         _mm512_mask_storeu_ps(jb->y + p * TB_F16_PANEL, row_mask(m->rows, p), s);
     }
-}
-
-static void gemv_worker(void *arg, int tid, int nthreads)
-{
-    const job *jb = arg;
-    long p0, p1;
-    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
-        gemv_panels(jb, p0, p1);
 }
 
 /* ---- GEMM ---- */
@@ -225,14 +217,11 @@ static void gemm_worker(void *arg, int tid, int nthreads)
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
                 tb_pool *pool, int nthreads)
 {
-    job jb = {tb_f16mat_of(km), x, n, y, scratch, n == 1 ? 1 : NJ, NULL};
+    job jb = {tb_f16mat_of(km), x, n, y, scratch, n == 1 ? 1 : NJ};
     if (n == 1) {
-        tb_pool_chunks ch;
-        tb_pool_chunks_init(&ch, (long)jb.m->npanels,
-                            tb_pool_chunk_units((long)jb.m->kstep * 64, 1), nthreads);
-        jb.chunks = &ch;
         convert_tiles(&jb, 0, 1);
-        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        tb_pool_run_shared(pool, nthreads, (long)jb.m->npanels,
+                           tb_pool_chunk_units((long)jb.m->kstep * 64, 1), gemv_panels, &jb);
         return;
     }
     tb_pool_run(pool, nthreads, convert_worker, &jb);

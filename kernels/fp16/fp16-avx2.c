@@ -28,7 +28,6 @@ typedef struct job {
     float *xp;
     int bf16;  /* bf16 layout (pairs), activations rounded to bf16 */
     int64_t k; /* K extent: cols (fp16), 2 * pairs (bf16, zero-padded) */
-    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 /* lane masks for the last, partial panel: lanes [0, left) of each half */
@@ -49,8 +48,9 @@ INLINE __m256 cvt8(const uint16_t *p)
 /* ---- GEMV ---- */
 
 /* Output panels [p0, p1). */
-static void gemv_panels(const job *jb, long p0, long p1)
+static void gemv_panels(void *arg, long p0, long p1)
 {
+    const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t cols = m->cols;
     const float *x = jb->x;
@@ -86,14 +86,6 @@ static void gemv_panels(const job *jb, long p0, long p1)
             _mm256_maskstore_ps(y + 8, mh, hi);
         }
     }
-}
-
-static void gemv_worker(void *arg, int tid, int nthreads)
-{
-    const job *jb = arg;
-    long p0, p1;
-    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
-        gemv_panels(jb, p0, p1);
 }
 
 /* ---- GEMM ---- */
@@ -263,7 +255,7 @@ void tb_f16_gemm_avx2(const tb_kmat *km, const float *x, int64_t n, float *y, vo
                       tb_pool *pool, int nthreads, int bf16)
 {
     const tb_f16mat *m = tb_f16mat_of(km);
-    job jb = {m, x, n, y, scratch, bf16, bf16 ? 2 * m->kstep : m->cols, NULL};
+    job jb = {m, x, n, y, scratch, bf16, bf16 ? 2 * m->kstep : m->cols};
     tb_pool_run(pool, nthreads, pack_worker, &jb);
     tb_pool_run(pool, nthreads, gemm_worker, &jb);
 }
@@ -271,13 +263,11 @@ void tb_f16_gemm_avx2(const tb_kmat *km, const float *x, int64_t n, float *y, vo
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
                 tb_pool *pool, int nthreads)
 {
-    job jb = {tb_f16mat_of(km), x, n, y, scratch, 0, km ? tb_f16mat_of(km)->cols : 0, NULL};
+    job jb = {tb_f16mat_of(km), x, n, y, scratch, 0, km ? tb_f16mat_of(km)->cols : 0};
     if (n == 1) {
-        tb_pool_chunks ch;
-        tb_pool_chunks_init(&ch, (long)jb.m->npanels,
-                            tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 1), nthreads);
-        jb.chunks = &ch;
-        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        tb_pool_run_shared(pool, nthreads, (long)jb.m->npanels,
+                           tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 1),
+                           gemv_panels, &jb);
         return;
     }
     tb_f16_gemm_avx2(km, x, n, y, scratch, pool, nthreads, 0);

@@ -29,7 +29,6 @@ typedef struct job {
     int64_t n;
     float *y;
     float *xp; /* packed activation tiles (scratch) */
-    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 INLINE __mmask16 row_mask(int64_t rows, int64_t p)
@@ -41,8 +40,9 @@ INLINE __mmask16 row_mask(int64_t rows, int64_t p)
 /* ---- GEMV ---- */
 
 /* Output panels [p0, p1). */
-static void gemv_panels(const job *jb, long p0, long p1)
+static void gemv_panels(void *arg, long p0, long p1)
 {
+    const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t cols = m->cols;
     const float *x = jb->x;
@@ -71,14 +71,6 @@ static void gemv_panels(const job *jb, long p0, long p1)
         __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
         _mm512_mask_storeu_ps(jb->y + p * TB_F16_PANEL, row_mask(m->rows, p), s);
     }
-}
-
-static void gemv_worker(void *arg, int tid, int nthreads)
-{
-    const job *jb = arg;
-    long p0, p1;
-    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
-        gemv_panels(jb, p0, p1);
 }
 
 /* ---- small n (2..SMALL_N): GEMV-like, weights widened in registers ---- */
@@ -304,13 +296,11 @@ static void gemm_worker(void *arg, int tid, int nthreads)
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
                 tb_pool *pool, int nthreads)
 {
-    job jb = {tb_f16mat_of(km), x, n, y, scratch, NULL};
+    job jb = {tb_f16mat_of(km), x, n, y, scratch};
     if (n == 1) {
-        tb_pool_chunks ch;
-        tb_pool_chunks_init(&ch, (long)jb.m->npanels,
-                            tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 1), nthreads);
-        jb.chunks = &ch;
-        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        tb_pool_run_shared(pool, nthreads, (long)jb.m->npanels,
+                           tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 1),
+                           gemv_panels, &jb);
         return;
     }
     if (n <= SMALL_N) {

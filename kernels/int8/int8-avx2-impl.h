@@ -49,7 +49,6 @@ typedef struct job {
     uint32_t *xs; /* area A: signed xq groups */
     uint32_t *xb; /* area B: |xq| groups */
     int64_t tw;
-    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 INLINE __m256i lane_mask(int64_t left)
@@ -138,8 +137,9 @@ INLINE __m256 epilogue(__m256i acc, const float *scale, float sx)
 /* ---- GEMV ---- */
 
 /* Output panels [p0, p1). */
-static void gemv_panels(const job *jb, long p0, long p1)
+static void gemv_panels(void *arg, long p0, long p1)
 {
+    const job *jb = arg;
     const tb_i8mat *m = jb->m;
     const int64_t kq = m->kq;
     for (int64_t p = p0; p < p1; p++) {
@@ -180,14 +180,6 @@ static void gemv_panels(const job *jb, long p0, long p1)
             _mm256_maskstore_ps(y + 8, lane_mask(left - 8), yhi);
         }
     }
-}
-
-static void gemv_worker(void *arg, int tid, int nthreads)
-{
-    const job *jb = arg;
-    long p0, p1;
-    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
-        gemv_panels(jb, p0, p1);
 }
 
 /* ---- GEMM ---- */
@@ -337,14 +329,11 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
     const tb_i8mat *m = tb_i8mat_of(km);
     char *base = (char *)scratch + tb_i8_scratch_sx_bytes(n);
     job jb = {m, x, n, y, scratch, (uint32_t *)base,
-              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : NJ, NULL};
+              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : NJ};
     if (n == 1) {
-        tb_pool_chunks ch;
-        tb_pool_chunks_init(&ch, (long)m->npanels,
-                            tb_pool_chunk_units((long)m->kq * 64, 1), nthreads);
-        jb.chunks = &ch;
         quant_token(&jb, 0);
-        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        tb_pool_run_shared(pool, nthreads, (long)m->npanels,
+                           tb_pool_chunk_units((long)m->kq * 64, 1), gemv_panels, &jb);
         return;
     }
     tb_pool_run(pool, nthreads, quant_worker, &jb);

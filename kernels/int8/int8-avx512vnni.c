@@ -31,7 +31,6 @@ typedef struct job {
     float *sx;
     uint32_t *xa; /* area A: u8 groups, tiles of tw tokens */
     int64_t tw;
-    tb_pool_chunks *chunks; /* GEMV: the panels, shared out (tb_pool_chunks) */
 } job;
 
 INLINE __mmask16 row_mask(int64_t rows, int64_t p)
@@ -90,8 +89,9 @@ static void quant_worker(void *arg, int tid, int nthreads)
 /* ---- GEMV ---- */
 
 /* Output panels [p0, p1). */
-static void gemv_panels(const job *jb, long p0, long p1)
+static void gemv_panels(void *arg, long p0, long p1)
 {
+    const job *jb = arg;
     const tb_i8mat *m = jb->m;
     const int64_t kq = m->kq;
     const uint32_t *xa = jb->xa;
@@ -122,14 +122,6 @@ static void gemv_panels(const job *jb, long p0, long p1)
                               tb_i8_vnni_epilogue(TB_I8_VNNI_INT8, s, m->corr + p * TB_I8_PANEL,
                                                   m->scale + p * TB_I8_PANEL, 0, jb->sx[0]));
     }
-}
-
-static void gemv_worker(void *arg, int tid, int nthreads)
-{
-    const job *jb = arg;
-    long p0, p1;
-    while (tb_pool_chunks_next(jb->chunks, &p0, &p1))
-        gemv_panels(jb, p0, p1);
 }
 
 /* ---- GEMM ---- */
@@ -178,14 +170,11 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
 {
     const tb_i8mat *m = tb_i8mat_of(km);
     job jb = {m, x, n, y, scratch,
-              (uint32_t *)((char *)scratch + tb_i8_scratch_sx_bytes(n)), n == 1 ? 1 : NJ, NULL};
+              (uint32_t *)((char *)scratch + tb_i8_scratch_sx_bytes(n)), n == 1 ? 1 : NJ};
     if (n == 1) {
-        tb_pool_chunks ch;
-        tb_pool_chunks_init(&ch, (long)m->npanels,
-                            tb_pool_chunk_units((long)m->kq * 64, 1), nthreads);
-        jb.chunks = &ch;
         quant_token(&jb, 0);
-        tb_pool_run(pool, nthreads, gemv_worker, &jb);
+        tb_pool_run_shared(pool, nthreads, (long)m->npanels,
+                           tb_pool_chunk_units((long)m->kq * 64, 1), gemv_panels, &jb);
         return;
     }
     tb_pool_run(pool, nthreads, quant_worker, &jb);

@@ -241,7 +241,6 @@ typedef struct tern_job {
     int32_t *asum;
     float *fac;
     uint32_t *tiles; /* impl->tiled && n > 1, else NULL */
-    tb_pool_chunks *chunks; /* n == 1: the rows, shared out; else NULL */
 } tern_job;
 
 static void tern_quant_token(const tern_job *j, int64_t t)
@@ -268,15 +267,18 @@ static void tern_quant_job(void *arg, int tid, int nt)
         tern_quant_token(j, t);
 }
 
+/* GEMV: rows [r0, r1), a piece of tb_pool_run_shared (16-row multiples). */
+static void tern_gemv_range(void *arg, long r0, long r1)
+{
+    const tern_job *j = arg;
+    j->impl->gemv(j->m, j->xq, j->asum, j->fac, 1, j->y, r0, r1);
+}
+
+/* GEMM: this thread's static share of the rows. */
 static void tern_rows_job(void *arg, int tid, int nt)
 {
     const tern_job *j = arg;
     long r0, r1;
-    if (j->chunks) { /* GEMV: guided pieces, bounds on 16-row multiples */
-        while (tb_pool_chunks_next(j->chunks, &r0, &r1))
-            j->impl->gemv(j->m, j->xq, j->asum, j->fac, 1, j->y, r0, r1);
-        return;
-    }
     /* 16 floats = one 64-byte line of y per boundary; tiled GEMMs work on
      * 32-row blocks (two int8 panels, one tl tile). */
     tb_pool_split((long)j->m->rows, j->tiles ? 32 : 16, tid, nt, &r0, &r1);
@@ -301,18 +303,17 @@ void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int
         return;
     if (nthreads < 1)
         nthreads = 1;
-    tb_pool_chunks ch;
     if (n == 1) {
-        tb_pool_chunks_init(&ch, (long)m->rows,
-                            tb_pool_chunk_units((long)m->row_bytes, 16), nthreads);
-        j.chunks = &ch;
         tern_quant_token(&j, 0);
         if (impl->gemv_x) {
             int8_t *out = (int8_t *)(s + tb_tern_scratch_bytes(m, 1));
             impl->gemv_x(m, j.xq, out);
             j.xq = out;
         }
-    } else
-        tb_pool_run(pool, nthreads, tern_quant_job, &j);
+        tb_pool_run_shared(pool, nthreads, (long)m->rows,
+                           tb_pool_chunk_units((long)m->row_bytes, 16), tern_gemv_range, &j);
+        return;
+    }
+    tb_pool_run(pool, nthreads, tern_quant_job, &j);
     tb_pool_run(pool, nthreads, tern_rows_job, &j);
 }

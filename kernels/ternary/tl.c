@@ -84,7 +84,6 @@ typedef struct tl_job {
     int16_t *tabs;       /* its tables */
     int64_t c0n, tcn;    /* chunk to prepare (tcn == 0: none) */
     int16_t *tabsn;      /* its tables */
-    tb_pool_chunks *chunks; /* GEMV: the tiles, shared out; else NULL */
 } tl_job;
 
 /* Quantize tokens [c0, c0+tc) (this thread's share) and build their tables. */
@@ -102,15 +101,16 @@ static void tl_prep(const tl_job *j, int64_t c0, int64_t tc, int16_t *tabs, int 
     }
 }
 
+/* GEMV: tiles [t0, t1), a piece of tb_pool_run_shared (4-tile multiples). */
+static void tl_gemv_range(void *arg, long t0, long t1)
+{
+    const tl_job *j = arg;
+    j->impl->rows(j->m, j->tabs, 1, j->fac, j->y, t0, t1);
+}
+
 static void tl_step_job(void *arg, int tid, int nt)
 {
     const tl_job *j = arg;
-    if (j->chunks) { /* GEMV: guided pieces, bounds on 4-tile (128-row) multiples */
-        long t0, t1;
-        while (tb_pool_chunks_next(j->chunks, &t0, &t1))
-            j->impl->rows(j->m, j->tabs, 1, j->fac, j->y, t0, t1);
-        return;
-    }
     if (j->tc > 0) {
         long t0, t1;
         /* Groups of 4 tiles (128 rows, the SIMD pass): 512-byte boundaries in y. */
@@ -143,13 +143,10 @@ void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t
         nthreads = 1;
     if (n == 1) { /* GEMV: the caller prepares the one token, then one hand-off */
         tl_prep(&j, 0, 1, buf[0], 0, 1);
-        j.tc = 1;
         j.tabs = buf[0];
-        tb_pool_chunks ch;
-        tb_pool_chunks_init(&ch, (long)(m->rpad / TB_TL_ROWS),
-                            tb_pool_chunk_units((long)(m->nwords * TB_TL_ROWS * 2), 4), nthreads);
-        j.chunks = &ch;
-        tb_pool_run(pool, nthreads, tl_step_job, &j);
+        tb_pool_run_shared(pool, nthreads, (long)(m->rpad / TB_TL_ROWS),
+                           tb_pool_chunk_units((long)(m->nwords * TB_TL_ROWS * 2), 4),
+                           tl_gemv_range, &j);
         return;
     }
     /* step k computes chunk k-1 (if any) and prepares chunk k (if any) */

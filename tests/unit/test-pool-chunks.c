@@ -6,7 +6,7 @@
  * the guided sizes (checked from one thread sharing out for two: 1/4 of
  * what is left in whole chunks, at least one), and a job of one thread
  * gets [0, total) in one piece; tb_pool_chunk_units rounds to the
- * alignment.
+ * alignment; tb_pool_run_shared hands a range function every index once.
  * Run by the TSan pass (scripts/test.sh). */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -88,6 +88,42 @@ static void test_exactly_once(tb_pool *p, job *j)
                 }
 }
 
+/* tb_pool_run_shared: the range function sees every index once, on 1..MAXT
+ * threads, and pieces on the chunk grid. */
+typedef struct shared_hits {
+    _Atomic int hits[MAXTOTAL];
+    _Atomic int bad;
+    long chunk, total;
+} shared_hits;
+
+static void shared_fn(void *arg, long b, long e)
+{
+    shared_hits *h = arg;
+    if (b < 0 || b >= e || e > h->total || b % h->chunk != 0 ||
+        (e % h->chunk != 0 && e != h->total))
+        atomic_fetch_add(&h->bad, 1);
+    else
+        for (long i = b; i < e; i++)
+            atomic_fetch_add_explicit(&h->hits[i], 1, memory_order_relaxed);
+}
+
+static void test_run_shared(tb_pool *p)
+{
+    static shared_hits h;
+    for (int nt = 1; nt <= MAXT; nt++)
+        for (long total = 0; total <= MAXTOTAL; total += 1237) {
+            memset(&h, 0, sizeof h);
+            h.chunk = 16;
+            h.total = total;
+            tb_pool_run_shared(p, nt, total, 16, shared_fn, &h);
+            int missed = 0;
+            for (long i = 0; i < MAXTOTAL; i++)
+                missed += atomic_load(&h.hits[i]) != (i < total);
+            CHECK(missed == 0);
+            CHECK(atomic_load(&h.bad) == 0);
+        }
+}
+
 static void test_units(void)
 {
     CHECK(tb_pool_chunk_units(1024, 16) == TB_POOL_CHUNK_BYTES / 1024);
@@ -109,6 +145,7 @@ int main(void)
         return 1;
     }
     test_exactly_once(p, j);
+    test_run_shared(p);
     test_units();
     tb_pool_free(p);
     free(j);
