@@ -194,8 +194,9 @@ void tb_tq1_decode_ref(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0,
 /* Blocked GEMM over decoded codes (AVX2: tern-gemm-avx2.c); a slice of
  * klen not a multiple of 32 is padded to it: the decoder then writes code 0
  * in [klen, round_up(klen, 32)) (tl) and kc must leave room for that; kc is the
- * K slice (multiple of the format block, <= TB_TERN_KC_MAX). */
-#define TB_TERN_KC_MAX 4096
+ * K slice (multiple of 32 and of the format block, <= TB_TERN_YMM_KC: the
+ * block's panels, TB_TERN_MC x kc bytes, stay in L1). */
+#define TB_TERN_YMM_KC 1024
 #define TB_TERN_MC 32
 /* VNNI GEMM (tern-gemm-avx512vnni.c, tiled driver): the rows' codes are
  * decoded block by block into the int8 panel layout and multiplied by the int8

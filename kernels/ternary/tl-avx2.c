@@ -228,7 +228,7 @@ static void tl_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t
 static void tl_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum, const float *fac,
                          int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    const int64_t cap = TB_TERN_KC_MAX / TL_SLICE * TL_SLICE;
+    const int64_t cap = TB_TERN_YMM_KC / TL_SLICE * TL_SLICE;
     const int64_t nb = (m->kpad + cap - 1) / cap;
     const int64_t kc = tb_tern_round_up((m->kpad + nb - 1) / nb, TL_SLICE);
     tb_tern_gemm_avx2(m, tl_decode_avx2, kc, xq, asum, fac, n, y, r0, r1);

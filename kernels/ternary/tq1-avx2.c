@@ -119,7 +119,7 @@ void tb_tq1_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0
 static void tq1_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    tb_tern_gemm_avx2(m, tb_tq1_decode_avx2, TB_TERN_KC_MAX / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
+    tb_tern_gemm_avx2(m, tb_tq1_decode_avx2, TB_TERN_YMM_KC / TB_TQ1_BLOCK * TB_TQ1_BLOCK, xq, asum,
                       fac, n, y, r0, r1);
 }
 

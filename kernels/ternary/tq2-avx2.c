@@ -117,7 +117,7 @@ void tb_tq2_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0
 static void tq2_gemm_avx2(const tb_kmat *m, const int8_t *xq, const int32_t *asum,
                           const float *fac, int64_t n, float *y, int64_t r0, int64_t r1)
 {
-    tb_tern_gemm_avx2(m, tb_tq2_decode_avx2, TB_TERN_KC_MAX, xq, asum, fac, n, y, r0, r1);
+    tb_tern_gemm_avx2(m, tb_tq2_decode_avx2, TB_TERN_YMM_KC, xq, asum, fac, n, y, r0, r1);
 }
 
 static float tq2_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int32_t *sum)
