@@ -29,11 +29,13 @@
 
 #include "int8-internal.h"
 
-#define NJ 4    /* tokens per activation tile in GEMM (8 ymm accumulators) */
 #if defined(__AVXVNNI__)
 #define GEMM_OFFSET 1 /* GEMM: area B = xq + 128, corr added at the end (see top) */
+#define NJ 6 /* tokens per activation tile in GEMM: 12 ymm accumulators cover
+              * vpdpbusd's latency (2 per cycle x 5 cycles), + 2 weights + 1 broadcast */
 #else
 #define GEMM_OFFSET 0
+#define NJ 4 /* tokens per activation tile in GEMM (8 ymm accumulators) */
 #endif
 #define KCQ 128 /* K block in 4-column groups (512 columns) */
 static_assert(NJ <= TB_I8_NJ_MAX, "scratch is sized for TB_I8_NJ_MAX");
@@ -191,7 +193,7 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
     const int full = left >= 16;
     const __m256i ml = lane_mask(left), mh = lane_mask(left - 8);
     __m256i lo[NJ], hi[NJ];
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int j = 0; j < NJ; j++) {
         if (j < nj) {
             if (first) {
@@ -210,7 +212,7 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
         const __m256i wl = _mm256_load_si256((const __m256i *)(b + q * 64));
         const __m256i wh = _mm256_load_si256((const __m256i *)(b + q * 64 + 32));
         _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
-#pragma GCC unroll 4
+#pragma GCC unroll 6
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
                 const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
@@ -230,7 +232,7 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
     if (last) {
         const __m256i cl = _mm256_load_si256((const __m256i *)(const void *)(m->corr + r0));
         const __m256i ch = _mm256_load_si256((const __m256i *)(const void *)(m->corr + r0 + 8));
-#pragma GCC unroll 4
+#pragma GCC unroll 6
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
                 lo[j] = _mm256_add_epi32(lo[j], cl);
@@ -239,7 +241,7 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
         }
     }
 #endif
-#pragma GCC unroll 4
+#pragma GCC unroll 6
     for (int j = 0; j < NJ; j++) {
         if (j < nj) {
             float *yj = y + j * ldy;
@@ -277,15 +279,20 @@ typedef void (*micro_fn)(const int8_t *, int64_t, const uint32_t *, const uint32
         micro(NJV, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);                  \
     }
 MICRO(1) MICRO(2) MICRO(3) MICRO(4)
-
+#if NJ == 6
+MICRO(5) MICRO(6)
+static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4, micro_5, micro_6};
+#else
+static_assert(NJ == 4, "micro_tab lists NJ micro-kernels");
 static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
+#endif
 
 /* Chunks of ROW_CHUNK panels x TOK_CHUNK tokens, K blocks inside a chunk:
  * the chunk's int32 partial sums in y (512 x 128 x 4 B = 256 KiB) stay in
  * L2 across K blocks instead of being re-read from beyond it (rows x n x
  * 4 B) at every block, as fp16-avx2.c does. */
 #define ROW_CHUNK 32        /* panels (512 rows) */
-#define TOK_CHUNK (32 * NJ) /* 128 tokens */
+#define TOK_CHUNK (32 * NJ) /* 128 tokens (192 with NJ 6: 384 KiB of y) */
 
 static void gemm_worker(void *arg, int tid, int nthreads)
 {
