@@ -15,7 +15,13 @@
  * xq ^ 0x80) and vpdpbusd multiplies it by the signed weights directly;
  * the last K block adds corr[r] = -128 * rowsum(wq[r]) (prepare's, as
  * int8_avx512vnni does), so the int32 sums stay exact: one uop per 32
- * MACs instead of two.
+ * MACs instead of two; a 16 x 6 tile (12 accumulators).
+ *
+ * GEMM on AVX2 drops vpsignb too (WIDE16, below): int16 activation pairs
+ * (areas A and B as one) times the weights widened to int16 once per panel
+ * and K block, vpmaddwd + vpaddd: 4 ALU uops per 32 MACs, 2 of them on the
+ * multiply ports (the int8 form: 3 of 4), at most ~75 % of the probe's
+ * peak instead of ~67 %; a 16 x 4 tile.
  *
  * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per
  * chunk of rows x tokens, per K block of KCQ groups (16 rows x KCQ x 4 B =
@@ -96,12 +102,22 @@ static void quant_token(const job *jb, int64_t j)
         const __m256i p16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xd8);
         const __m128i b =
             _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
+        const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
+        if (!GEMM_OFFSET && tw > 1) {
+            /* AVX2 GEMM: int16 pairs, areas A and B as one (see WIDE16) */
+            uint32_t w16[8];
+            _mm256_storeu_si256((__m256i *)(void *)w16, p16);
+            for (int64_t g = 0; g < ng; g++) {
+                jb->xs[(base + (g0 + g) * tw) * 2] = w16[2 * g];
+                jb->xs[(base + (g0 + g) * tw) * 2 + 1] = w16[2 * g + 1];
+            }
+            continue;
+        }
         _mm_storeu_si128((__m128i *)ts, b);
         if (GEMM_OFFSET && tw > 1)
             _mm_storeu_si128((__m128i *)ta, _mm_xor_si128(b, _mm_set1_epi8((char)0x80)));
         else
             _mm_storeu_si128((__m128i *)ta, _mm_abs_epi8(b));
-        const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
         for (int64_t g = 0; g < ng; g++) {
             jb->xs[base + (g0 + g) * tw] = ts[g];
             jb->xb[base + (g0 + g) * tw] = ta[g];
@@ -186,12 +202,79 @@ static void gemv_panels(void *arg, long p0, long p1)
 
 /* ---- GEMM ---- */
 
+#if !GEMM_OFFSET
+/* AVX2 GEMM: vpmaddwd on int16 (WIDE16).  The activations are int16 pairs
+ * (quant_token: group q of a token = 2 u32 words, columns 4q, 4q+1 and
+ * 4q+2, 4q+3, at xs[((t * kq + q) * NJ + jj) * 2 + h], areas A and B used
+ * as one), the weights of one panel and K block are widened once into
+ * ebuf (wide_panel) and reused by every token tile of the chunk: per group
+ * 4 ymm of int16 pairs, A01 and A23 of rows 0-7, then of rows 8-15 (int32
+ * lane i = row i's columns (0, 1), resp. (2, 3)).  A step (8 rows, one
+ * token, one group: 32 MACs) is 2 vpmaddwd + 2 vpaddd, 2 uops on the
+ * multiply ports as in the probe, against vpsignb + vpmaddubsw + vpmaddwd
+ * (3) for the int8 form: products <= 127 * 127, pairs <= 32258, exact. */
+#define WIDE16 1
+#else
+#define WIDE16 0
+#endif
+
+#if WIDE16
+
+/* Widens kn groups of one panel (b, int8 layout) into ebuf:
+ * ebuf[q * 64 + 32 h + 16 c + 2 i + e] = wq[row 8h + i][column 4q + 2c + e],
+ * i.e. ymm 2h + c of group q holds in int32 lane i the int16 pair of row
+ * 8h + i, columns 4q + 2c and 4q + 2c + 1. */
+static void wide_panel(const int8_t *b, int64_t kn, int16_t *ebuf)
+{
+    for (int64_t q = 0; q < kn; q++)
+        for (int h = 0; h < 2; h++) {
+            const __m256i v = _mm256_load_si256((const __m256i *)(const void *)(b + q * 64 + 32 * h));
+            /* int16 lane 2i = bytes (w0, w1) of row i, lane 2i+1 = (w2, w3) */
+            const __m256i even = _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8); /* w0 | w2 */
+            const __m256i odd = _mm256_srai_epi16(v, 8);                        /* w1 | w3 */
+            const __m256i a01 = _mm256_blend_epi16(even, _mm256_slli_epi32(odd, 16), 0xaa);
+            const __m256i a23 = _mm256_blend_epi16(_mm256_srli_epi32(even, 16), odd, 0xaa);
+            __m256i *o = (__m256i *)(void *)(ebuf + q * 64 + 32 * h);
+            _mm256_store_si256(o, a01);
+            _mm256_store_si256(o + 1, a23);
+        }
+}
+
+/* 4 bytes read by the asm below */
+typedef struct x4 {
+    int8_t b[4];
+} x4;
+
+/* lo += a01l.x01 + a23l.x23, hi += a01h.x01 + a23h.x23 (vpmaddwd, int32),
+ * x01 and x23 broadcast from p and p + 4.  In asm so that the broadcasts
+ * and products live only inside the statement (8 accumulators + 4 weights
+ * + 3 temporaries = 15 ymm): from C, GCC issues every token's broadcasts
+ * first and runs out of registers. */
+INLINE void step16(__m256i *lo, __m256i *hi, __m256i a01l, __m256i a23l, __m256i a01h,
+                   __m256i a23h, const uint32_t *p)
+{
+    __m256i t, u, v;
+    __asm__("vpbroadcastd %[m0], %[t]\n\t"
+            "vpbroadcastd %[m1], %[u]\n\t"
+            "{vpmaddwd %[t], %[a01l], %[v]|vpmaddwd %[v], %[a01l], %[t]}\n\t"
+            "{vpaddd %[v], %[lo], %[lo]|vpaddd %[lo], %[lo], %[v]}\n\t"
+            "{vpmaddwd %[u], %[a23l], %[v]|vpmaddwd %[v], %[a23l], %[u]}\n\t"
+            "{vpaddd %[v], %[lo], %[lo]|vpaddd %[lo], %[lo], %[v]}\n\t"
+            "{vpmaddwd %[t], %[a01h], %[t]|vpmaddwd %[t], %[a01h], %[t]}\n\t"
+            "{vpaddd %[t], %[hi], %[hi]|vpaddd %[hi], %[hi], %[t]}\n\t"
+            "{vpmaddwd %[u], %[a23h], %[u]|vpmaddwd %[u], %[a23h], %[u]}\n\t"
+            "{vpaddd %[u], %[hi], %[hi]|vpaddd %[hi], %[hi], %[u]}"
+            : [lo] "+x"(*lo), [hi] "+x"(*hi), [t] "=&x"(t), [u] "=&x"(u), [v] "=&x"(v)
+            : [a01l] "x"(a01l), [a23l] "x"(a23l), [a01h] "x"(a01h), [a23h] "x"(a23h),
+              [m0] "m"(*(const x4 *)(const void *)p), [m1] "m"(*(const x4 *)(const void *)(p + 1)));
+}
+#endif
+
 INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
                   const uint32_t *ta, float *y, int64_t ldy, int first, int last, int64_t left,
                   const tb_i8mat *m, int64_t r0, const float *sx, const char *pf)
 {
     const int full = left >= 16;
-    const __m256i ml = lane_mask(left), mh = lane_mask(left - 8);
     __m256i lo[NJ], hi[NJ];
 #pragma GCC unroll 6
     for (int j = 0; j < NJ; j++) {
@@ -203,12 +286,23 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
                 lo[j] = _mm256_loadu_si256((const __m256i *)(y + j * ldy));
                 hi[j] = _mm256_loadu_si256((const __m256i *)(y + j * ldy + 8));
             } else {
-                lo[j] = _mm256_maskload_epi32((const int *)(y + j * ldy), ml);
-                hi[j] = _mm256_maskload_epi32((const int *)(y + j * ldy + 8), mh);
+                lo[j] = _mm256_maskload_epi32((const int *)(y + j * ldy), lane_mask(left));
+                hi[j] = _mm256_maskload_epi32((const int *)(y + j * ldy + 8), lane_mask(left - 8));
             }
         }
     }
     for (int64_t q = 0; q < kn; q++) {
+#if WIDE16
+        /* b = ebuf of wide_panel, ts = the int16 activation words */
+        const __m256i *e = (const __m256i *)(const void *)(b + q * 128);
+        const __m256i a01l = _mm256_load_si256(e), a23l = _mm256_load_si256(e + 1);
+        const __m256i a01h = _mm256_load_si256(e + 2), a23h = _mm256_load_si256(e + 3);
+        _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
+#pragma GCC unroll 6
+        for (int j = 0; j < NJ; j++)
+            if (j < nj)
+                step16(&lo[j], &hi[j], a01l, a23l, a01h, a23h, ts + (q * NJ + j) * 2);
+#else
         const __m256i wl = _mm256_load_si256((const __m256i *)(b + q * 64));
         const __m256i wh = _mm256_load_si256((const __m256i *)(b + q * 64 + 32));
         _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
@@ -216,16 +310,11 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
                 const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
-#if GEMM_OFFSET
                 lo[j] = _mm256_dpbusd_avx_epi32(lo[j], a, wl);
                 hi[j] = _mm256_dpbusd_avx_epi32(hi[j], a, wh);
-#else
-                const __m256i s = _mm256_set1_epi32((int)ts[q * NJ + j]);
-                lo[j] = dot4(lo[j], a, s, wl);
-                hi[j] = dot4(hi[j], a, s, wh);
-#endif
             }
         }
+#endif
     }
 #if GEMM_OFFSET
     (void)ts;
@@ -240,7 +329,10 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
             }
         }
     }
+#else
+    (void)ta;
 #endif
+    const __m256i ml = lane_mask(left), mh = lane_mask(left - 8);
 #pragma GCC unroll 6
     for (int j = 0; j < NJ; j++) {
         if (j < nj) {
@@ -299,6 +391,9 @@ static void gemm_worker(void *arg, int tid, int nthreads)
     const job *jb = arg;
     const tb_i8mat *m = jb->m;
     const int64_t kq = m->kq, rows = m->rows, n = jb->n;
+#if WIDE16
+    _Alignas(64) int16_t ebuf[KCQ * 64]; /* one panel's K block, widened: 16 KiB */
+#endif
     long p0, p1;
     tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t pc = p0; pc < p1; pc += ROW_CHUNK) {
@@ -310,6 +405,16 @@ static void gemm_worker(void *arg, int tid, int nthreads)
                 const int first = k0 == 0, last = k0 + kn == kq;
                 for (int64_t p = pc; p < pe; p++) {
                     const int8_t *b = m->w + (p * kq + k0) * 64;
+#if WIDE16
+                    wide_panel(b, kn, ebuf);
+                    const int8_t *bm = (const int8_t *)ebuf;
+                    const uint32_t *xw = jb->xs; /* int16 words: 2 per group and token */
+                    const int xm = 2;
+#else
+                    const int8_t *bm = b;
+                    const uint32_t *xw = jb->xb;
+                    const int xm = 1;
+#endif
                     const int64_t r0 = p * TB_I8_PANEL;
                     /* next block in loop order: panel p+1 at this K block, or the
                      * chunk's first panel at the next (formed as an integer: may lie
@@ -320,7 +425,7 @@ static void gemm_worker(void *arg, int tid, int nthreads)
                     for (int64_t j0 = jc; j0 < je; j0 += NJ) {
                         const int nj = je - j0 < NJ ? (int)(je - j0) : NJ;
                         const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
-                        micro_tab[nj - 1](b, kn, jb->xs + off, jb->xb + off, jb->y + j0 * rows + r0,
+                        micro_tab[nj - 1](bm, kn, xw + off * xm, xw + off * xm, jb->y + j0 * rows + r0,
                                           rows, first, last, rows - r0, m, r0, jb->sx + j0,
                                           j0 == jc ? nb : (const char *)b);
                     }

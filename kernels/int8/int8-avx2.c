@@ -8,9 +8,10 @@
  * never saturates, so the int32 sums (vpmaddwd with ones) are exact.
  *
  * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per K
- * block of KCQ groups (16 rows x KCQ x 4 B = 8 KiB) a 16 x NJ micro-kernel
- * runs over every activation tile; partial int32 sums live in y's memory
- * between K blocks, the float epilogue follows the last block. */
+ * block of KCQ groups (16 rows x KCQ x 4 B = 8 KiB, widened to int16 once)
+ * a 16 x 4 vpmaddwd micro-kernel runs over every activation tile (int16
+ * pairs); partial int32 sums live in y's memory between K blocks, the
+ * float epilogue follows the last block (int8-avx2-impl.h). */
 #include "int8-avx2-impl.h"
 
 const tb_kernel tb_k_int8_avx2 = {

@@ -7,10 +7,12 @@
  * by vpsignb), area B = |xq| (the unsigned operand of vpdpbusd); the int32
  * sums are exact, so the variant is bit-exact with int8_ref.
  *
- * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): per K
- * block of KCQ groups (16 rows x KCQ x 4 B = 8 KiB) a 16 x NJ micro-kernel
- * runs over every activation tile; partial int32 sums live in y's memory
- * between K blocks, the float epilogue follows the last block. */
+ * GEMV (n == 1): each thread streams its panels once.  GEMM (n > 1): area B
+ * = xq + 128 against the signed weights, prepare's corr added at the end
+ * (no vpsignb); per K block of KCQ groups (16 rows x KCQ x 4 B = 8 KiB) a
+ * 16 x 6 micro-kernel runs over every activation tile; partial int32 sums
+ * live in y's memory between K blocks, the float epilogue follows the last
+ * block (int8-avx2-impl.h). */
 #include "int8-avx2-impl.h"
 
 const tb_kernel tb_k_int8_avxvnni = {
