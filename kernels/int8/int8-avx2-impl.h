@@ -57,6 +57,7 @@ typedef struct job {
     uint32_t *xs; /* area A: signed xq groups */
     uint32_t *xb; /* area B: |xq| groups */
     int64_t tw;
+    int wide; /* AVX2 GEMM of >= WIDE_MIN_N tokens: the int16 form (WIDE16) */
 } job;
 
 INLINE __m256i lane_mask(int64_t left)
@@ -103,7 +104,7 @@ static void quant_token(const job *jb, int64_t j)
         const __m128i b =
             _mm_packs_epi16(_mm256_castsi256_si128(p16), _mm256_extracti128_si256(p16, 1));
         const int64_t g0 = c / TB_I8_KG, ng = kq - g0 < 4 ? kq - g0 : 4;
-        if (!GEMM_OFFSET && tw > 1) {
+        if (jb->wide) {
             /* AVX2 GEMM: int16 pairs, areas A and B as one (see WIDE16) */
             uint32_t w16[8];
             _mm256_storeu_si256((__m256i *)(void *)w16, p16);
@@ -214,8 +215,13 @@ static void gemv_panels(void *arg, long p0, long p1)
  * multiply ports as in the probe, against vpsignb + vpmaddubsw + vpmaddwd
  * (3) for the int8 form: products <= 127 * 127, pairs <= 32258, exact. */
 #define WIDE16 1
+/* Below this many tokens widening each panel's K block costs more than the
+ * int16 form saves (n = 8: 1.17x the int8 form's time; n = 32 even, 128
+ * 1.04x faster): the int8 form runs (areas A = xq, B = |xq|). */
+#define WIDE_MIN_N 64
 #else
 #define WIDE16 0
+#define WIDE_MIN_N 0
 #endif
 
 #if WIDE16
@@ -270,7 +276,7 @@ INLINE void step16(__m256i *lo, __m256i *hi, __m256i a01l, __m256i a23l, __m256i
 }
 #endif
 
-INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
+INLINE void micro(const int nj, const int wide, const int8_t *b, int64_t kn, const uint32_t *ts,
                   const uint32_t *ta, float *y, int64_t ldy, int first, int last, int64_t left,
                   const tb_i8mat *m, int64_t r0, const float *sx, const char *pf)
 {
@@ -293,16 +299,19 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
     }
     for (int64_t q = 0; q < kn; q++) {
 #if WIDE16
-        /* b = ebuf of wide_panel, ts = the int16 activation words */
-        const __m256i *e = (const __m256i *)(const void *)(b + q * 128);
-        const __m256i a01l = _mm256_load_si256(e), a23l = _mm256_load_si256(e + 1);
-        const __m256i a01h = _mm256_load_si256(e + 2), a23h = _mm256_load_si256(e + 3);
-        _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
+        if (wide) {
+            /* b = ebuf of wide_panel, ts = the int16 activation words */
+            const __m256i *e = (const __m256i *)(const void *)(b + q * 128);
+            const __m256i a01l = _mm256_load_si256(e), a23l = _mm256_load_si256(e + 1);
+            const __m256i a01h = _mm256_load_si256(e + 2), a23h = _mm256_load_si256(e + 3);
+            _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
 #pragma GCC unroll 6
-        for (int j = 0; j < NJ; j++)
-            if (j < nj)
-                step16(&lo[j], &hi[j], a01l, a23l, a01h, a23h, ts + (q * NJ + j) * 2);
-#else
+            for (int j = 0; j < NJ; j++)
+                if (j < nj)
+                    step16(&lo[j], &hi[j], a01l, a23l, a01h, a23h, ts + (q * NJ + j) * 2);
+            continue;
+        }
+#endif
         const __m256i wl = _mm256_load_si256((const __m256i *)(b + q * 64));
         const __m256i wh = _mm256_load_si256((const __m256i *)(b + q * 64 + 32));
         _mm_prefetch(pf + q * 64, _MM_HINT_T1); /* the next block's weights */
@@ -310,11 +319,16 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
                 const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
+#if GEMM_OFFSET
                 lo[j] = _mm256_dpbusd_avx_epi32(lo[j], a, wl);
                 hi[j] = _mm256_dpbusd_avx_epi32(hi[j], a, wh);
+#else
+                const __m256i sg = _mm256_set1_epi32((int)ts[q * NJ + j]);
+                lo[j] = dot4(lo[j], a, sg, wl);
+                hi[j] = dot4(hi[j], a, sg, wh);
+#endif
             }
         }
-#endif
     }
 #if GEMM_OFFSET
     (void)ts;
@@ -329,8 +343,6 @@ INLINE void micro(const int nj, const int8_t *b, int64_t kn, const uint32_t *ts,
             }
         }
     }
-#else
-    (void)ta;
 #endif
     const __m256i ml = lane_mask(left), mh = lane_mask(left - 8);
 #pragma GCC unroll 6
@@ -368,7 +380,7 @@ typedef void (*micro_fn)(const int8_t *, int64_t, const uint32_t *, const uint32
                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,     \
                             const char *pf)                                                   \
     {                                                                                         \
-        micro(NJV, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);                  \
+        micro(NJV, 0, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
     }
 MICRO(1) MICRO(2) MICRO(3) MICRO(4)
 #if NJ == 6
@@ -377,6 +389,18 @@ static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4, micro
 #else
 static_assert(NJ == 4, "micro_tab lists NJ micro-kernels");
 static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
+#endif
+#if WIDE16
+#define MICROW(NJV)                                                                           \
+    static void microw_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                  \
+                             const uint32_t *ta, float *y, int64_t ldy, int first, int last,  \
+                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,    \
+                             const char *pf)                                                  \
+    {                                                                                         \
+        micro(NJV, 1, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
+    }
+MICROW(1) MICROW(2) MICROW(3) MICROW(4)
+static const micro_fn microw_tab[NJ] = {microw_1, microw_2, microw_3, microw_4};
 #endif
 
 /* Chunks of ROW_CHUNK panels x TOK_CHUNK tokens, K blocks inside a chunk:
@@ -405,15 +429,16 @@ static void gemm_worker(void *arg, int tid, int nthreads)
                 const int first = k0 == 0, last = k0 + kn == kq;
                 for (int64_t p = pc; p < pe; p++) {
                     const int8_t *b = m->w + (p * kq + k0) * 64;
-#if WIDE16
-                    wide_panel(b, kn, ebuf);
-                    const int8_t *bm = (const int8_t *)ebuf;
-                    const uint32_t *xw = jb->xs; /* int16 words: 2 per group and token */
-                    const int xm = 2;
-#else
                     const int8_t *bm = b;
-                    const uint32_t *xw = jb->xb;
-                    const int xm = 1;
+                    const micro_fn *tab = micro_tab;
+                    int64_t xm = 1; /* u32 words per group and token */
+#if WIDE16
+                    if (jb->wide) {
+                        wide_panel(b, kn, ebuf);
+                        bm = (const int8_t *)ebuf;
+                        tab = microw_tab;
+                        xm = 2; /* int16 words, in areas A and B as one */
+                    }
 #endif
                     const int64_t r0 = p * TB_I8_PANEL;
                     /* next block in loop order: panel p+1 at this K block, or the
@@ -425,9 +450,9 @@ static void gemm_worker(void *arg, int tid, int nthreads)
                     for (int64_t j0 = jc; j0 < je; j0 += NJ) {
                         const int nj = je - j0 < NJ ? (int)(je - j0) : NJ;
                         const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
-                        micro_tab[nj - 1](bm, kn, xw + off * xm, xw + off * xm, jb->y + j0 * rows + r0,
-                                          rows, first, last, rows - r0, m, r0, jb->sx + j0,
-                                          j0 == jc ? nb : (const char *)b);
+                        tab[nj - 1](bm, kn, jb->xs + off * xm, jb->xb + off, jb->y + j0 * rows + r0,
+                                    rows, first, last, rows - r0, m, r0, jb->sx + j0,
+                                    j0 == jc ? nb : (const char *)b);
                     }
                 }
             }
@@ -441,7 +466,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
     const tb_i8mat *m = tb_i8mat_of(km);
     char *base = (char *)scratch + tb_i8_scratch_sx_bytes(n);
     job jb = {m, x, n, y, scratch, (uint32_t *)base,
-              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : NJ};
+              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : NJ,
+              WIDE16 && n >= WIDE_MIN_N};
     if (n == 1) {
         quant_token(&jb, 0);
         tb_pool_run_shared(pool, nthreads, (long)m->npanels,

@@ -230,13 +230,100 @@ static void tile(int nr, int nc, const uint8_t *pb, int64_t kn, const int8_t *xa
         memcpy(y + c * rows, buf + c * 8 * NP, (size_t)left * sizeof *buf);
 }
 
+/* ---- few tokens (n < PANEL_MIN_N): codes row-major, no transpose ----
+ * The 8 x 8 transpose costs about twice the tq2 decode, and with few
+ * tokens to share it that shows (n = 2: 2x the time, n = 8: 1.2-1.4x);
+ * below PANEL_MIN_N tokens the decoded rows are used as they are: a 2-row
+ * x 4-token tile of one ymm of 8 partial dot products per (row, token),
+ * vpmaddubsw + vpmaddwd + vpaddd (AVX2) or vpdpbusd, summed horizontally
+ * at the end of the slice, in slices of ROWS_KC x kc columns (the
+ * decoder's format-block multiple kept): with 1024-column slices the
+ * horizontal sums cost 20 % at n = 2. */
+#define PANEL_MIN_N 24
+#define ROWS_KC 4 /* slices of ROWS_KC x kc columns (L2): fewer horizontal sums */
+#define RR 2 /* rows per tile */
+#define RC 4 /* tokens per tile */
+
+INLINE __m256i row_dot(__m256i acc, __m256i w, __m256i a)
+{
+#if defined(__AVXVNNI__)
+    return _mm256_dpbusd_avx_epi32(acc, w, a);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(w, a), _mm256_set1_epi16(1)));
+#endif
+}
+
+INLINE void rmicro(const uint8_t *wb, int64_t ws, const int8_t *xa, int64_t xs, int64_t nch,
+                   float *y, int64_t rows, int64_t row, const int32_t *asum, const float *fac,
+                   int first, int last, const int R, const int C)
+{
+    __m256i acc[RR][RC];
+#pragma GCC unroll 2
+    for (int r = 0; r < RR; r++)
+#pragma GCC unroll 4
+        for (int c = 0; c < RC; c++)
+            acc[r][c] = _mm256_setzero_si256();
+    for (int64_t ch = 0; ch < nch; ch++) {
+        __m256i w[RR];
+#pragma GCC unroll 2
+        for (int r = 0; r < R; r++)
+            w[r] = _mm256_load_si256((const __m256i *)(const void *)(wb + r * ws + ch * 32));
+#pragma GCC unroll 4
+        for (int c = 0; c < C; c++) {
+            const __m256i a =
+                _mm256_load_si256((const __m256i *)(const void *)(xa + c * xs + ch * 32));
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++)
+                acc[r][c] = row_dot(acc[r][c], w[r], a);
+        }
+    }
+    for (int c = 0; c < C; c++)
+        for (int r = 0; r < R; r++) {
+            float *yp = y + c * rows + row + r;
+            int32_t v = tb_tern_hsum_avx2(acc[r][c]), old;
+            if (!first) {
+                memcpy(&old, yp, 4);
+                v += old;
+            }
+            if (last)
+                *yp = (float)(v - asum[c]) * fac[c];
+            else
+                memcpy(yp, &v, 4);
+        }
+}
+
+#define RMICRO(R, C) rmicro(wb, ws, xa, xs, nch, y, rows, row, asum, fac, first, last, R, C)
+
+static void rmicro_any(int nr, int nc, const uint8_t *wb, int64_t ws, const int8_t *xa,
+                       int64_t xs, int64_t nch, float *y, int64_t rows, int64_t row,
+                       const int32_t *asum, const float *fac, int first, int last)
+{
+    if (nr == 2) {
+        switch (nc) {
+        case 1: RMICRO(2, 1); break;
+        case 2: RMICRO(2, 2); break;
+        case 3: RMICRO(2, 3); break;
+        default: RMICRO(2, 4); break;
+        }
+    } else {
+        switch (nc) {
+        case 1: RMICRO(1, 1); break;
+        case 2: RMICRO(1, 2); break;
+        case 3: RMICRO(1, 3); break;
+        default: RMICRO(1, 4); break;
+        }
+    }
+}
+
 void TERN_GEMM_NAME(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc, const int8_t *xq,
                     const int32_t *asum, const float *fac, int64_t n, float *y, int64_t r0,
                     int64_t r1)
 {
-    _Alignas(64) uint8_t wbuf[TB_TERN_MC * TB_TERN_YMM_KC];
+    _Alignas(64) uint8_t wbuf[TB_TERN_MC * TB_TERN_YMM_KC * ROWS_KC];
     _Alignas(64) uint8_t pbuf[TB_TERN_MC * TB_TERN_YMM_KC];
     assert(kc > 0 && kc <= TB_TERN_YMM_KC && kc % 32 == 0);
+    if (n < PANEL_MIN_N)
+        kc *= ROWS_KC;
     const int64_t xs = m->xstride, rows = m->rows;
     /* balanced token tiles (n = 8 -> 4 + 4, not 6 + 2) */
     const int64_t ntile = (n + NT - 1) / NT, base = n / ntile, rem = n % ntile;
@@ -247,6 +334,16 @@ void TERN_GEMM_NAME(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc, const i
             const int64_t nch = (kl + 31) / 32, kn = nch * 8;
             const int first = k0 == 0, last = k0 + kl == m->kpad;
             dec(m, rb, mr, k0, kl, wbuf, kc);
+            if (n < PANEL_MIN_N) {
+                for (int64_t c0 = 0; c0 < n; c0 += RC) {
+                    const int nc = n - c0 < RC ? (int)(n - c0) : RC;
+                    for (int64_t rt = 0; rt < mr; rt += RR)
+                        rmicro_any(mr - rt < RR ? (int)(mr - rt) : RR, nc, wbuf + rt * kc, kc,
+                                   xq + c0 * xs + k0, xs, nch, y + c0 * rows, rows, rb + rt,
+                                   asum + c0, fac + c0, first, last);
+                }
+                continue;
+            }
             to_panels(wbuf, kc, mr, nch, pbuf);
             for (int64_t ti = 0, c0 = 0; ti < ntile; c0 += base + (ti < rem), ti++) {
                 const int nc = (int)(base + (ti < rem));

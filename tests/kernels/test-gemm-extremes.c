@@ -7,9 +7,10 @@
  * lanes hold (vpmaddubsw pairs, the int16 sums of the ymm ternary GEMM:
  * 64 groups x 508 = 32512) wraps or saturates here, while seeded random
  * data (test-kernels-verify) cancels and passes.  Bit-exact (memcmp),
- * n = 1 (GEMV), 13 and 21 (GEMM, partial token tiles; tl's GEMM through
- * codes from 16 tokens), K of 4096 and 1000, rows of 40 (partial 16-row
- * panels), 1 thread. */
+ * n = 1 (GEMV), 13, 21 and 70 (GEMM, partial token tiles; tl's GEMM
+ * through codes from 16 tokens, the ternary ymm engine's panel form from
+ * 24, int8_avx2's int16 form from 64), K of 4096 and 1000, rows of 40
+ * (partial 16-row panels), 1 thread. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static float *run(const tb_kernel *k, const float *w, int64_t rows, int64_t cols
 int main(void)
 {
     static const char *const formats[] = {"int8", "tq2", "tq1", "tl"};
-    static const int64_t colss[] = {4096, 1000}, ns[] = {1, 13, 21};
+    static const int64_t colss[] = {4096, 1000}, ns[] = {1, 13, 21, 70};
     const int64_t rows = 40;
     tb_pool *pool;
     if (tb_pool_create(1, 0, &pool)) {
@@ -56,7 +57,7 @@ int main(void)
     const uint32_t isa = tb_isa_allowed();
     int tested = 0;
     for (int ci = 0; ci < 2; ci++)
-        for (int ni = 0; ni < 3; ni++) {
+        for (int ni = 0; ni < 4; ni++) {
             const int64_t cols = colss[ci], n = ns[ni];
             float *w = malloc((size_t)(rows * cols) * sizeof *w);
             float *x = malloc((size_t)(n * cols) * sizeof *x);
