@@ -103,13 +103,12 @@ INLINE void gemm_panel(const int nj, const uint16_t *w, int64_t pairs, const flo
         store_rows(y + j * rows, a[j], nr);
 }
 
-static void worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t pairs = m->kstep;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const uint16_t *w = m->w + p * pairs * 32;
         const int64_t r0 = p * TB_F16_PANEL;
@@ -140,7 +139,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
     for (int64_t j = 0; j < n; j++)
         round_token(x + j * m->cols, m->cols, kpad, xr + j * kpad);
     job jb = {m, xr, n, y};
-    tb_pool_run(pool, nthreads, worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels, tb_pool_chunk_units((long)m->kstep * 64, 1),
+                       panels, &jb);
 }
 
 const tb_kernel tb_k_bf16_neon = {

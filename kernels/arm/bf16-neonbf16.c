@@ -151,13 +151,12 @@ INLINE void gemm_panel(const int ntp, const uint16_t *w, int64_t pairs, const ui
         }
 }
 
-static void worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t pairs = m->kstep;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const uint16_t *w = m->w + p * pairs * 32;
         const int64_t r0 = p * TB_F16_PANEL;
@@ -191,7 +190,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
             pack_pair(x + j * m->cols, j + 1 < n ? x + (j + 1) * m->cols : NULL, m->cols, kp4,
                       xb + j * 2 * kp4);
     job jb = {m, xb, kp4, n, y};
-    tb_pool_run(pool, nthreads, worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels, tb_pool_chunk_units((long)m->kstep * 64, 1),
+                       panels, &jb);
 }
 
 const tb_kernel tb_k_bf16_neonbf16 = {

@@ -211,12 +211,11 @@ INLINE void gemm_panel(const int nj, const uint16_t *w, int64_t cols, const floa
         store_rows(y + j * rows, a[j], inv_s[j], nr);
 }
 
-static void worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const uint16_t *w = m->w + p * m->cols * TB_F16_PANEL;
         const int64_t r0 = p * TB_F16_PANEL;
@@ -248,7 +247,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
     for (int64_t j = 0; j < n; j++)
         round_token(x + j * m->cols, m->cols, xh + j * m->cols, inv_s + j);
     job jb = {m, xh, inv_s, n, y};
-    tb_pool_run(pool, nthreads, worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels,
+                       tb_pool_chunk_units((long)m->cols * TB_F16_PANEL * 2, 1), panels, &jb);
 }
 
 const tb_kernel tb_k_fp16_neonfp16 = {

@@ -40,13 +40,12 @@ static void i8_quant_worker(void *arg, int tid, int nthreads)
         jb->sx[j] = tb_i8_quant_row(jb->x + j * cols, cols, kq, jb->xq + j * kq * TB_I8_KG);
 }
 
-static void i8_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void i8_panels(void *arg, long p0, long p1)
 {
     const i8_job *jb = arg;
     const tb_i8mat *m = jb->m;
     const int64_t kq = m->kq, ldx = kq * TB_I8_KG;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const int8_t *w = m->w + p * kq * 64;
         const int64_t r0 = p * TB_I8_PANEL;
@@ -72,7 +71,8 @@ static void i8_run(const tb_kmat *km, const float *x, int64_t n, float *y, void 
     const tb_i8mat *m = tb_i8mat_of(km);
     i8_job jb = {m, x, n, y, scratch, (int8_t *)scratch + tb_i8_scratch_sx_bytes(n)};
     tb_pool_run(pool, nthreads, i8_quant_worker, &jb);
-    tb_pool_run(pool, nthreads, i8_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels, tb_pool_chunk_units((long)m->kq * 64, 1),
+                       i8_panels, &jb);
 }
 
 #endif

@@ -78,12 +78,11 @@ static void quant_worker(void *arg, int tid, int nthreads)
     tb_mm_pack_tokens(jb->xq, ldx, ldx, jb->n, j0, j1, ksteps(m), jb->xt);
 }
 
-static void gemm_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void gemm_panels(void *arg, long p0, long p1)
 {
     const mm_job *jb = arg;
     const tb_i8mat *m = jb->m;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++) {
         const int64_t r0 = p * TB_I8_PANEL;
         const int nr = m->rows - r0 < TB_I8_PANEL ? (int)(m->rows - r0) : TB_I8_PANEL;
@@ -108,7 +107,8 @@ static void i8mm_run(const tb_kmat *km, const float *x, int64_t n, float *y, voi
     mm_job jb = {m, x, n, y, (float *)(void *)s, (int8_t *)(s + sx_b),
                  (int8_t *)(s + sx_b + rows_b)};
     tb_pool_run(pool, nthreads, quant_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels, tb_pool_chunk_units((long)m->kq * 64, 1),
+                       gemm_panels, &jb);
 }
 
 static_assert(TB_MM_ROWS == TB_I8_PANEL, "one SMMLA panel is one int8 panel");

@@ -56,12 +56,11 @@ static void quant_job(void *arg, int tid, int nt)
     tb_mm_pack_tokens(j->xq, m->xstride, m->kpad, j->n, b, e, ksteps(m), j->xt);
 }
 
-static void rows_job(void *arg, int tid, int nt)
+/* Rows [r0, r1), a piece of tb_pool_run_shared (whole panels). */
+static void rows_range(void *arg, long r0, long r1)
 {
     const tern_mm_job *j = arg;
     const tb_kmat *m = j->m;
-    long r0, r1;
-    tb_pool_split((long)m->rows, TB_MM_ROWS, tid, nt, &r0, &r1);
     for (int64_t r = r0; r < r1; r += TB_MM_ROWS) {
         const int nr = r1 - r < TB_MM_ROWS ? (int)(r1 - r) : TB_MM_ROWS;
         tb_mm_block(m, j->panel, j, tern_epi, r, nr, ksteps(m), j->kb, j->xt, j->n, j->y,
@@ -89,5 +88,6 @@ void tb_tern_run_neoni8mm(const tb_kernel *gemv, tb_mm_panel_fn panel, int64_t k
         .xt = (int8_t *)(s + tiles_offset(m, n)),
     };
     tb_pool_run(pool, nthreads, quant_job, &j);
-    tb_pool_run(pool, nthreads, rows_job, &j);
+    tb_pool_run_shared(pool, nthreads, (long)m->rows,
+                       tb_pool_chunk_units((long)m->row_bytes, TB_MM_ROWS), rows_range, &j);
 }

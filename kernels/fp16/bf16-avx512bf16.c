@@ -185,13 +185,12 @@ static const micro_fn micro_tab[2][NJ] = {
      micro_2_9, micro_2_10, micro_2_11, micro_2_12},
 };
 
-static void gemm_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared (pairs of panels). */
+static void gemm_panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t pairs = m->kstep, rows = m->rows, n = jb->n;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 2, tid, nthreads, &p0, &p1);
     for (int64_t k0 = 0; k0 < pairs; k0 += KCP) {
         const int64_t kn = pairs - k0 < KCP ? pairs - k0 : KCP;
         for (int64_t p = p0; p < p1; p += 2) {
@@ -225,7 +224,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
         return;
     }
     tb_pool_run(pool, nthreads, convert_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)jb.m->npanels,
+                       tb_pool_chunk_units((long)jb.m->kstep * 64, 2), gemm_panels, &jb);
 }
 
 const tb_kernel tb_k_bf16_avx512bf16 = {

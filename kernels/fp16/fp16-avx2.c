@@ -217,15 +217,14 @@ static void gemm_block(const job *jb, float *buf, int64_t p, int64_t k0, int64_t
 #define ROW_CHUNK 32       /* panels (512 rows) */
 #define TOK_CHUNK (32 * NJ) /* 192 tokens */
 
-static void gemm_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void gemm_panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t cols = jb->k;
     const int64_t xbytes = (jb->n + NJ - 1) / NJ * NJ * cols * (int64_t)sizeof(float);
     float buf[KC * 16] __attribute__((aligned(64)));
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     /* prefetch targets may lie past the matrix (prefetches never fault):
      * formed as integers, not by out-of-bounds pointer arithmetic */
 #define PANEL_AT(pp, kk)                                                                      \
@@ -257,7 +256,8 @@ void tb_f16_gemm_avx2(const tb_kmat *km, const float *x, int64_t n, float *y, vo
     const tb_f16mat *m = tb_f16mat_of(km);
     job jb = {m, x, n, y, scratch, bf16, bf16 ? 2 * m->kstep : m->cols};
     tb_pool_run(pool, nthreads, pack_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels,
+                       tb_pool_chunk_units((long)jb.k * TB_F16_PANEL * 2, 1), gemm_panels, &jb);
 }
 
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,

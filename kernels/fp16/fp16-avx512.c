@@ -125,11 +125,10 @@ static void (*const smalln_tab[SMALL_N + 1])(const job *, int64_t) = {
     NULL, NULL, smalln_2, smalln_3, smalln_4, smalln_5, smalln_6, smalln_7, smalln_8,
 };
 
-static void smalln_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void smalln_panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
-    long p0, p1;
-    tb_pool_split((long)jb->m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t p = p0; p < p1; p++)
         smalln_tab[jb->n](jb, p);
 }
@@ -258,15 +257,14 @@ static void gemm_block(const job *jb, float *buf, int64_t p, int np, int64_t k0,
  * every panel pair passes over it. */
 #define X_L2_BYTES (1 << 20)
 
-static void gemm_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared (pairs of panels). */
+static void gemm_panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_f16mat *m = jb->m;
     const int64_t cols = m->cols;
     const int64_t xbytes = (jb->n + NJ - 1) / NJ * NJ * cols * (int64_t)sizeof(float);
     float buf[KC * 32] __attribute__((aligned(64)));
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 2, tid, nthreads, &p0, &p1);
     const uint16_t *w = m->w;
     /* prefetch targets may lie past the matrix (prefetches never fault):
      * formed as integers, not by out-of-bounds pointer arithmetic */
@@ -304,11 +302,15 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
         return;
     }
     if (n <= SMALL_N) {
-        tb_pool_run(pool, nthreads, smalln_worker, &jb);
+        tb_pool_run_shared(pool, nthreads, (long)jb.m->npanels,
+                           tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 1),
+                           smalln_panels, &jb);
         return;
     }
     tb_pool_run(pool, nthreads, pack_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)jb.m->npanels,
+                       tb_pool_chunk_units((long)jb.m->cols * TB_F16_PANEL * 2, 2), gemm_panels,
+                       &jb);
 }
 
 const tb_kernel tb_k_fp16_avx512 = {

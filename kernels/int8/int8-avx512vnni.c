@@ -128,13 +128,12 @@ static void gemv_panels(void *arg, long p0, long p1)
 
 TB_I8_VNNI_MICROS(micro, TB_I8_VNNI_INT8)
 
-static void gemm_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared (pairs of panels). */
+static void gemm_panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_i8mat *m = jb->m;
     const int64_t kq = m->kq, rows = m->rows, n = jb->n;
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 2, tid, nthreads, &p0, &p1);
     for (int64_t k0 = 0; k0 < kq; k0 += KCQ) {
         const int64_t kn = kq - k0 < KCQ ? kq - k0 : KCQ;
         const int first = k0 == 0, last = k0 + kn == kq;
@@ -178,7 +177,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
         return;
     }
     tb_pool_run(pool, nthreads, quant_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels, tb_pool_chunk_units((long)m->kq * 64, 2),
+                       gemm_panels, &jb);
 }
 
 const tb_kernel tb_k_int8_avx512vnni = {

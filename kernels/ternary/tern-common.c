@@ -274,16 +274,10 @@ static void tern_gemv_range(void *arg, long r0, long r1)
     j->impl->gemv(j->m, j->xq, j->asum, j->fac, 1, j->y, r0, r1);
 }
 
-/* GEMM: this thread's static share of the rows. */
-static void tern_rows_job(void *arg, int tid, int nt)
+/* GEMM: rows [r0, r1), a piece of tb_pool_run_shared. */
+static void tern_gemm_range(void *arg, long r0, long r1)
 {
     const tern_job *j = arg;
-    long r0, r1;
-    /* 16 floats = one 64-byte line of y per boundary; tiled GEMMs work on
-     * 32-row blocks (two int8 panels, one tl tile). */
-    tb_pool_split((long)j->m->rows, j->tiles ? 32 : 16, tid, nt, &r0, &r1);
-    if (r0 >= r1)
-        return;
     j->impl->gemm(j->m, j->xq, j->asum, j->fac, j->n, j->y, r0, r1);
 }
 
@@ -315,5 +309,9 @@ void tb_tern_run(const tb_tern_impl *impl, const tb_kmat *m, const float *x, int
         return;
     }
     tb_pool_run(pool, nthreads, tern_quant_job, &j);
-    tb_pool_run(pool, nthreads, tern_rows_job, &j);
+    /* pieces of whole 64-byte lines of y (16 rows); tiled GEMMs work on
+     * 32-row blocks (two int8 panels, one tl tile) */
+    const long align = j.tiles ? 32 : 16;
+    tb_pool_run_shared(pool, nthreads, (long)m->rows,
+                       tb_pool_chunk_units((long)m->row_bytes, align), tern_gemm_range, &j);
 }

@@ -14,47 +14,56 @@ static inline __attribute__((always_inline)) __m128i tq2_hsum4(__m256i a, __m256
 }
 
 /* sum codes * xq of R <= 4 consecutive rows (lane r of the result; lanes >= R
- * unspecified).  Per block: codes by shift + AND, vpmaddubsw against the
- * activations (a memory operand: they stay in L1), int16 sums per block
- * (<= 8 * 508), widened by vpmaddwd.  Each 64-byte load of a row is paired
- * with a prefetch of the same block of a later row group (tb_tern_pf_dist):
- * the thread's rows are one contiguous stream. */
+ * unspecified).  One shift per 32 bytes: with u = v >> 4 (16-bit lanes),
+ * v & 3 and u & 3 are the codes of groups 0 and 2, v & 12 and u & 12 four
+ * times those of groups 1 and 3, so vpmaddubsw against the matching
+ * activations (memory operands: they stay in L1) gives two int16 sums, one
+ * at scale 1 (|pair| <= 508) and one at scale 4 (<= 2032), and no shift per
+ * group.  The sums run over TQ2_WIDEN blocks (scale 4: 4 x 2 x 4064 <
+ * 32768), widened by vpmaddwd against (4) and (1): the row's int32 sum is 4x
+ * the dot product, shifted back once.  Per 32 bytes and row: 1 shift, 4 ANDs,
+ * 4 vpmaddubsw, 4 adds (the form with a shift per group: 3 + 4 + 4 + 4, and a
+ * widening per block).  Rows are taken one at a time within a run of
+ * TQ2_WIDEN blocks, so only two sums are live.  Each 64-byte load of a row is
+ * paired with a prefetch of the same block of a later row group
+ * (tb_tern_pf_dist): the thread's rows are one contiguous stream. */
+#define TQ2_WIDEN 4
 static inline __attribute__((always_inline)) __m128i
 tq2_dot_rows(const uint8_t *w, int64_t rb, int64_t pf, const int8_t *a, int64_t nblk, const int R)
 {
-    const __m256i m3 = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+    const __m256i m3 = _mm256_set1_epi8(3), m12 = _mm256_set1_epi8(12);
+    const __m256i ones = _mm256_set1_epi16(1), fours = _mm256_set1_epi16(4);
     __m256i acc[4];
 #pragma GCC unroll 4
     for (int r = 0; r < 4; r++)
         acc[r] = _mm256_setzero_si256();
-    for (int64_t b = 0; b < nblk; b++) {
-        const int8_t *ab = a + b * TB_TQ2_BLOCK;
-        __m256i s[4];
+    for (int64_t b0 = 0; b0 < nblk; b0 += TQ2_WIDEN) {
+        const int64_t be = nblk - b0 < TQ2_WIDEN ? nblk : b0 + TQ2_WIDEN;
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++) {
-            const uint8_t *wb = w + r * rb + b * TB_TQ2_BLOCK_BYTES;
-            _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
-            s[r] = _mm256_setzero_si256();
+            __m256i s1 = _mm256_setzero_si256(), s4 = _mm256_setzero_si256();
+            for (int64_t b = b0; b < be; b++) {
+                const int8_t *ab = a + b * TB_TQ2_BLOCK;
+                const uint8_t *wb = w + r * rb + b * TB_TQ2_BLOCK_BYTES;
+                _mm_prefetch((const char *)(wb + pf), _MM_HINT_T0);
 #pragma GCC unroll 2
-            for (int h = 0; h < 2; h++) {
-                const __m256i *x = (const __m256i *)(const void *)(ab + 32 * h);
-                __m256i v = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
-                __m256i p0 = _mm256_maddubs_epi16(_mm256_and_si256(v, m3), x[0]);
-                __m256i p1 = _mm256_maddubs_epi16(
-                    _mm256_and_si256(_mm256_srli_epi16(v, 2), m3), x[2]);
-                __m256i p2 = _mm256_maddubs_epi16(
-                    _mm256_and_si256(_mm256_srli_epi16(v, 4), m3), x[4]);
-                __m256i p3 = _mm256_maddubs_epi16(
-                    _mm256_and_si256(_mm256_srli_epi16(v, 6), m3), x[6]);
-                s[r] = _mm256_add_epi16(s[r], _mm256_add_epi16(_mm256_add_epi16(p0, p1),
-                                                               _mm256_add_epi16(p2, p3)));
+                for (int h = 0; h < 2; h++) {
+                    const __m256i *x = (const __m256i *)(const void *)(ab + 32 * h);
+                    __m256i v = _mm256_load_si256((const __m256i *)(const void *)(wb + 32 * h));
+                    __m256i u = _mm256_srli_epi16(v, 4);
+                    s1 = _mm256_add_epi16(
+                        s1, _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m3), x[0]),
+                                             _mm256_maddubs_epi16(_mm256_and_si256(u, m3), x[4])));
+                    s4 = _mm256_add_epi16(
+                        s4, _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m12), x[2]),
+                                             _mm256_maddubs_epi16(_mm256_and_si256(u, m12), x[6])));
+                }
             }
+            acc[r] = _mm256_add_epi32(acc[r], _mm256_add_epi32(_mm256_madd_epi16(s1, fours),
+                                                               _mm256_madd_epi16(s4, ones)));
         }
-#pragma GCC unroll 4
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(s[r], ones));
     }
-    return tq2_hsum4(acc[0], acc[1], acc[2], acc[3]);
+    return _mm_srai_epi32(tq2_hsum4(acc[0], acc[1], acc[2], acc[3]), 2);
 }
 
 /* y[i] = (float)(v[i] - asum) * fac for the first nr lanes. */
