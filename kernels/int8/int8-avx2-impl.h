@@ -276,7 +276,7 @@ INLINE void step16(__m256i *lo, __m256i *hi, __m256i a01l, __m256i a23l, __m256i
 }
 #endif
 
-INLINE void micro(const int nj, const int wide, const int8_t *b, int64_t kn, const uint32_t *ts,
+INLINE void micro(const int tw, const int nj, const int wide, const int8_t *b, int64_t kn, const uint32_t *ts,
                   const uint32_t *ta, float *y, int64_t ldy, int first, int last, int64_t left,
                   const tb_i8mat *m, int64_t r0, const float *sx, const char *pf)
 {
@@ -308,7 +308,7 @@ INLINE void micro(const int nj, const int wide, const int8_t *b, int64_t kn, con
 #pragma GCC unroll 6
             for (int j = 0; j < NJ; j++)
                 if (j < nj)
-                    step16(&lo[j], &hi[j], a01l, a23l, a01h, a23h, ts + (q * NJ + j) * 2);
+                    step16(&lo[j], &hi[j], a01l, a23l, a01h, a23h, ts + (q * tw + j) * 2);
             continue;
         }
 #endif
@@ -318,12 +318,12 @@ INLINE void micro(const int nj, const int wide, const int8_t *b, int64_t kn, con
 #pragma GCC unroll 6
         for (int j = 0; j < NJ; j++) {
             if (j < nj) {
-                const __m256i a = _mm256_set1_epi32((int)ta[q * NJ + j]);
+                const __m256i a = _mm256_set1_epi32((int)ta[q * tw + j]);
 #if GEMM_OFFSET
                 lo[j] = _mm256_dpbusd_avx_epi32(lo[j], a, wl);
                 hi[j] = _mm256_dpbusd_avx_epi32(hi[j], a, wh);
 #else
-                const __m256i sg = _mm256_set1_epi32((int)ts[q * NJ + j]);
+                const __m256i sg = _mm256_set1_epi32((int)ts[q * tw + j]);
                 lo[j] = dot4(lo[j], a, sg, wl);
                 hi[j] = dot4(hi[j], a, sg, wh);
 #endif
@@ -380,7 +380,7 @@ typedef void (*micro_fn)(const int8_t *, int64_t, const uint32_t *, const uint32
                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,     \
                             const char *pf)                                                   \
     {                                                                                         \
-        micro(NJV, 0, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
+        micro(NJ, NJV, 0, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
     }
 MICRO(1) MICRO(2) MICRO(3) MICRO(4)
 #if NJ == 6
@@ -390,6 +390,21 @@ static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4, micro
 static_assert(NJ == 4, "micro_tab lists NJ micro-kernels");
 static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
 #endif
+#if NJ == 6
+/* 4-token tiles for a few tokens (run()): n = 8 as 4 + 4, not 6 + 2, whose
+ * 2-token tile waits on vpdpbusd's latency with 4 accumulators */
+#define NARROW_NJ 4
+#define MICRO4(NJV)                                                                           \
+    static void micro4_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                  \
+                             const uint32_t *ta, float *y, int64_t ldy, int first, int last,  \
+                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,    \
+                             const char *pf)                                                  \
+    {                                                                                         \
+        micro(NARROW_NJ, NJV, 0, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);    \
+    }
+MICRO4(1) MICRO4(2) MICRO4(3) MICRO4(4)
+static const micro_fn micro4_tab[NARROW_NJ] = {micro4_1, micro4_2, micro4_3, micro4_4};
+#endif
 #if WIDE16
 #define MICROW(NJV)                                                                           \
     static void microw_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                  \
@@ -397,7 +412,7 @@ static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
                              int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,    \
                              const char *pf)                                                  \
     {                                                                                         \
-        micro(NJV, 1, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
+        micro(NJ, NJV, 1, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
     }
 MICROW(1) MICROW(2) MICROW(3) MICROW(4)
 static const micro_fn microw_tab[NJ] = {microw_1, microw_2, microw_3, microw_4};
@@ -414,7 +429,7 @@ static void gemm_worker(void *arg, int tid, int nthreads)
 {
     const job *jb = arg;
     const tb_i8mat *m = jb->m;
-    const int64_t kq = m->kq, rows = m->rows, n = jb->n;
+    const int64_t kq = m->kq, rows = m->rows, n = jb->n, tw = jb->tw;
 #if WIDE16
     _Alignas(64) int16_t ebuf[KCQ * 64]; /* one panel's K block, widened: 16 KiB */
 #endif
@@ -431,6 +446,10 @@ static void gemm_worker(void *arg, int tid, int nthreads)
                     const int8_t *b = m->w + (p * kq + k0) * 64;
                     const int8_t *bm = b;
                     const micro_fn *tab = micro_tab;
+#if NJ == 6
+                    if (tw == NARROW_NJ)
+                        tab = micro4_tab;
+#endif
                     int64_t xm = 1; /* u32 words per group and token */
 #if WIDE16
                     if (jb->wide) {
@@ -447,9 +466,9 @@ static void gemm_worker(void *arg, int tid, int nthreads)
                     const char *nb = p + 1 < pe ? (const char *)((uintptr_t)b + (uintptr_t)(kq * 64))
                                                 : (const char *)((uintptr_t)m->w +
                                                                  (uintptr_t)((pc * kq + k0 + kn) * 64));
-                    for (int64_t j0 = jc; j0 < je; j0 += NJ) {
-                        const int nj = je - j0 < NJ ? (int)(je - j0) : NJ;
-                        const int64_t off = (j0 / NJ) * kq * NJ + k0 * NJ;
+                    for (int64_t j0 = jc; j0 < je; j0 += tw) {
+                        const int nj = je - j0 < tw ? (int)(je - j0) : (int)tw;
+                        const int64_t off = (j0 / tw) * kq * tw + k0 * tw;
                         tab[nj - 1](bm, kn, jb->xs + off * xm, jb->xb + off, jb->y + j0 * rows + r0,
                                     rows, first, last, rows - r0, m, r0, jb->sx + j0,
                                     j0 == jc ? nb : (const char *)b);
@@ -460,13 +479,26 @@ static void gemm_worker(void *arg, int tid, int nthreads)
     }
 }
 
+/* Tokens per activation tile of a GEMM of n tokens (a divisor of TOK_CHUNK
+ * and of tb_i8_npad's TB_I8_NJ_MAX multiple). */
+static int64_t gemm_tile(int64_t n)
+{
+#if NJ == 6
+    if (n < 12 && n % NJ)
+        return NARROW_NJ;
+#else
+    (void)n;
+#endif
+    return NJ;
+}
+
 static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *scratch,
                 tb_pool *pool, int nthreads)
 {
     const tb_i8mat *m = tb_i8mat_of(km);
     char *base = (char *)scratch + tb_i8_scratch_sx_bytes(n);
     job jb = {m, x, n, y, scratch, (uint32_t *)base,
-              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : NJ,
+              (uint32_t *)(base + tb_i8_scratch_area_bytes(m, n)), n == 1 ? 1 : gemm_tile(n),
               WIDE16 && n >= WIDE_MIN_N};
     if (n == 1) {
         quant_token(&jb, 0);
