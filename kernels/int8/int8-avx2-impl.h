@@ -425,7 +425,8 @@ static const micro_fn microw_tab[NJ] = {microw_1, microw_2, microw_3, microw_4};
 #define ROW_CHUNK 32        /* panels (512 rows) */
 #define TOK_CHUNK (32 * NJ) /* 128 tokens (192 with NJ 6: 384 KiB of y) */
 
-static void gemm_worker(void *arg, int tid, int nthreads)
+/* Panels [p0, p1), a piece of tb_pool_run_shared. */
+static void gemm_panels(void *arg, long p0, long p1)
 {
     const job *jb = arg;
     const tb_i8mat *m = jb->m;
@@ -433,8 +434,6 @@ static void gemm_worker(void *arg, int tid, int nthreads)
 #if WIDE16
     _Alignas(64) int16_t ebuf[KCQ * 64]; /* one panel's K block, widened: 16 KiB */
 #endif
-    long p0, p1;
-    tb_pool_split((long)m->npanels, 1, tid, nthreads, &p0, &p1);
     for (int64_t pc = p0; pc < p1; pc += ROW_CHUNK) {
         const int64_t pe = p1 - pc < ROW_CHUNK ? p1 : pc + ROW_CHUNK;
         for (int64_t jc = 0; jc < n; jc += TOK_CHUNK) {
@@ -507,7 +506,8 @@ static void run(const tb_kmat *km, const float *x, int64_t n, float *y, void *sc
         return;
     }
     tb_pool_run(pool, nthreads, quant_worker, &jb);
-    tb_pool_run(pool, nthreads, gemm_worker, &jb);
+    tb_pool_run_shared(pool, nthreads, (long)m->npanels, tb_pool_chunk_units((long)m->kq * 64, 1),
+                       gemm_panels, &jb);
 }
 
 #endif
