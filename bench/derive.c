@@ -41,7 +41,9 @@ void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r)
         o.median = tb_result_metric_value(r, "gbps");
     } else if (!strcmp(c->wl->name, "peak")) {
         const tb_peak_params *p = TB_CASE_CPARAMS(c, tb_peak_params);
-        o.kind = !strcmp(p->kind, "int8") ? TB_CEIL_PEAK_INT8 : TB_CEIL_PEAK_FP32;
+        o.kind = !strcmp(p->kind, "int8")   ? TB_CEIL_PEAK_INT8
+                 : !strcmp(p->kind, "tern") ? TB_CEIL_PEAK_TERN
+                                            : TB_CEIL_PEAK_FP32;
         snprintf(o.isa, sizeof o.isa, "%s", c->isa);
         o.end = p->phase[0] != 0;
         o.best = tb_result_metric_value(r, "gops_best");
@@ -69,9 +71,15 @@ static void derive_matmul(tb_case_result *r, const tb_ceilings *cl)
     int is_float = !strcmp(p->format, "fp16") || !strcmp(p->format, "bf16");
     int have_bw = tb_ceiling_bandwidth(cl, c->threads, c->cache, wbytes, &bw) == 0;
     /* the peak of the variant's own ISA level and data type: an AVX2 GEMM is
-     * judged against vpmaddubsw on ymm, not AVX-512 VNNI */
-    int have_pk = tb_ceiling_peak(cl, is_float ? TB_CEIL_PEAK_FP32 : TB_CEIL_PEAK_INT8, c->threads,
-                                  tb_probe_peak_isa(!is_float, c->isa), &pk) == 0;
+     * judged against vpmaddubsw on ymm, not AVX-512 VNNI; the ternary AVX2
+     * GEMMs against their own step (int16 sums: faster than the int8 one),
+     * or the int8 peak when the run has no such probe */
+    const char *pisa = tb_probe_peak_isa(!is_float, c->isa);
+    int have_pk = tb_probe_peak_tern(p->format, c->isa) &&
+                  tb_ceiling_peak(cl, TB_CEIL_PEAK_TERN, c->threads, pisa, &pk) == 0;
+    if (!have_pk)
+        have_pk = tb_ceiling_peak(cl, is_float ? TB_CEIL_PEAK_FP32 : TB_CEIL_PEAK_INT8, c->threads,
+                                  pisa, &pk) == 0;
     tb_result_metric(r, "bw_ceiling_gbps", have_bw ? bw.value : NAN, "GB/s",
                      have_bw ? bw.note : "no read-bandwidth probe at this thread count in this run");
     tb_result_metric(r, "bw_ceiling_mib", have_bw ? bw.bytes / 1048576.0 : NAN, "MiB",

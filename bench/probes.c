@@ -236,7 +236,7 @@ typedef struct peak_impl {
     const char *name; /* backend name */
     const char *isa;
     uint32_t mask;
-    int int8;         /* 0 fp32 FMA, 1 int8 multiply-add */
+    int int8;         /* 0 fp32 FMA, 1 int8 multiply-add, 2 the ternary step (int16 sums) */
     int lanes;        /* fp32 lanes or int8 MACs per chain step */
     tb_peak_fma_fn fma;
     tb_peak_int8_fn i8;
@@ -264,6 +264,9 @@ static const peak_impl peak_impls[] = {
 #endif
 #ifdef TB_ISA_REQ_AVX2
     {"peak-int8-avx2", "avx2", TB_ISA_REQ_AVX2, 1, 32, NULL, tb_peak_int8_avx2},
+    /* the ternary AVX2 GEMM step (tern-gemm-ymm-impl.h): codes {0,1,2} x
+     * int8 need no int32 widening per step, so they can beat the int8 peak */
+    {"peak-tern-avx2", "avx2", TB_ISA_REQ_AVX2, 2, 32, NULL, tb_peak_tern_avx2},
 #endif
 };
 
@@ -287,6 +290,15 @@ const char *tb_probe_peak_isa(int int8, const char *isa)
         if (!strcmp(map[i].isa, isa))
             return int8 ? map[i].int8 : map[i].fp32;
     return isa;
+}
+
+/* Whether a matmul variant of `format` at ISA level `isa` is judged against
+ * the ternary-step peak (peak-tern-avx2): the AVX2 ternary GEMMs, whose
+ * codes {0,1,2} let vpmaddubsw sums stay in int16 (tern-gemm-ymm-impl.h). */
+int tb_probe_peak_tern(const char *format, const char *isa)
+{
+    return !strcmp(isa, "avx2") &&
+           (!strcmp(format, "tq2") || !strcmp(format, "tq1") || !strcmp(format, "tl"));
 }
 
 #define PEAK_LOOPS 200000 /* ~0.5 ms per iteration: pool hand-off cost < 1% */
@@ -326,7 +338,20 @@ static int peak_verify(void *v, tb_verdict *vd)
     peak_ctx *x = v;
     const uint64_t L = 1000;
     vd->bound = 0;
-    if (x->im->int8) {
+    if (x->im->int8 == 2) {
+        /* Each chain j starts at j in every int16 lane and adds 2 x (2 x -3) = -12
+         * per step (-12000 after 1000 steps: no int16 wrap); lane 0 of each. */
+        int64_t want = 0;
+        for (int j = 0; j < TB_PEAK_CHAINS; j++)
+            want += j - 12 * (int64_t)L;
+        int32_t got = x->im->i8(L);
+        vd->verified = got == (int32_t)want;
+        vd->max_abs_err = fabs((double)got - (double)want);
+        vd->nmse = vd->verified ? 0 : NAN;
+        vd->checksum = tb_fnv1a(&got, sizeof got, TB_FNV_INIT);
+        snprintf(vd->reason, sizeof vd->reason, "%s", vd->verified ? "exact closed form after 1000 steps" :
+                 "int16 accumulator differs from the closed form");
+    } else if (x->im->int8) {
         /* Each chain j starts at j in every int32 lane and adds 4 x (3 x -2) = -24
          * per step.  AVX-512 VNNI reduces 16 lanes; the others return lane 0. */
         int lanes = x->im->mask & TB_ISA_AVX512VNNI ? 16 : 1;
@@ -527,22 +552,19 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
         if (!full)
             break; /* quick: the best ISA only */
     }
-    int have_fp = 0, have_i8 = 0;
+    int have[3] = {0, 0, 0}; /* per kind: fp32, int8, tern */
     for (size_t i = 0; i < sizeof peak_impls / sizeof peak_impls[0]; i++) {
         const peak_impl *im = &peak_impls[i];
         if ((im->mask & ~o->isa_allowed) != 0)
             continue;
-        if (!ladder_pk && (im->int8 ? have_i8 : have_fp))
+        if (!ladder_pk && have[im->int8])
             continue; /* quick: best ISA per kind; ladder and full: every level */
-        if (im->int8)
-            have_i8 = 1;
-        else
-            have_fp = 1;
+        have[im->int8] = 1;
         for (int t = 0; t < nl; t++) {
             tb_case c = {.wl = &peak_workload, .spec = im, .threads = ladder[t]};
             tb_peak_params *p = TB_CASE_PARAMS(&c, tb_peak_params);
             snprintf(p->probe, sizeof p->probe, "%s", im->name + 5);
-            snprintf(p->kind, sizeof p->kind, "%s", im->int8 ? "int8" : "fp32");
+            snprintf(p->kind, sizeof p->kind, "%s", im->int8 == 2 ? "tern" : im->int8 ? "int8" : "fp32");
             p->chains = TB_PEAK_CHAINS;
             p->lanes = im->lanes;
             p->loops = PEAK_LOOPS;

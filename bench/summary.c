@@ -107,7 +107,8 @@ static int probe_table(tb_store *s, int64_t run_id, const char *wl, const char *
 }
 
 /* The ISA level of the peak probe named in a peak ceiling's note
- * ("... peak/int8-avx2/t1 ..." -> "avx2"); "" if it names none. */
+ * ("... peak/int8-avx2/t1 ..." -> "avx2"; the ternary-step probe peak/tern-avx2 ->
+ * "tern-avx2"); "" if it names none. */
 static void peak_level(const char *note, char *buf, size_t len)
 {
     const char *k = strstr(note, "peak/");
@@ -118,6 +119,8 @@ static void peak_level(const char *note, char *buf, size_t len)
     const char *dash = strchr(k, '-'), *slash = strchr(k, '/');
     if (!dash || !slash || dash > slash)
         return;
+    if (!strncmp(k, "tern-", 5)) /* the ternary-step probe: say so */
+        dash = k - 1;
     snprintf(buf, len, "%.*s", (int)(slash - dash - 1), dash + 1);
 }
 

@@ -121,6 +121,9 @@ int tb_probes_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *wh
 /* The ISA level of the compute-peak probe a matmul variant of ISA `isa` is
  * judged against (int8: int8 multiply-add, else fp32 FMA) (probes.c). */
 const char *tb_probe_peak_isa(int int8, const char *isa);
+/* 1 when a matmul variant of `format` at ISA level `isa` is judged against
+ * the ternary-step peak probe (the AVX2 ternary GEMMs), else 0. */
+int tb_probe_peak_tern(const char *format, const char *isa);
 int tb_matmul_add_cases(tb_caselist *out, const tb_suite_opts *o, const char *which);
 /* The decoder's cases (e2e.c): which = "e2e" (the options' models, formats,
  * tests, batches; defaults when absent).  -EINVAL with a one-line reason in

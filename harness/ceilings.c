@@ -101,7 +101,9 @@ int tb_ceiling_peak(const tb_ceilings *c, tb_ceil_kind kind, int threads, const 
         return -ENOENT;
     const tb_ceiling_obs *pick = own ? own : best;
     merge(c, pick, out);
-    const char *what = kind == TB_CEIL_PEAK_FP32 ? "fp32 FMA" : "int8 multiply-add";
+    const char *what = kind == TB_CEIL_PEAK_FP32   ? "fp32 FMA"
+                       : kind == TB_CEIL_PEAK_TERN ? "ternary-step (int16 sums)"
+                                                   : "int8 multiply-add";
     if (own || !want)
         snprintf(out->note, sizeof out->note, "%s peak probe %s (start %.1f, end %.1f GOP/s)", what, out->key,
                  out->start, out->end);

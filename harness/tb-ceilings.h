@@ -14,7 +14,9 @@
 #define TB_CEILING_SUSPECT 1.05
 #define TB_CEILINGS_MAX 256
 
-typedef enum tb_ceil_kind { TB_CEIL_READ_BW, TB_CEIL_PEAK_FP32, TB_CEIL_PEAK_INT8 } tb_ceil_kind;
+/* TB_CEIL_PEAK_TERN: the ternary AVX2 GEMM step (vpmaddubsw + vpaddw, int16
+ * sums), which the int8 multiply-add peak does not bound. */
+typedef enum tb_ceil_kind { TB_CEIL_READ_BW, TB_CEIL_PEAK_FP32, TB_CEIL_PEAK_INT8, TB_CEIL_PEAK_TERN } tb_ceil_kind;
 
 typedef struct tb_ceiling_obs {
     tb_ceil_kind kind;

@@ -35,6 +35,7 @@ void tb_bw_copy_avx2(float *dst, const float *src, size_t n);
 void tb_bw_triad_avx2(float *a, const float *b, const float *c, float s, size_t n);
 float tb_peak_fma_avx2(uint64_t loops);   /* TB_PEAK_CHAINS chains x 8 lanes FMA */
 int32_t tb_peak_int8_avx2(uint64_t loops); /* chains of vpmaddubsw+vpmaddwd+vpaddd, 32 int8 MACs each */
+int32_t tb_peak_tern_avx2(uint64_t loops); /* chains of vpmaddubsw+vpaddw (int16 sums), 32 MACs each */
 
 float tb_bw_read_avx512(const float *a, size_t n);
 void tb_bw_copy_avx512(float *dst, const float *src, size_t n);

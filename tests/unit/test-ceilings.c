@@ -134,6 +134,31 @@ int main(void)
             CHECK(pk == gemm[g].peak);
             CHECK_NEAR(tb_result_metric_value(&gr, "roofline_pct"), want, 1e-6);
         }
+        /* with the ternary-step probe in the run (above: none, so the
+         * ternary AVX2 GEMMs fell back to the int8 peak), they meet it, and
+         * only they: int8 at avx2 and ternary at avxvnni keep their int8 peaks */
+        CHECK(tb_probe_peak_tern("tq2", "avx2") && tb_probe_peak_tern("tq1", "avx2") &&
+              tb_probe_peak_tern("tl", "avx2"));
+        CHECK(!tb_probe_peak_tern("int8", "avx2") && !tb_probe_peak_tern("tq2", "avxvnni") &&
+              !tb_probe_peak_tern("tq1", "avx512vnni") && !tb_probe_peak_tern("fp16", "avx2"));
+        add_peak(lad, TB_CEIL_PEAK_TERN, 1, 0, 255, "peak/tern-avx2/t1", "avx2");
+        static const struct { const char *fmt, *isa; double peak; } tern[] = {
+            {"tq2", "avx2", 255}, {"tq1", "avx2", 255}, {"tl", "avx2", 255},
+            {"int8", "avx2", 170}, {"tq2", "avxvnni", 310}, {"tq1", "avx512vnni", 620},
+        };
+        for (size_t g = 0; g < sizeof tern / sizeof tern[0]; g++) {
+            tb_case gc;
+            tb_case_result gr = mm_result(&gc, tb_matmul_workload(), tern[g].fmt, TB_CACHE_HOT, 4.0 * 1048576, 2e8);
+            snprintf(gc.isa, sizeof gc.isa, "%s", tern[g].isa);
+            TB_CASE_PARAMS(&gc, tb_mm_params)->n = 512;
+            tb_derive(&gr, lad);
+            double pk = tb_result_metric_value(&gr, "peak_ceiling_gops");
+            if (pk != tern[g].peak)
+                fprintf(stderr, "%s_%s judged against %.0f GOP/s, want %.0f\n", tern[g].fmt, tern[g].isa, pk,
+                        tern[g].peak);
+            CHECK(pk == tern[g].peak);
+        }
+        CHECK(tb_ceiling_peak(lad, TB_CEIL_PEAK_TERN, 1, "avx2", &p) == 0 && strstr(p.note, "ternary-step"));
     }
     free(lad);
 
