@@ -167,3 +167,30 @@ void tb_derive_group_ratios(tb_case_result *res, int n)
         res[i].ratio.scale = f;
     }
 }
+
+/* Removes a trailing "ceiling_suspect" from r's flags and its reason, the
+ * last "ceiling_suspect: ..." segment of flags_reason. */
+static void unflag_suspect(tb_case_result *r)
+{
+    static const char f[] = "ceiling_suspect";
+    const size_t m = sizeof f - 1, n = strlen(r->flags);
+    if (n < m || strcmp(r->flags + n - m, f) != 0 || (n > m && r->flags[n - m - 1] != ','))
+        return;
+    r->flags[n > m ? n - m - 1 : 0] = 0;
+    char *why = NULL;
+    for (char *q = strstr(r->flags_reason, "ceiling_suspect: "); q; q = strstr(q + 1, "ceiling_suspect: "))
+        if (q == r->flags_reason || (q - r->flags_reason >= 2 && q[-2] == ';' && q[-1] == ' '))
+            why = q;
+    if (why == r->flags_reason)
+        r->flags_reason[0] = 0;
+    else if (why)
+        why[-2] = 0;
+}
+
+void tb_derive_again(tb_case_result *r, const tb_ceilings *cl)
+{
+    if (strcmp(r->c->wl->name, "matmul") != 0)
+        return;
+    unflag_suspect(r);
+    tb_derive(r, cl);
+}

@@ -205,7 +205,8 @@ static int matmul_table(tb_store *s, int64_t run_id, int color)
         printf("  %%roof: max(bytes / read-bandwidth ceiling, MACs / MAC-peak ceiling) / median; ceiling: the binding\n"
                "  one (rdNM G = read probe of N MiB at G GB/s, best repetition; cold cases: the probe beyond the LLC;\n"
                "  hot: a cache-resident probe of the weights' size class; pk L P = the compute probe of the variant's ISA\n"
-               "  level L and data type (fp32 FMA for fp16/bf16, int8 multiply-add for int8 and ternary), P GOP/s)\n"
+               "  level L and data type (fp32 FMA for fp16/bf16, int8 multiply-add for int8 and ternary; tern-avx2: the\n"
+               "  AVX2 ternary GEMM step, vpmaddubsw + int16 adds), P GOP/s)\n"
                "  vs fp16: per interleaved round, fp16 time / this case's time; median over rounds with its 95%% CI\n");
         if (suspect)
             printf("  %d case(s) beat their ceiling by more than 5%%: shown as 'suspect' (reasons in cases.flags_reason)\n",

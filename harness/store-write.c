@@ -583,3 +583,50 @@ fail:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
+
+/* binds v as text, NULL when empty (as tb_row_text writes it) */
+static int bind_text_or_null(tb_store *s, sqlite3_stmt *st, int i, const char *v, const char *what)
+{
+    return tb_store_bind_ok(s, v && *v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i),
+                            what);
+}
+
+static int step_done(tb_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        tb_store_fail(s, what);
+        return -EIO;
+    }
+    return 0;
+}
+
+int tb_store_case_derived(tb_store *s, int64_t case_id, const tb_case_result *r)
+{
+    int rc = tb_store_begin(s);
+    if (rc < 0)
+        return rc; /* -EBUSY: nothing written */
+    const char *what = "cannot replace a case's derived figures";
+    sqlite3_stmt *up = tb_store_stmt(s, "UPDATE cases SET flags=?1, flags_reason=?2 WHERE id=?3");
+    if (!up || bind_text_or_null(s, up, 1, r->flags, what) < 0 || bind_text_or_null(s, up, 2, r->flags_reason, what) < 0 ||
+        tb_store_bind_ok(s, sqlite3_bind_int64(up, 3, case_id), what) < 0 || step_done(s, up, what) < 0)
+        goto fail;
+    if (sqlite3_changes(s->db) != 1) {
+        snprintf(s->err, sizeof s->err, "%s: cannot update case %lld: no such case", s->path, (long long)case_id);
+        s->code = SQLITE_NOTFOUND;
+        goto fail;
+    }
+    sqlite3_stmt *del = tb_store_stmt(s, "DELETE FROM metrics WHERE case_id=?1");
+    if (!del || tb_store_bind_ok(s, sqlite3_bind_int64(del, 1, case_id), what) < 0 || step_done(s, del, what) < 0 ||
+        insert_metrics(s, case_id, r) < 0)
+        goto fail;
+    if (tb_store_exec(s, "COMMIT", "cannot commit the case's derived figures") < 0)
+        goto fail;
+    tb_store_wait_done(s);
+    return 0;
+fail:
+    rc = s->code == SQLITE_NOTFOUND ? -ENOENT : tb_store_errno(s);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}

@@ -82,6 +82,11 @@ int tb_store_declare_workload(tb_store *s, const tb_workload *wl);
  * energy and (when baseline_case_id > 0) its paired ratio. */
 int tb_store_case(tb_store *s, int64_t run_id, const tb_case_result *r, int64_t baseline_case_id,
                   int64_t *case_id);
+/* Replace the derived figures of stored case `case_id` (its metrics, flags
+ * and flags_reason) with r's, in one transaction: a run re-derives its
+ * cases against the end-of-suite ceilings.  0; -EBUSY (nothing written);
+ * -ENOENT no such case; another negative errno on a store failure. */
+int tb_store_case_derived(tb_store *s, int64_t case_id, const tb_case_result *r);
 
 /* Load the published figures embedded from results/reference/<name>.csv into
  * reference_figures (store-reference.c) when the table does not already

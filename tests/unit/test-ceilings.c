@@ -182,6 +182,29 @@ int main(void)
     r = mm_result(&c, tb_matmul_workload(), "tq2", TB_CACHE_COLD, 4.0 * 1048576, 4.0 * 1048576 / (21 * 1.04));
     tb_derive(&r, cl);
     CHECK(!strstr(r.flags, "ceiling_suspect"));
+    /* derived again once a better ceiling came in (the end-of-run probe):
+     * the suspect flag and its reason go, earlier flags stay */
+    r = mm_result(&c, tb_matmul_workload(), "tq2", TB_CACHE_COLD, 4.0 * 1048576, 150000);
+    tb_result_flag(&r, "unstable", "CV 9%");
+    tb_derive(&r, cl);
+    CHECK(!strcmp(r.flags, "unstable,ceiling_suspect") && strstr(r.flags_reason, "; ceiling_suspect: "));
+    {
+        tb_ceilings *more = malloc(sizeof *more);
+        *more = *cl;
+        add(more, TB_CEIL_READ_BW, 1, 128, 1, 30, 20, "bw/read/avx2/128MiB/t1"); /* better end probes */
+        add_peak(more, TB_CEIL_PEAK_INT8, 1, 1, 1000, "peak/int8-avx2/t1", "avx2");
+        tb_derive_again(&r, more);
+        CHECK(!strcmp(r.flags, "unstable") && !strcmp(r.flags_reason, "unstable: CV 9%"));
+        CHECK_NEAR(tb_result_metric_value(&r, "bw_ceiling_gbps"), 30, 1e-9);
+        CHECK_NEAR(tb_result_metric_value(&r, "roofline_pct"), 100 * (4.0 * 1048576 / 30) / 150000, 1e-9);
+        /* still above the better ceiling: flagged once, not twice */
+        r = mm_result(&c, tb_matmul_workload(), "tq2", TB_CACHE_COLD, 4.0 * 1048576, 100000);
+        tb_derive(&r, cl);
+        tb_derive_again(&r, more);
+        CHECK(!strcmp(r.flags, "ceiling_suspect") && strstr(r.flags_reason, "30.0 GB/s ceiling") &&
+              !strstr(r.flags_reason, "21.0 GB/s ceiling"));
+        free(more);
+    }
     /* no ceilings at this thread count: NAN with a reason, never 0 */
     tb_ceilings *empty = malloc(sizeof *empty);
     tb_ceilings_init(empty, 32.0 * 1048576);

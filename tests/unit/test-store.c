@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -154,6 +155,28 @@ int main(void)
     CHECK(q(db, "SELECT count(*) FROM runs WHERE status='ok' AND ended_at IS NOT NULL") == 1);
     CHECK(q(db, "SELECT count(*) FROM v_case_summary WHERE gbps=12.5 AND speedup IS NULL") == 1);
     CHECK(q(db, "SELECT count(*) FROM cases WHERE status NOT IN ('ok')") == 0);
+    /* derived figures replaced (a run re-deriving against its end-of-run
+     * ceilings): metrics and flags of that case only, the rest untouched */
+    {
+        tb_case_result rdv = r;
+        rdv.nmetrics = 0;
+        tb_result_metric(&rdv, "gbps", 11.0, "GB/s", "again");
+        tb_result_metric(&rdv, "roofline_pct", 88.0, "%", NULL);
+        snprintf(rdv.flags, sizeof rdv.flags, "unstable");
+        snprintf(rdv.flags_reason, sizeof rdv.flags_reason, "unstable: CV 9%%");
+        CHECK(tb_store_case_derived(s, cid, &rdv) == 0);
+        CHECK(q(db, "SELECT count(*) FROM metrics WHERE case_id=1") == 2);
+        CHECK(q(db, "SELECT count(*) FROM metrics WHERE case_id=1 AND name='gbps' AND value=11 AND note='again'") == 1);
+        CHECK(q(db, "SELECT count(*) FROM metrics WHERE case_id=2 AND name='gbps' AND value=12.5") == 1);
+        CHECK(q(db, "SELECT count(*) FROM cases WHERE id=1 AND flags='unstable' AND flags_reason='unstable: CV 9%'") == 1);
+        CHECK(q(db, "SELECT median FROM stats WHERE case_id=1") == 105);
+        rdv.flags[0] = rdv.flags_reason[0] = 0;
+        CHECK(tb_store_case_derived(s, cid, &rdv) == 0);
+        CHECK(q(db, "SELECT count(*) FROM cases WHERE id=1 AND flags IS NULL AND flags_reason IS NULL") == 1);
+        CHECK(tb_store_case_derived(s, 9999, &rdv) == -ENOENT && strstr(tb_store_errmsg(s), "no such case"));
+        CHECK(q(db, "SELECT count(*) FROM metrics WHERE case_id=1") == 2); /* the failed update left it */
+        CHECK(tb_store_case_derived(s, cid, &r) == 0);                   /* back as it was */
+    }
     /* foreign keys enforced */
     CHECK(sqlite3_exec(db, "INSERT INTO samples(case_id,rep,iters,wall_ns) VALUES(999,1,1,1)", 0, 0, 0) != SQLITE_OK);
 
