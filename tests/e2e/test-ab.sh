@@ -37,7 +37,9 @@ expect_rc 1 "gate fails on the slowed tq2 variant" "$SLOW" ab --base "$BIN" "${A
 grep -E '^\| matmul/tq2_[a-z0-9]+/4096x4096/n1/t1/hot \|.*\*\*slower\*\* \(pass 1: slower, [0-9.]+; pass 2 confirmed\)' \
     "$TMP/out" >/dev/null && ok "tq2 slower in both passes" || bad "tq2 row: $(grep tq2 "$TMP/out")"
 ratio=$(grep -E '^\| matmul/tq2_' "$TMP/out" | awk -F'|' '{print $5}' | awk '{print $1}')
-awk -v r="$ratio" 'BEGIN { exit !(r > 1.5 && r < 6) }' && ok "tq2 ratio $ratio: about the planted 2x (host noise adds)" \
+# bounds wide enough for a loaded 2-vCPU runner (1.47 was seen under a parallel ctest): the
+# gate's verdict above is the real check, this only says the ratio is the planted one, not ~1
+awk -v r="$ratio" 'BEGIN { exit !(r > 1.3 && r < 6) }' && ok "tq2 ratio $ratio: about the planted 2x (host noise adds)" \
     || bad "tq2 ratio $ratio, planted 2x"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM comparisons WHERE kind='ab' AND case_key LIKE 'matmul/tq2_%' AND verdict='slower' \
     AND note LIKE '%slower in both passes%' AND ci_lo > 1.10 AND cand_source LIKE '%tritbench-slow'")
