@@ -187,10 +187,11 @@ static void unflag_suspect(tb_case_result *r)
         why[-2] = 0;
 }
 
-void tb_derive_again(tb_case_result *r, const tb_ceilings *cl)
+int tb_derive_again(tb_case_result *r, const tb_ceilings *cl)
 {
-    if (strcmp(r->c->wl->name, "matmul") != 0)
-        return;
+    if (strcmp(r->c->wl->name, "matmul") != 0 || r->status != TB_STATUS_OK)
+        return 0;
     unflag_suspect(r);
     tb_derive(r, cl);
+    return 1;
 }

@@ -130,31 +130,30 @@ static int flush(const tb_run_args *a, tb_run_session *s, tb_run_pending *p, int
     return 0;
 }
 
-/* Matmul cases derived while the run's ceilings were fewer than they are
- * now (the suite's end-of-run probes came later) are derived again, so a
- * ceiling is the better of its start and end probes for every such case, as
- * tb-ceilings.h says, and their stored figures replaced (tb_derive_again).  A store that stays locked
- * leaves the start-of-run figures (said once); other failures count. */
+/* Cases derived while the run's ceilings were fewer than they are now (the
+ * suite's end-of-run probes came later) are derived again (tb_derive_again:
+ * the measured matmul cases), so a ceiling is the better of its start and
+ * end probes for each, as tb-ceilings.h says, and their stored figures are
+ * replaced.  A store still locked after the store's wait leaves this and the
+ * remaining cases with their start-of-run figures (said once, not waited for
+ * again per case); other store failures count. */
 static int rederive(tb_run_session *s, tb_run_pending *p, const tb_ceilings *ceil, const int *ceil_n)
 {
-    int kept = 0;
     for (int k = 0; k < p->measured; k++) {
-        if (ceil_n[k] >= ceil->n || p->cid[k] <= 0 || strcmp(p->cases->v[k].wl->name, "matmul") != 0)
+        if (ceil_n[k] >= ceil->n || p->cid[k] <= 0 || !tb_derive_again(&p->res[k], ceil))
             continue;
-        tb_derive_again(&p->res[k], ceil);
         int rc = tb_store_case_derived(s->store, p->cid[k], &p->res[k]);
         if (rc == -EBUSY) {
-            kept++;
-            continue;
+            fprintf(stderr, "tritbench: %s: the database stayed locked: cases from %s on keep figures "
+                    "derived against the start-of-run ceilings only\n", tb_store_errmsg(s->store),
+                    p->cases->v[k].key);
+            return 0;
         }
         if (rc < 0) {
             fprintf(stderr, "tritbench: %s\n", tb_store_errmsg(s->store));
             return -1;
         }
     }
-    if (kept)
-        fprintf(stderr, "tritbench: the database stayed locked: %d case(s) keep figures derived against "
-                "the start-of-run ceilings only\n", kept);
     return 0;
 }
 

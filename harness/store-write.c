@@ -594,12 +594,10 @@ static int bind_text_or_null(tb_store *s, sqlite3_stmt *st, int i, const char *v
 static int step_done(tb_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        tb_store_fail(s, what); /* before the reset: SQLite's message for this step */
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        tb_store_fail(s, what);
-        return -EIO;
-    }
-    return 0;
+    return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int tb_store_case_derived(tb_store *s, int64_t case_id, const tb_case_result *r)

@@ -34,7 +34,7 @@ void tb_pool_run(tb_pool *p, int nthreads, tb_pool_fn fn, void *arg);
  * `align` (except the end), so threads never share output cache lines. */
 void tb_pool_split(long total, long align, int tid, int nthreads, long *begin, long *end);
 
-/* Work sharing (the GEMV drivers): [0, total) handed out in increasing
+/* Work sharing (the GEMV and GEMM drivers): [0, total) handed out in increasing
  * order, a piece at a time, to whichever thread asks next, so a thread
  * slowed by its CPU (a hybrid part's E-core, a VM's steal time, a late
  * wake-up) takes less instead of holding up the call.  Guided
@@ -53,7 +53,7 @@ typedef struct tb_pool_chunks {
 void tb_pool_chunks_init(tb_pool_chunks *c, long total, long chunk, int nthreads);
 /* The next piece [*begin, *end): 1, or 0 when none is left. */
 int tb_pool_chunks_next(tb_pool_chunks *c, long *begin, long *end);
-/* The GEMV drivers' chunk (the smallest piece): the units (rows, panels,
+/* The drivers' chunk (the smallest piece): the units (rows, panels,
  * tiles) of about TB_POOL_CHUNK_BYTES of weights, rounded down to a multiple
  * of `align` units, at least `align`; unit_bytes is one unit's weight bytes.
  * Not smaller: a piece's first lines miss the software prefetch, which runs
@@ -62,7 +62,8 @@ int tb_pool_chunks_next(tb_pool_chunks *c, long *begin, long *end);
 long tb_pool_chunk_units(long unit_bytes, long align);
 
 /* fn(arg, begin, end) over [0, total) on nthreads threads, the pieces shared
- * out by a tb_pool_chunks of `chunk` units (what the GEMV drivers run). */
+ * out by a tb_pool_chunks of `chunk` units (what the GEMV and GEMM drivers
+ * run). */
 typedef void (*tb_pool_range_fn)(void *arg, long begin, long end);
 void tb_pool_run_shared(tb_pool *p, int nthreads, long total, long chunk, tb_pool_range_fn fn,
                         void *arg);

@@ -374,14 +374,17 @@ typedef void (*micro_fn)(const int8_t *, int64_t, const uint32_t *, const uint32
                          int64_t, int, int, int64_t, const tb_i8mat *, int64_t, const float *,
                          const char *);
 
-#define MICRO(NJV)                                                                            \
-    static void micro_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                   \
-                            const uint32_t *ta, float *y, int64_t ldy, int first, int last,   \
-                            int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,     \
-                            const char *pf)                                                   \
+/* NAME##_NJV: micro() for a tile of NJV tokens in NJT-token tiles, int8 (wide 0)
+ * or the widened int16 form (wide 1), as a function for the tables below. */
+#define MICRO_FN(NAME, NJT, WIDE, NJV)                                                        \
+    static void NAME##_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                  \
+                             const uint32_t *ta, float *y, int64_t ldy, int first, int last,  \
+                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,    \
+                             const char *pf)                                                  \
     {                                                                                         \
-        micro(NJ, NJV, 0, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
+        micro(NJT, NJV, WIDE, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);       \
     }
+#define MICRO(NJV) MICRO_FN(micro, NJ, 0, NJV)
 MICRO(1) MICRO(2) MICRO(3) MICRO(4)
 #if NJ == 6
 MICRO(5) MICRO(6)
@@ -394,26 +397,12 @@ static const micro_fn micro_tab[NJ] = {micro_1, micro_2, micro_3, micro_4};
 /* 4-token tiles for a few tokens (run()): n = 8 as 4 + 4, not 6 + 2, whose
  * 2-token tile waits on vpdpbusd's latency with 4 accumulators */
 #define NARROW_NJ 4
-#define MICRO4(NJV)                                                                           \
-    static void micro4_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                  \
-                             const uint32_t *ta, float *y, int64_t ldy, int first, int last,  \
-                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,    \
-                             const char *pf)                                                  \
-    {                                                                                         \
-        micro(NARROW_NJ, NJV, 0, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);    \
-    }
+#define MICRO4(NJV) MICRO_FN(micro4, NARROW_NJ, 0, NJV)
 MICRO4(1) MICRO4(2) MICRO4(3) MICRO4(4)
 static const micro_fn micro4_tab[NARROW_NJ] = {micro4_1, micro4_2, micro4_3, micro4_4};
 #endif
 #if WIDE16
-#define MICROW(NJV)                                                                           \
-    static void microw_##NJV(const int8_t *b, int64_t kn, const uint32_t *ts,                  \
-                             const uint32_t *ta, float *y, int64_t ldy, int first, int last,  \
-                             int64_t left, const tb_i8mat *m, int64_t r0, const float *sx,    \
-                             const char *pf)                                                  \
-    {                                                                                         \
-        micro(NJ, NJV, 1, b, kn, ts, ta, y, ldy, first, last, left, m, r0, sx, pf);               \
-    }
+#define MICROW(NJV) MICRO_FN(microw, NJ, 1, NJV)
 MICROW(1) MICROW(2) MICROW(3) MICROW(4)
 static const micro_fn microw_tab[NJ] = {microw_1, microw_2, microw_3, microw_4};
 #endif
