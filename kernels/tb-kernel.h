@@ -90,6 +90,11 @@ typedef struct tb_kernel {
     void (*ops)(int64_t rows, int64_t cols, int64_t n, tb_counts *out);
     /* Device variants only (NULL for CPU variants): see tb_kernel_gpu. */
     const tb_kernel_gpu *gpu;
+    /* 1 when prepare() keeps the format's bits in an arrangement of its own
+     * (tl_avx2), so the reference variant cannot read its matrices: whoever
+     * checks it against the reference packs the weights a second time with
+     * the reference's prepare().  0: the reference reads the same bytes. */
+    int own_layout;
 } tb_kernel;
 
 /* Registry (kernels/registry.c). */

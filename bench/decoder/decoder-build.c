@@ -97,9 +97,12 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     const tb_model_config *c = &d->cfg;
     const tb_decoder_plan *p = &d->plan;
     double n = (double)d->nrows;
+    /* GPU mode; else kref/khref say a variant keeps its own layout (shares
+     * hold no reference packing: such a decoder makes its own) */
+    const int gpu = d->k->gpu || d->kh->gpu;
     /* a shared embedding and head: borrowed when one matches, else made here */
-    struct tb_decoder_share *sh = o->share && !d->kref ? *o->share : NULL;
-    int make_share = o->share && !d->kref && !sh;
+    struct tb_decoder_share *sh = o->share && !gpu && !d->khref ? *o->share : NULL;
+    int make_share = o->share && !gpu && !d->khref && !sh;
     if (sh && (strcmp(sh->model, c->name) || sh->vocab != c->vocab || sh->hidden != c->hidden ||
                sh->tied != c->tied || sh->kh != d->kh || sh->ops != d->ops))
         sh = NULL; /* another model or head: this decoder's own */
@@ -109,8 +112,8 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
         d->embed = sh->embed;
         d->head = sh->head;
     }
-    struct tb_decoder_share *ws = o->share_proj && !d->kref ? *o->share_proj : NULL;
-    int make_wshare = o->share_proj && !d->kref && !ws;
+    struct tb_decoder_share *ws = o->share_proj && !gpu && !d->kref ? *o->share_proj : NULL;
+    int make_wshare = o->share_proj && !gpu && !d->kref && !ws;
     if (ws && (strcmp(ws->model, c->name) || ws->k != d->k || ws->layers != c->layers || ws->ncopies < d->ncopies ||
                ws->hidden != c->hidden))
         ws = NULL;
@@ -127,7 +130,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     d->norms = dec_alloc(4.0 * (double)(L * d->norm_stride + c->hidden));
     d->rope_cos = dec_alloc(4.0 * (double)(d->ctx * half));
     d->rope_sin = dec_alloc(4.0 * (double)(d->ctx * half));
-    d->kv = d->kref ? NULL : dec_alloc(p->kv_bytes); /* GPU mode: the KV cache is on the device */
+    d->kv = gpu ? NULL : dec_alloc(p->kv_bytes); /* GPU mode: the KV cache is on the device */
     if (d->kref)
         d->wref = calloc((size_t)(L * TB_DW__N), sizeof *d->wref);
     d->pos = dec_alloc(8.0 * (double)d->max_batch);
@@ -143,7 +146,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
     d->row_pos = dec_alloc(n * 8);
     d->scores = dec_alloc(4.0 * (double)d->max_threads * (double)d->ctx);
     tmp = dec_alloc(p->build_temp_bytes);
-    if (!d->w || !d->embed || !d->norms || !d->rope_cos || !d->rope_sin || (!d->kv && !d->kref) || (d->kref && !d->wref) || !d->pos || !d->x || !d->h ||
+    if (!d->w || !d->embed || !d->norms || !d->rope_cos || !d->rope_sin || (!d->kv && !gpu) || (d->kref && !d->wref) || !d->pos || !d->x || !d->h ||
         !d->q || !d->att || !d->kk || !d->vv || !d->g || !d->u || !d->row_seq || !d->row_pos || !d->scores ||
         !tmp) {
         snprintf(err, (size_t)errlen, "%s: cannot allocate the decoder's buffers (%.0f MiB resident + %.0f MiB "
@@ -248,7 +251,7 @@ int tb_decoder_build(const tb_model_config *cfg, const tb_decoder_opts *o, const
         *o->share_proj = ws;
     }
     tb_dec_rope_fill(d->rope_cos, d->rope_sin, d->ctx, c->head_dim, c->rope_theta);
-    if (d->kref && (rc = tb_dec_gpu_create(d, err, errlen)) < 0)
+    if (gpu && (rc = tb_dec_gpu_create(d, err, errlen)) < 0)
         goto fail;
     tb_decoder_reset(d);
     *out = d;
@@ -309,7 +312,14 @@ void tb_decoder_allocated(const tb_decoder *d, tb_decoder_plan *out)
     out->proj_bytes = one;
     out->proj_all_bytes = all;
     out->head_bytes = (double)d->kh->bytes(d->head, NULL, NULL);
+    out->ref_bytes = 0; /* the oracle's reference packing (CPU, own layouts) */
+    if (!d->k->gpu && !d->kh->gpu) {
+        for (int64_t i = 0; d->wref && i < d->cfg.layers * TB_DW__N; i++)
+            out->ref_bytes += (double)d->kref->bytes(d->wref[i], NULL, NULL);
+        if (d->headref)
+            out->ref_bytes += (double)d->khref->bytes(d->headref, NULL, NULL);
+    }
     out->total_bytes = out->proj_all_bytes + out->embed_bytes + out->head_bytes + out->norm_bytes + out->kv_bytes +
-                       out->scratch_bytes;
+                       out->scratch_bytes + out->ref_bytes;
     out->peak_bytes = out->total_bytes + out->build_temp_bytes;
 }

@@ -97,7 +97,10 @@ struct tb_decoder {
 
     /* GPU mode (decoder-gpu.c): w and head are device matrices of cuda
      * variants, kv is NULL; wref/headref: the same weights packed by the
-     * reference variants kref/khref on the host, read by decoder-ref.c. */
+     * reference variants kref/khref on the host, read by decoder-ref.c.
+     * On the CPU, kref (khref) is set only when the projection (head)
+     * variant keeps its own layout (tb_kernel.own_layout): wref (headref)
+     * is then the reference packing the oracle reads; else NULL. */
     struct tb_dec_gpu *gpu;
     const tb_kernel *kref, *khref;
     tb_kmat **wref;       /* [layer][TB_DW__N] */

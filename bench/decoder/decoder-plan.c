@@ -186,6 +186,17 @@ int tb_dec_resolve(const tb_model_config *cfg, const tb_decoder_opts *o, tb_deco
         }
         return tb_dec_gpu_plan(d, err, errlen);
     }
+    /* a variant with a layout of its own: the oracle reads a reference packing */
+    d->kref = d->k->own_layout ? tb_kernel_find(d->k->ref) : NULL;
+    d->khref = d->kh->own_layout ? tb_kernel_find(d->kh->ref) : NULL;
+    if ((d->k->own_layout && !d->kref) || (d->kh->own_layout && !d->khref)) {
+        snprintf(err, (size_t)errlen, "%s: no reference variant %s to check its own layout against",
+                 d->kref ? d->kh->name : d->k->name, d->kref ? d->kh->ref : d->k->ref);
+        return -ENOENT;
+    }
+    p->ref_bytes = (d->kref ? p->proj_bytes : 0) + (d->khref ? p->head_bytes : 0);
+    p->total_bytes += p->ref_bytes;
+    p->peak_bytes += p->ref_bytes;
     return 0;
 }
 

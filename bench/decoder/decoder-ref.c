@@ -2,7 +2,9 @@
  * one token at a time, one thread, plain loops.  It reads the decoder's
  * packed matrices (copy 0), embedding table and norm weights, and runs
  * them through the format's reference variant ("<format>_ref": every
- * variant of a format reads the same prepared bytes) and ops_ref, with
+ * variant of a format reads the same prepared bytes, except one with a
+ * layout of its own, whose weights the decoder also packs for the
+ * reference: wref, headref) and ops_ref, with
  * its own KV cache and RoPE tables (built by the same function).  So for
  * int8 and ternary formats its logits equal the decoder's bit for bit;
  * float formats differ only by the kernels' accumulation order. */

@@ -88,6 +88,8 @@ typedef struct tb_decoder_plan {
     double step_weight_bytes; /* weights one decode step (batch 1) reads: one copy's projections,
                                * the head, norms, one embedding row */
     double full_proj_bytes;   /* projections of all config layers (one copy): for --layers extrapolation */
+    double ref_bytes;         /* the reference packing of the projections (head) when their variant keeps
+                               * a layout of its own (tb_kernel.own_layout), for the oracle; in total */
     double device_bytes;      /* GPU mode: bytes on the device (projections, head, embedding, norms, RoPE,
                                * KV cache, activations); 0 on the CPU.  The host then holds no KV cache
                                * but the reference packing of every matrix (for the oracle) */

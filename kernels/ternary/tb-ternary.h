@@ -62,7 +62,9 @@ _Static_assert(3 * 3 * 3 * 3 * 3 <= 256, "tq1: 3^5 codes must fit a byte");
  * the 32 words of its rows contiguously: u16 at (t*nwords + m)*32 + row%32.
  * Per token, run() builds for every group g a 32-entry int16 table
  * T_g[i] = sum_k (digit_k(i) - 1) x[3g + k] (entries 27..31 zero); the inner
- * loop is table lookups (vpermw) and int16/int32 adds, no multiplies. */
+ * loop is table lookups (vpermw) and int16/int32 adds, no multiplies.
+ * tl_avx2 stores the same bits rearranged (sign and magnitude planes, see
+ * tl-avx2.c); its prepare() converts, so its matrices are its own. */
 #define TB_TL_G 3
 #define TB_TL_ROWS 32          /* rows per tile = int16 lanes of a zmm */
 #define TB_TL_WCOLS 9          /* columns per 16-bit word */

@@ -314,6 +314,26 @@ static void test_plan(const tb_model_config *c)
         CHECK(tb_counts_ops(&k1) > 2.0 * (double)c->layers * 7 * c->hidden * 0 + (double)c->hidden * c->vocab);
         CHECK(tb_counts_ops(&k2) > 1.9 * tb_counts_ops(&k1) && tb_counts_ops(&kp) > tb_counts_ops(&k1));
         CHECK(k1.v[TB_CNT_BYTES_WEIGHTS] >= p.proj_bytes && k2.v[TB_CNT_BYTES_ACTS] > k1.v[TB_CNT_BYTES_ACTS]);
+        const tb_kernel *kb = tb_kernel_best(formats[f], tb_isa_allowed());
+        CHECK(kb->own_layout || (p.ref_bytes == 0 && a.ref_bytes == 0));
+        tb_decoder_free(d);
+    }
+    /* a variant with a layout of its own: the oracle's reference packing of
+     * one copy of the projections and of the head is planned and held */
+    for (int i = 0; i < tb_kernel_count(); i++) {
+        const tb_kernel *k = tb_kernel_at(i);
+        if (!k->own_layout || k->gpu || !tb_kernel_usable(k, tb_isa_allowed()))
+            continue;
+        tb_decoder_opts o = { .kernel = k->name, .head_kernel = k->name, .ctx = 32, .max_batch = 3,
+                              .max_prefill = 8, .copies = 3, .max_threads = 2 };
+        tb_decoder_plan p, a;
+        char err[256];
+        CHECK(tb_decoder_plan_bytes(c, &o, &p, err, sizeof err) == 0);
+        CHECK(p.ref_bytes == p.proj_bytes + p.head_bytes && p.total_bytes > p.proj_all_bytes + p.ref_bytes);
+        tb_decoder *d = build(c, k->name, NULL, 3);
+        tb_decoder_allocated(d, &a);
+        CHECK(fabs(a.ref_bytes - (a.proj_bytes + a.head_bytes)) < 1); /* the same bits, rearranged */
+        CHECK(a.total_bytes > a.proj_all_bytes + a.head_bytes + a.ref_bytes);
         tb_decoder_free(d);
     }
 }
