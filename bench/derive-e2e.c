@@ -46,6 +46,47 @@ static void rate_metrics(tb_case_result *r, const char *name, const double *v, i
     tb_result_metric(r, hi, st.ci_hi, unit, isnan(st.ci_hi) ? "fewer than 6 repetitions: no CI" : "95% CI of the median");
 }
 
+/* The decode roofline and its ceiling_suspect flag, from figures the case
+ * keeps after its per-step data is gone (ms_per_token, step_bytes,
+ * kv_bytes): so the suite's end-of-run probes can judge it again. */
+void tb_derive_e2e_roofline(tb_case_result *r, const tb_ceilings *cl)
+{
+    const tb_case *c = r->c;
+    const tb_e2e_params *p = TB_CASE_CPARAMS(c, tb_e2e_params);
+    if (p->n_gen <= 0)
+        return;
+    /* weights (+ the KV cache read at the mean position) per step over the
+     * run's DRAM read bandwidth */
+    const double step_full = tb_result_metric_value(r, "step_bytes");
+    double kv = tb_result_metric_value(r, "kv_bytes");
+    double kv_step = p->ctx > 0 && !isnan(kv) ? kv * ((double)p->n_prompt + p->n_gen / 2.0) / (double)p->ctx : 0;
+    double bytes = step_full + kv_step;
+    double med = tb_result_metric_value(r, "ms_per_token") * 1e6; /* the median decode step, ns (NAN: none) */
+    char note[240];
+    tb_ceiling_pick bw;
+    int have = tb_ceiling_bandwidth(cl, c->threads, TB_CACHE_COLD, bytes, &bw) == 0;
+    tb_result_metric(r, "bw_ceiling_gbps", have ? bw.value : NAN, "GB/s",
+                     have ? bw.note : "no read-bandwidth probe at this thread count in this run");
+    tb_result_metric(r, "roofline_tokens_per_s", have ? (double)p->batch * bw.value / bytes * 1e9 : NAN, "tok/s",
+                     have ? "batch / (step bytes / read bandwidth): decode at the memory roofline" : "no ceiling");
+    if (have && med > 0) {
+        double t_mem = bytes / bw.value; /* ns */
+        snprintf(note, sizeof note, "decode step: %.0f MB weights + KV per step / %.1f GB/s (%s) over the "
+                 "median step", bytes / 1e6, bw.value, bw.key);
+        tb_result_metric(r, "roofline_pct", 100 * t_mem / med, "%", note);
+        if (tb_ceiling_suspect(bytes / med, bw.value)) {
+            char why[240];
+            snprintf(why, sizeof why, "decode reads %.1f GB/s > %.0f%% of the %.1f GB/s ceiling %s%s",
+                     bytes / med, 100 * TB_CEILING_SUSPECT, bw.value, bw.key,
+                     c->cache == TB_CACHE_HOT ? " (hot: weights may be cache-resident)" : "");
+            tb_result_flag(r, "ceiling_suspect", why);
+        }
+    } else {
+        tb_result_metric(r, "roofline_pct", NAN, "%", have ? "no decode step measured"
+                                                            : "no read-bandwidth probe in this run");
+    }
+}
+
 void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl)
 {
     const tb_case *c = r->c;
@@ -121,34 +162,7 @@ void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl)
             tb_result_metric(r, pct[k].name, ns ? tb_stats_quantile_sorted(steps, ns, pct[k].q) / 1e6 : NAN, "ms",
                              note);
         }
-        /* the roofline of decode: weights (+ the KV cache read at the mean
-         * position) per step over the run's DRAM read bandwidth */
-        double kv = tb_result_metric_value(r, "kv_bytes");
-        double kv_step = p->ctx > 0 && !isnan(kv) ? kv * ((double)p->n_prompt + p->n_gen / 2.0) / (double)p->ctx : 0;
-        double bytes = step_full + kv_step;
-        tb_ceiling_pick bw;
-        int have = tb_ceiling_bandwidth(cl, c->threads, TB_CACHE_COLD, bytes, &bw) == 0;
-        double med = ns ? tb_stats_quantile_sorted(steps, ns, 0.5) : NAN;
-        tb_result_metric(r, "bw_ceiling_gbps", have ? bw.value : NAN, "GB/s",
-                         have ? bw.note : "no read-bandwidth probe at this thread count in this run");
-        tb_result_metric(r, "roofline_tokens_per_s", have ? (double)p->batch * bw.value / bytes * 1e9 : NAN, "tok/s",
-                         have ? "batch / (step bytes / read bandwidth): decode at the memory roofline" : "no ceiling");
-        if (have && med > 0) {
-            double t_mem = bytes / bw.value; /* ns */
-            snprintf(note, sizeof note, "decode step: %.0f MB weights + KV per step / %.1f GB/s (%s) over the "
-                     "median step", bytes / 1e6, bw.value, bw.key);
-            tb_result_metric(r, "roofline_pct", 100 * t_mem / med, "%", note);
-            if (tb_ceiling_suspect(bytes / med, bw.value)) {
-                char why[240];
-                snprintf(why, sizeof why, "decode reads %.1f GB/s > %.0f%% of the %.1f GB/s ceiling %s%s",
-                         bytes / med, 100 * TB_CEILING_SUSPECT, bw.value, bw.key,
-                         c->cache == TB_CACHE_HOT ? " (hot: weights may be cache-resident)" : "");
-                tb_result_flag(r, "ceiling_suspect", why);
-            }
-        } else {
-            tb_result_metric(r, "roofline_pct", NAN, "%", have ? "no decode step measured"
-                                                                : "no read-bandwidth probe in this run");
-        }
+        tb_derive_e2e_roofline(r, cl);
     }
     if (p->n_prompt > 0) {
         snprintf(note, sizeof note, "prefill: prompt tokens / prefill time, per prompt%s", xnote);

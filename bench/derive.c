@@ -189,9 +189,13 @@ static void unflag_suspect(tb_case_result *r)
 
 int tb_derive_again(tb_case_result *r, const tb_ceilings *cl)
 {
-    if (strcmp(r->c->wl->name, "matmul") != 0 || r->status != TB_STATUS_OK)
+    const int mm = !strcmp(r->c->wl->name, "matmul"), e2e = !strcmp(r->c->wl->name, "e2e");
+    if ((!mm && !e2e) || r->status != TB_STATUS_OK)
         return 0;
     unflag_suspect(r);
-    tb_derive(r, cl);
+    if (mm)
+        tb_derive(r, cl);
+    else
+        tb_derive_e2e_roofline(r, cl);
     return 1;
 }

@@ -132,7 +132,7 @@ static int flush(const tb_run_args *a, tb_run_session *s, tb_run_pending *p, int
 
 /* Cases derived while the run's ceilings were fewer than they are now (the
  * suite's end-of-run probes came later) are derived again (tb_derive_again:
- * the measured matmul cases), so a ceiling is the better of its start and
+ * the measured matmul and decoder cases), so a ceiling is the better of its start and
  * end probes for each, as tb-ceilings.h says, and their stored figures are
  * replaced.  A store still locked after the store's wait leaves this and the
  * remaining cases with their start-of-run figures (said once, not waited for

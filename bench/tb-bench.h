@@ -103,12 +103,16 @@ void tb_setup_flag(tb_setup_info *info, const char *flag, const char *reason);
 void tb_derive_ceiling(tb_ceilings *cl, const tb_case_result *r);
 void tb_derive(tb_case_result *r, const tb_ceilings *cl);
 void tb_derive_e2e(tb_case_result *r, const tb_ceilings *cl); /* derive-e2e.c */
-/* Derive a measured matmul result r again against ceilings that have grown
- * since (the suite's end-of-run probes): drops the ceiling_suspect flag
- * tb_derive appended (it adds no other flag, and nothing is appended after
- * it), then tb_derive; 1.  Anything else is left alone, 0: probes made the
- * ceilings, and a decoder case's per-step data is released once it is
- * stored, so its figures keep the ceilings it was first derived with. */
+/* The decoder's roofline figures alone (bw_ceiling_gbps,
+ * roofline_tokens_per_s, roofline_pct, ceiling_suspect), from the metrics a
+ * stored case keeps (ms_per_token, step_bytes, kv_bytes): its per-step
+ * data is released once stored.  tb_derive_e2e ends with it. */
+void tb_derive_e2e_roofline(tb_case_result *r, const tb_ceilings *cl);
+/* Derive a measured matmul or decoder result r again against ceilings that
+ * have grown since (the suite's end-of-run probes): drops the
+ * ceiling_suspect flag derive appended (it adds no other flag, and nothing
+ * is appended after it), then tb_derive (matmul) or tb_derive_e2e_roofline
+ * (e2e); 1.  Anything else is left alone, 0: probes made the ceilings. */
 int tb_derive_again(tb_case_result *r, const tb_ceilings *cl);
 /* After every case of one interleaved group is derived: a paired ratio of
  * two cases whose times were scaled (metric time_scale: an extrapolated

@@ -3,8 +3,8 @@
  * ceiling a case is judged against.  A ceiling is the best sustained
  * repetition of its probe (not the median); probes run at the start and at
  * the end of a suite, both are kept, and the higher is the ceiling (matmul
- * cases measured before the end probes are derived again once they are in:
- * bench/run-measure.c; decoder cases keep the start-of-run ceilings).  A
+ * and decoder cases measured before the end probes are derived again once
+ * they are in: bench/run-measure.c).  A
  * case faster than its ceiling by more than TB_CEILING_SUSPECT is flagged
  * ceiling_suspect instead of being shown above 100%. */
 #ifndef TB_CEILINGS_H

@@ -23,6 +23,11 @@ DB=$TMP/d.db
 if "$BIN" run e2e --db "$DB" --model "$SPEC" --format fp16,int8,tq2 --test tg8,pp16 "${COMMON[@]}" \
     --filter 'bw/read/*/t1,e2e/' >"$TMP/out" 2>"$TMP/err"; then ok "run e2e exit 0"; else
     bad "run e2e: $(head -c 600 "$TMP/err")"; fi
+# the decoder cases were derived before the end-of-run probes: derived again once they came in
+[ "$(sql "SELECT count(*) FROM metrics m JOIN cases c ON c.id=m.case_id WHERE c.workload='e2e' AND m.name='bw_ceiling_gbps'
+          AND m.note LIKE '%start %, end %GB/s%' AND m.note NOT LIKE '%end nan%'")" = 3 ] \
+    && ok "decoder rooflines judged against the start and end probes" \
+    || bad "e2e ceilings: $(sql "SELECT c.case_key, m.note FROM metrics m JOIN cases c ON c.id=m.case_id WHERE m.name='bw_ceiling_gbps'")"
 [ "$(sql "SELECT count(*) FROM cases WHERE workload='e2e' AND status='ok' AND verified=1")" = 6 ] \
     && ok "6 decoder cases ok and verified" || bad "cases: $(sql "SELECT case_key, status, status_reason FROM cases WHERE workload='e2e'")"
 [ "$(sql "SELECT count(*) FROM cases WHERE workload='e2e' AND nmse_bound = 1e-6 AND nmse <= 1e-8")" = 6 ] \

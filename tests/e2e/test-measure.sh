@@ -54,6 +54,11 @@ n_big=$(sql "SELECT count(*) FROM cases c JOIN metrics x ON x.case_id=c.id AND x
     && ok "no GOP/s on memory probes" || bad "gops on bandwidth"
 [ "$(sql "SELECT count(*) FROM metrics x JOIN cases c ON c.id=x.case_id WHERE c.workload='matmul' AND x.name='bw_ceiling_gbps'
           AND c.cache_mode='cold' AND x.note LIKE '%beyond the LLC%'")" = 2 ] && ok "cold cases judged against DRAM" || bad "cold ceiling"
+# measured before the end probes, every matmul case was derived again once they came in
+[ "$(sql "SELECT count(*) FROM metrics x JOIN cases c ON c.id=x.case_id WHERE c.workload='matmul' AND x.name='bw_ceiling_gbps'
+          AND x.note LIKE '%start %, end %' AND x.note NOT LIKE '%nan%'")" = 4 ] \
+    && ok "matmul cases judged against the start and end probes" \
+    || bad "re-derivation: $(sql "SELECT x.note FROM metrics x WHERE x.name='bw_ceiling_gbps'")"
 [ "$(sql "SELECT count(*) FROM cases WHERE flags LIKE '%freq_unpinned%'")" = 0 ] && ok "no run facts on cases" || bad "freq flag on cases"
 # facts of the whole run: one row per fact, each with a reason; a guest says it is one
 [ "$(sql "SELECT count(*) FROM run_facts WHERE reason IS NULL OR reason=''")" = 0 ] && ok "every run fact has a reason" \

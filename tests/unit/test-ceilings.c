@@ -205,6 +205,53 @@ int main(void)
               !strstr(r.flags_reason, "21.0 GB/s ceiling"));
         free(more);
     }
+    /* a decoder case: derived from its steps, then, the steps released as
+     * once stored, derived again from what it keeps (the median step, step
+     * and KV bytes) against the better end-of-run probe */
+    {
+        tb_case ec;
+        memset(&ec, 0, sizeof ec);
+        ec.wl = tb_e2e_workload();
+        ec.threads = 1;
+        ec.cache = TB_CACHE_COLD;
+        tb_e2e_params *ep = TB_CASE_PARAMS(&ec, tb_e2e_params);
+        ep->n_gen = 3;
+        ep->batch = 1;
+        ep->ctx = 16;
+        tb_step st[3] = {{160000, 1, TB_STEP_DECODE}, {150000, 1, TB_STEP_DECODE}, {140000, 1, TB_STEP_DECODE}};
+        int rep[3] = {1, 1, 1};
+        tb_case_result er;
+        memset(&er, 0, sizeof er);
+        er.c = &ec;
+        er.status = TB_STATUS_OK;
+        er.have_stats = 1;
+        er.st.median = 450000;
+        er.best_ns = 450000;
+        er.nreps = 1;
+        er.steps = st;
+        er.step_rep = rep;
+        er.nsteps = 3;
+        tb_result_metric(&er, "step_bytes", 4.0 * 1048576, "B", "");
+        tb_result_metric(&er, "kv_bytes", 0, "B", "");
+        tb_result_flag(&er, "cold_partial", "x");
+        tb_derive(&er, cl); /* 4 MiB per 150 us step: 28 GB/s > 1.05 x 21 */
+        CHECK(!strcmp(er.flags, "cold_partial,ceiling_suspect") && strstr(er.flags_reason, "21.0 GB/s ceiling"));
+        CHECK_NEAR(tb_result_metric_value(&er, "ms_per_token"), 0.15, 1e-12);
+        CHECK_NEAR(tb_result_metric_value(&er, "roofline_pct"), 100 * (4.0 * 1048576 / 21) / 150000, 1e-9);
+        er.steps = NULL;
+        er.step_rep = NULL;
+        er.nsteps = 0;
+        tb_ceilings *more = malloc(sizeof *more);
+        *more = *cl;
+        add(more, TB_CEIL_READ_BW, 1, 128, 1, 30, 20, "bw/read/avx2/128MiB/t1");
+        CHECK(tb_derive_again(&er, more) == 1);
+        CHECK(!strcmp(er.flags, "cold_partial") && !strcmp(er.flags_reason, "cold_partial: x"));
+        CHECK_NEAR(tb_result_metric_value(&er, "bw_ceiling_gbps"), 30, 1e-9);
+        CHECK_NEAR(tb_result_metric_value(&er, "roofline_pct"), 100 * (4.0 * 1048576 / 30) / 150000, 1e-6);
+        CHECK_NEAR(tb_result_metric_value(&er, "roofline_tokens_per_s"), 30 / (4.0 * 1048576) * 1e9, 1e-6);
+        CHECK_NEAR(tb_result_metric_value(&er, "ms_per_token"), 0.15, 1e-12); /* untouched */
+        free(more);
+    }
     /* no ceilings at this thread count: NAN with a reason, never 0 */
     tb_ceilings *empty = malloc(sizeof *empty);
     tb_ceilings_init(empty, 32.0 * 1048576);
