@@ -238,9 +238,9 @@ void tb_tern_gemm_avxvnni(const tb_kmat *m, tb_tern_decode_fn dec, int64_t kc,
 /* ---- run() driver for tl (tl.c) ----
  * Scratch: [n * xstride int8][n int32][n float][1 or 2 x TB_TL_TCHUNK token
  * tables].  Tokens go in chunks of TB_TL_TCHUNK: in one pool hand-off the
- * threads split the row tiles of chunk i (each tile reused for every token of
- * the chunk) and split the tokens of chunk i+1 to quantize them and build
- * their tables into the other buffer. */
+ * threads share out the row tiles of chunk i a piece at a time (each tile
+ * reused for every token of the chunk), then the tokens of chunk i+1, to
+ * quantize them and build their tables into the other buffer. */
 #define TB_TL_TCHUNK 8
 typedef void (*tb_tl_build_fn)(const int8_t *xq, int64_t nwords, int16_t *tabs);
 /* y for tokens [0, ntok) of the chunk (token c at y + c*rows), tiles [t0, t1). */

@@ -64,7 +64,9 @@ static size_t r64(size_t v) { return (v + 63) / 64 * 64; }
 
 /* Two table buffers: while the threads compute chunk i from one, they
  * quantize the tokens of chunk i+1 and build their tables into the other,
- * so a GEMM costs one pool hand-off per chunk. */
+ * so a GEMM costs one pool hand-off per chunk.  Both parts are shared out
+ * a piece at a time (tb_pool_chunks: tiles, then tokens), so a thread
+ * slowed by its CPU takes less of either. */
 size_t tb_tl_scratch_bytes(const tb_kmat *m, int64_t n)
 {
     int64_t tc = n < TB_TL_TCHUNK ? n : TB_TL_TCHUNK;
@@ -84,14 +86,13 @@ typedef struct tl_job {
     int16_t *tabs;       /* its tables */
     int64_t c0n, tcn;    /* chunk to prepare (tcn == 0: none) */
     int16_t *tabsn;      /* its tables */
+    tb_pool_chunks tiles, toks; /* the step's pieces: tiles of chunk c0, tokens of chunk c0n */
 } tl_job;
 
-/* Quantize tokens [c0, c0+tc) (this thread's share) and build their tables. */
-static void tl_prep(const tl_job *j, int64_t c0, int64_t tc, int16_t *tabs, int tid, int nt)
+/* Quantize tokens c0 + [b, e) and build their tables (at tabs + b). */
+static void tl_prep(const tl_job *j, int64_t c0, long b, long e, int16_t *tabs)
 {
     const tb_kmat *m = j->m;
-    long b, e;
-    tb_pool_split((long)tc, 1, tid, nt, &b, &e);
     for (long c = b; c < e; c++) {
         int64_t t = c0 + c;
         float s = j->impl->quant(j->x + t * m->cols, m->cols, m->xstride,
@@ -110,17 +111,15 @@ static void tl_gemv_range(void *arg, long t0, long t1)
 
 static void tl_step_job(void *arg, int tid, int nt)
 {
-    const tl_job *j = arg;
-    if (j->tc > 0) {
-        long t0, t1;
-        /* Groups of 4 tiles (128 rows, the SIMD pass): 512-byte boundaries in y. */
-        tb_pool_split((long)(j->m->rpad / TB_TL_ROWS), 4, tid, nt, &t0, &t1);
-        if (t0 < t1)
-            j->impl->rows(j->m, j->tabs, j->tc, j->fac + j->c0, j->y + j->c0 * j->m->rows, t0,
-                          t1);
-    }
-    if (j->tcn > 0)
-        tl_prep(j, j->c0n, j->tcn, j->tabsn, tid, nt);
+    tl_job *j = arg;
+    long b, e;
+    (void)tid;
+    (void)nt;
+    /* pieces of whole 4-tile groups (128 rows, the SIMD pass): 512-byte boundaries in y */
+    while (j->tc > 0 && tb_pool_chunks_next(&j->tiles, &b, &e))
+        j->impl->rows(j->m, j->tabs, j->tc, j->fac + j->c0, j->y + j->c0 * j->m->rows, b, e);
+    while (j->tcn > 0 && tb_pool_chunks_next(&j->toks, &b, &e))
+        tl_prep(j, j->c0n, b, e, j->tabsn);
 }
 
 void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t n, float *y,
@@ -142,7 +141,7 @@ void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t
     if (nthreads < 1)
         nthreads = 1;
     if (n == 1) { /* GEMV: the caller prepares the one token, then one hand-off */
-        tl_prep(&j, 0, 1, buf[0], 0, 1);
+        tl_prep(&j, 0, 0, 1, buf[0]);
         j.tabs = buf[0];
         tb_pool_run_shared(pool, nthreads, (long)(m->rpad / TB_TL_ROWS),
                            tb_pool_chunk_units((long)(m->nwords * TB_TL_ROWS * 2), 4),
@@ -157,6 +156,9 @@ void tb_tl_run(const tb_tl_impl *impl, const tb_kmat *m, const float *x, int64_t
         j.c0n = c;
         j.tcn = c >= n ? 0 : (n - c < TB_TL_TCHUNK ? n - c : TB_TL_TCHUNK);
         j.tabsn = buf[k & 1];
+        tb_pool_chunks_init(&j.tiles, (long)(m->rpad / TB_TL_ROWS),
+                            tb_pool_chunk_units((long)(m->nwords * TB_TL_ROWS * 2), 4), nthreads);
+        tb_pool_chunks_init(&j.toks, (long)j.tcn, 1, nthreads);
         tb_pool_run(pool, nthreads, tl_step_job, &j);
     }
 }
