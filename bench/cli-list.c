@@ -49,8 +49,9 @@ static void list_backends(void)
             snprintf(why, sizeof why, "not usable: above the TRITBENCH_ISA cap");
         else
             snprintf(why, sizeof why, "not usable on this CPU: lacks %s", lacks);
-        printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s\n", k->name, k->format, k->isa,
-               k->bits_per_weight, why);
+        printf("  %-22s format %-5s isa %-11s %.2f bits/weight  %s%s\n", k->name, k->format, k->isa,
+               k->bits_per_weight, why,
+               k->own_layout ? "  (own layout of the format's bits: the reference checks its own packing)" : "");
     }
 }
 

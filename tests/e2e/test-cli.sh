@@ -88,6 +88,13 @@ usage_err "flag given a value" run quick --quiet=yes :: "--quiet=yes"
 usage_err "info positional" info extra :: extra
 usage_err "list extra argument" list suites models :: models
 expect_rc 0 "list suites --help" "$BIN" list suites --help
+# a variant with its own layout of its format's bits says so (tl_avx2, on x86 builds)
+"$BIN" list backends >"$TMP/out" 2>&1
+if grep -q "^  tl_avx2 " "$TMP/out"; then
+    grep "^  tl_avx2 " "$TMP/out" | grep -q "own layout" && ok "list backends marks tl_avx2's own layout" \
+        || bad "tl_avx2 without its own-layout note: $(grep '^  tl_avx2 ' "$TMP/out")"
+    [ "$(grep -c "own layout" "$TMP/out")" = 1 ] && ok "only tl_avx2 has an own layout" || bad "own layout on others"
+fi
 usage_err "run two suites" run quick probes :: probes
 usage_err "run positional after --" run quick -- --weird :: "--weird"
 for o in db threads reps min-time warmup filter sampler events idle isa cache; do
