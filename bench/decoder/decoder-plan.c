@@ -190,8 +190,9 @@ int tb_dec_resolve(const tb_model_config *cfg, const tb_decoder_opts *o, tb_deco
     d->kref = d->k->own_layout ? tb_kernel_find(d->k->ref) : NULL;
     d->khref = d->kh->own_layout ? tb_kernel_find(d->kh->ref) : NULL;
     if ((d->k->own_layout && !d->kref) || (d->kh->own_layout && !d->khref)) {
-        snprintf(err, (size_t)errlen, "%s: no reference variant %s to check its own layout against",
-                 d->kref ? d->kh->name : d->k->name, d->kref ? d->kh->ref : d->k->ref);
+        const tb_kernel *bad = d->k->own_layout && !d->kref ? d->k : d->kh;
+        snprintf(err, (size_t)errlen, "%s: no reference variant %s to check its own layout against", bad->name,
+                 bad->ref);
         return -ENOENT;
     }
     p->ref_bytes = (d->kref ? p->proj_bytes : 0) + (d->khref ? p->head_bytes : 0);
