@@ -235,21 +235,22 @@ static float tl_quant(const float *x, int64_t cols, int64_t kpad, int8_t *q, int
 #define TL_CODES_MIN_N 16 /* below it the per-token tables are cheaper */
 #define TL_SLICE (TB_TL_WCOLS * 32) /* K slices: whole words and 32-column chunks */
 
+/* The 3 codes (weight + 1; columns 3g, 3g+1, 3g+2) of the group whose field
+ * f = k | s << 4 stands for index i = 13 - k (s = 0) or 13 + k, i = c0 + 3 c1
+ * + 9 c2; fields with k > 13 never occur (their entries: zero weights).  Checked against
+ * that formula by test-kernels-verify, whose n >= 16 cases run through it. */
+static const uint8_t tl_c3[32][3] = {
+    {1, 1, 1}, {0, 1, 1}, {2, 0, 1}, {1, 0, 1}, {0, 0, 1}, {2, 2, 0}, {1, 2, 0}, {0, 2, 0},
+    {2, 1, 0}, {1, 1, 0}, {0, 1, 0}, {2, 0, 0}, {1, 0, 0}, {0, 0, 0}, {1, 1, 1}, {1, 1, 1},
+    {1, 1, 1}, {2, 1, 1}, {0, 2, 1}, {1, 2, 1}, {2, 2, 1}, {0, 0, 2}, {1, 0, 2}, {2, 0, 2},
+    {0, 1, 2}, {1, 1, 2}, {2, 1, 2}, {0, 2, 2}, {1, 2, 2}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1},
+};
+
 /* Codes of rows [row, row+nrows) x columns [k0, k0+klen) (k0 a multiple of
- * 9), row-major at dst (stride dstride), code 0 in [klen, round_up(klen, 32)).
- * c3[f]: the 3 codes (weight + 1; columns 3g, 3g+1, 3g+2) of the group whose
- * field f = k | s << 4 stands for index i = 13 - k (s = 0) or 13 + k. */
+ * 9), row-major at dst (stride dstride), code 0 in [klen, round_up(klen, 32)). */
 static void tl_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t k0, int64_t klen,
                            uint8_t *dst, int64_t dstride)
 {
-    uint8_t c3[32][3];
-    for (int f = 0; f < 32; f++) {
-        const int k = f & 15, i = f & 16 ? 13 + k : 13 - k;
-        const int ok = k <= 13; /* other fields never occur */
-        c3[f][0] = (uint8_t)(ok ? i % 3 : 1);
-        c3[f][1] = (uint8_t)(ok ? i / 3 % 3 : 1);
-        c3[f][2] = (uint8_t)(ok ? i / 9 : 1);
-    }
     const int64_t nw = m->nwords, m0 = k0 / TB_TL_WCOLS;
     const int64_t mw = klen / TB_TL_WCOLS, end = tb_tern_round_up(klen, 32);
     for (int64_t i = 0; i < nrows; i++) {
@@ -259,9 +260,9 @@ static void tl_decode_avx2(const tb_kmat *m, int64_t row, int64_t nrows, int64_t
         for (int64_t mm = 0; mm < mw; mm++) {
             const unsigned p = pr[(m0 + mm) * TL_TW_BYTES], q = pr[(m0 + mm) * TL_TW_BYTES + 32];
             uint8_t *o = d + mm * TB_TL_WCOLS;
-            memcpy(o, c3[(p & 15) | (q & 16)], 3);
-            memcpy(o + 3, c3[(p >> 4) | (q >> 1 & 16)], 3);
-            memcpy(o + 6, c3[(q & 15) | (q >> 2 & 16)], 3);
+            memcpy(o, tl_c3[(p & 15) | (q & 16)], 3);
+            memcpy(o + 3, tl_c3[(p >> 4) | (q >> 1 & 16)], 3);
+            memcpy(o + 6, tl_c3[(q & 15) | (q >> 2 & 16)], 3);
         }
         memset(d + klen, 0, (size_t)(end - klen)); /* klen is a multiple of 9 */
     }

@@ -57,6 +57,23 @@ static tb_case_result mm_result(tb_case *c, const tb_workload *wl, const char *f
     return r;
 }
 
+/* A compute-bound 4096x4096 n=512 GEMM of fmt at ISA level isa, hot (17.2
+ * GMAC in 200 ms), is judged against the compute peak `peak` and its
+ * roofline share follows from it. */
+static void gemm_judged(const tb_ceilings *lad, const char *fmt, const char *isa, double peak)
+{
+    tb_case gc;
+    tb_case_result gr = mm_result(&gc, tb_matmul_workload(), fmt, TB_CACHE_HOT, 4.0 * 1048576, 2e8);
+    snprintf(gc.isa, sizeof gc.isa, "%s", isa);
+    TB_CASE_PARAMS(&gc, tb_mm_params)->n = 512;
+    tb_derive(&gr, lad);
+    double pk = tb_result_metric_value(&gr, "peak_ceiling_gops");
+    if (pk != peak)
+        fprintf(stderr, "%s_%s judged against %.0f GOP/s, want %.0f\n", fmt, isa, pk, peak);
+    CHECK(pk == peak);
+    CHECK_NEAR(tb_result_metric_value(&gr, "roofline_pct"), 100 * (4096.0 * 4096 * 512 / (peak / 2)) / 2e8, 1e-6);
+}
+
 int main(void)
 {
     tb_ceilings *cl = malloc(sizeof *cl);
@@ -119,21 +136,8 @@ int main(void)
             {"int8", "avx2", 170}, {"tq2", "avx2", 170}, {"tq1", "avxvnni", 310}, {"tl", "avx512", 330},
             {"int8", "avx512vnni", 620}, {"fp16", "avx2", 88}, {"bf16", "avx512bf16", 176}, {"fp16", "avx512", 176},
         };
-        for (size_t g = 0; g < sizeof gemm / sizeof gemm[0]; g++) {
-            /* a compute-bound 4096x4096 n=512 GEMM, hot: 17.2 GMAC in 200 ms */
-            tb_case gc;
-            tb_case_result gr = mm_result(&gc, tb_matmul_workload(), gemm[g].fmt, TB_CACHE_HOT, 4.0 * 1048576, 2e8);
-            snprintf(gc.isa, sizeof gc.isa, "%s", gemm[g].isa);
-            TB_CASE_PARAMS(&gc, tb_mm_params)->n = 512;
-            tb_derive(&gr, lad);
-            double pk = tb_result_metric_value(&gr, "peak_ceiling_gops");
-            double want = 100 * (4096.0 * 4096 * 512 / (gemm[g].peak / 2)) / 2e8;
-            if (pk != gemm[g].peak)
-                fprintf(stderr, "%s_%s judged against %.0f GOP/s, want %.0f\n", gemm[g].fmt, gemm[g].isa, pk,
-                        gemm[g].peak);
-            CHECK(pk == gemm[g].peak);
-            CHECK_NEAR(tb_result_metric_value(&gr, "roofline_pct"), want, 1e-6);
-        }
+        for (size_t g = 0; g < sizeof gemm / sizeof gemm[0]; g++)
+            gemm_judged(lad, gemm[g].fmt, gemm[g].isa, gemm[g].peak);
         /* with the ternary-step probe in the run (above: none, so the
          * ternary AVX2 GEMMs fell back to the int8 peak), they meet it, and
          * only they: int8 at avx2 and ternary at avxvnni keep their int8 peaks */
@@ -146,18 +150,8 @@ int main(void)
             {"tq2", "avx2", 255}, {"tq1", "avx2", 255}, {"tl", "avx2", 255},
             {"int8", "avx2", 170}, {"tq2", "avxvnni", 310}, {"tq1", "avx512vnni", 620},
         };
-        for (size_t g = 0; g < sizeof tern / sizeof tern[0]; g++) {
-            tb_case gc;
-            tb_case_result gr = mm_result(&gc, tb_matmul_workload(), tern[g].fmt, TB_CACHE_HOT, 4.0 * 1048576, 2e8);
-            snprintf(gc.isa, sizeof gc.isa, "%s", tern[g].isa);
-            TB_CASE_PARAMS(&gc, tb_mm_params)->n = 512;
-            tb_derive(&gr, lad);
-            double pk = tb_result_metric_value(&gr, "peak_ceiling_gops");
-            if (pk != tern[g].peak)
-                fprintf(stderr, "%s_%s judged against %.0f GOP/s, want %.0f\n", tern[g].fmt, tern[g].isa, pk,
-                        tern[g].peak);
-            CHECK(pk == tern[g].peak);
-        }
+        for (size_t g = 0; g < sizeof tern / sizeof tern[0]; g++)
+            gemm_judged(lad, tern[g].fmt, tern[g].isa, tern[g].peak);
         CHECK(tb_ceiling_peak(lad, TB_CEIL_PEAK_TERN, 1, "avx2", &p) == 0 && strstr(p.note, "ternary-step"));
     }
     free(lad);
